@@ -1,0 +1,46 @@
+# Two commands are the whole set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_BASE := $(VENV)/.installed-base
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test lint typecheck unit bench sandbox clean
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 -m venv failed; installing python3-venv with apt" >&2; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP_BASE): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(STAMP_TEST): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@ $(STAMP_BASE)
+
+demo: $(STAMP_BASE)
+	$(BIN)/python -m scale_pilot_nb.demo
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check scale_pilot_nb tests benchmarks
+	$(BIN)/ruff format --check scale_pilot_nb tests benchmarks
+
+typecheck: $(STAMP_TEST)
+	$(BIN)/mypy
+
+unit: $(STAMP_TEST)
+	$(BIN)/pytest -q -m "not browser"
+
+test: lint typecheck unit
+
+bench: $(STAMP_TEST)
+	$(BIN)/python -m benchmarks
+
+sandbox: $(STAMP_BASE)
+	$(BIN)/scale-compose sandbox
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,75 @@
+"""scale-pilot-nb: manage TrueNAS SCALE Docker Compose apps from JupyterLab.
+
+Heavy parts (pandas, ipywidgets, the sandbox server) are imported on first use, so
+``import scale_pilot_nb`` stays fast for the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.errors import (
+    ApiError,
+    AppExistsError,
+    AppNotFoundError,
+    AuthenticationError,
+    CallTimeoutError,
+    ComposeError,
+    ComposeLoadError,
+    ConfigError,
+    ConnectionError,
+    FieldError,
+    InsecureTransportError,
+    JobFailedError,
+    RateLimitedError,
+    RequestOutcomeUnknown,
+    TrueNASError,
+    UnsupportedError,
+    ValidationError,
+)
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it; resolved lazily by __getattr__.
+_LAZY = {
+    "Sandbox": "scale_pilot_nb.sandbox",
+}
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.sandbox import Sandbox
+
+__all__ = [
+    "ApiError",
+    "AppExistsError",
+    "AppNotFoundError",
+    "AuthenticationError",
+    "CallTimeoutError",
+    "ComposeError",
+    "ComposeLoadError",
+    "ConfigError",
+    "ConnectionError",
+    "FieldError",
+    "InsecureTransportError",
+    "JobFailedError",
+    "RateLimitedError",
+    "RequestOutcomeUnknown",
+    "Sandbox",
+    "TrueNASError",
+    "UnsupportedError",
+    "ValidationError",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scale_pilot_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
