@@ -1,0 +1,72 @@
+"""The compose engine: pure functions from compose text to TrueNAS payloads.
+
+No network and no pandas here; only :func:`load` opens files (the compose file, and
+:func:`interpolate` reads ``.env`` / ``env_file:`` files beside it). The steps, in compose-go's
+order, each callable and testable on its own::
+
+    load(source, *, max_bytes=1 MiB, max_aliases=1_000, max_depth=64,
+         max_keys=100_000, max_nodes=250_000, base_dir=None)           -> LoadedCompose
+    interpolate(loaded, *, variables=None, use_environ=False,
+                env_files=True)                                         -> InterpolationResult
+    normalise(data, *, environment=None)                                -> dict (raises on issues)
+    normalise_lenient(data, *, environment=None)                        -> Normalised
+    render(data, *, escape_dollars=False)                               -> str (YAML)
+    parse_image(ref) -> ImageRef ; parse_ports(spec) -> list[PortMapping]
+    parse_volume(spec) -> VolumeMount ; find_unknown_keys(data) -> list[UnknownKey]
+
+Contract between this first half and ``validate`` / ``convert`` / ``plan`` / ``report``:
+
+* ``load`` accepts a path (``str``/``PathLike`` naming an existing file), YAML text, or a dict.
+  It raises :class:`~scale_pilot_nb.errors.ComposeLoadError` (``file``, ``line``, ``column``,
+  ``key``) for anything unsafe or malformed, and never returns a non-mapping. YAML follows the
+  1.2 core schema as compose-go does (``yes``/``no``/``on``/``off`` and ``22:22`` stay strings).
+  Aliases share objects: treat ``LoadedCompose.data`` as read-only.
+* ``interpolate`` never raises for missing variables: it reports them (names and YAML paths,
+  never values) in ``unset`` / ``missing`` / ``issues`` and returns fresh data. With
+  ``env_files=True`` it also resolves each service's environment as ``docker compose config``
+  does: ``env_file:`` contents are merged under ``environment`` (which wins) and bare ``KEY``
+  entries take the variable's value; ``env_file`` itself is kept so validation can judge it.
+* ``normalise`` turns short syntax into long syntax with the defaults spelled out, never mutates
+  its input, and is idempotent (``normalise(normalise(d)) == normalise(d)``); plan compares two
+  normalised documents with ``==``. Invalid entries raise
+  :class:`~scale_pilot_nb.errors.ComposeError` listing every :class:`Issue`;
+  ``normalise_lenient`` keeps them as written and returns the issues instead.
+* YAML paths are tuples (``("services", "web", "ports", 0)``); :func:`format_path` renders them
+  as ``services.web.ports[0]``. ``LoadedCompose.position(path)`` gives ``(line, column)``.
+"""
+
+from __future__ import annotations
+
+from scale_pilot_nb.compose.model import (
+    ImageRef,
+    InterpolationResult,
+    Issue,
+    LoadedCompose,
+    MissingVariable,
+    Normalised,
+    PortMapping,
+    Position,
+    SourceMap,
+    UnknownKey,
+    UnsetVariable,
+    VolumeMount,
+    YamlPath,
+    format_path,
+)
+
+__all__ = [
+    "ImageRef",
+    "InterpolationResult",
+    "Issue",
+    "LoadedCompose",
+    "MissingVariable",
+    "Normalised",
+    "PortMapping",
+    "Position",
+    "SourceMap",
+    "UnknownKey",
+    "UnsetVariable",
+    "VolumeMount",
+    "YamlPath",
+    "format_path",
+]
