@@ -1,0 +1,412 @@
+"""One background event loop that lets synchronous code call coroutines.
+
+Jupyter runs every cell inside an asyncio loop on the main thread, so ``asyncio.run()`` fails
+there, and scripts and the CLI have no loop at all. :class:`LoopRunner` gives both the same
+path: it owns one named daemon thread running its own loop, and :meth:`LoopRunner.run`
+submits a coroutine to it and blocks the caller until it finishes. The caller's own loop (if
+any) is never touched, so no ``nest_asyncio`` patching is needed.
+
+The wait happens in short slices so that Ctrl-C (a kernel interrupt) reaches the caller even
+on platforms where blocking waits are not interruptible; the interrupted coroutine is then
+cancelled on the loop. Calls made *from* the loop thread are refused because they would wait
+for themselves forever. After ``os.fork()`` the child gets a fresh loop thread on first use.
+
+This module is the machinery under ``Pilot``; it knows nothing about TrueNAS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import enum
+import os
+import threading
+import time
+import weakref
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+from scale_pilot_nb.errors import CallTimeoutError, TrueNASError
+
+__all__ = ["DEFAULT_THREAD_NAME", "LoopRunner", "RunnerError"]
+
+T = TypeVar("T")
+
+DEFAULT_THREAD_NAME = "scale-pilot-loop"
+"""Name of the loop thread, so it is recognisable in thread dumps and debuggers."""
+
+DEFAULT_START_TIMEOUT = 10.0
+"""Seconds to wait for the loop thread to come up before giving up."""
+
+DEFAULT_STOP_TIMEOUT = 10.0
+"""Seconds :meth:`LoopRunner.close` waits for the loop thread to finish."""
+
+DEFAULT_WAIT_SLICE = 0.1
+"""Seconds per wait slice; bounds how late a simulated interrupt is noticed."""
+
+
+class RunnerError(TrueNASError, RuntimeError):
+    """The loop runner was used in a way that cannot work.
+
+    Raised when a blocking call is made from the loop thread itself (it would deadlock), when
+    the runner is used after :meth:`LoopRunner.close`, or when the loop thread failed.
+    """
+
+
+class _LoopThread:
+    """One started loop thread and its loop: the state a fork invalidates."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+        self.loop = loop
+        self.thread = thread
+        self.pid = os.getpid()
+        self.failure: BaseException | None = None
+
+
+class LoopRunner:
+    """Runs coroutines on a private event loop in a daemon thread, for synchronous callers.
+
+    The thread starts lazily on the first call (or explicitly with :meth:`start`) and stops
+    with :meth:`close`, which is idempotent. A runner is safe to share between threads.
+
+    Args:
+        name: name of the loop thread.
+        loop_factory: creates the event loop inside the new thread.
+        start_timeout: seconds to wait for the thread to start before raising.
+        wait_slice: seconds per wait slice while a caller blocks in :meth:`run`.
+
+    Example::
+
+        runner = LoopRunner()
+        try:
+            apps = runner.run(manager.list_apps(), timeout=30)
+            for line in runner.iterate(manager.logs("web", follow=True)):
+                ...
+        finally:
+            runner.close()
+    """
+
+    def __init__(
+        self,
+        name: str = DEFAULT_THREAD_NAME,
+        *,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
+        wait_slice: float = DEFAULT_WAIT_SLICE,
+    ) -> None:
+        self._name = name
+        self._loop_factory = loop_factory
+        self._start_timeout = start_timeout
+        self._wait_slice = wait_slice
+        self._lock = threading.Lock()
+        self._current: _LoopThread | None = None
+        self._closed = False
+        _LIVE_RUNNERS.add(self)
+
+    def __repr__(self) -> str:
+        if self._closed:
+            state = "closed"
+        elif self._current_for_this_process() is None:
+            state = "idle"
+        else:
+            state = "running"
+        return f"<LoopRunner {self._name!r} {state}>"
+
+    def __enter__(self) -> LoopRunner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The runner's event loop, starting the thread if needed.
+
+        Raises:
+            RunnerError: the runner is closed or the thread could not start.
+        """
+        return self._ensure_started().loop
+
+    def start(self) -> None:
+        """Start the loop thread now instead of on first use. Idempotent.
+
+        Raises:
+            RunnerError: the runner is closed, or the thread did not start in time.
+            Exception: whatever the loop factory raised, re-raised here.
+        """
+        self._ensure_started()
+
+    def in_loop_thread(self) -> bool:
+        """True when the calling thread is this runner's loop thread."""
+        current = self._current_for_this_process()
+        return current is not None and threading.current_thread() is current.thread
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coro`` on the loop thread and return its result to the calling thread.
+
+        Works from any thread, including one whose own event loop is running (a Jupyter cell),
+        because the caller's loop is simply blocked while it waits. The task's exception is
+        re-raised here unchanged.
+
+        Args:
+            coro: the coroutine to run; it is closed unrun if the call is refused.
+            timeout: seconds to wait; ``None`` waits until it finishes.
+
+        Returns:
+            What the coroutine returned.
+
+        Raises:
+            CallTimeoutError: ``timeout`` passed; the coroutine has been cancelled.
+            KeyboardInterrupt: the caller was interrupted; the coroutine has been cancelled.
+            RunnerError: called from the loop thread, after :meth:`close`, or the loop died.
+            TypeError: ``coro`` is not a coroutine.
+        """
+        if not asyncio.iscoroutine(coro):
+            raise TypeError(f"LoopRunner.run() needs a coroutine, got {type(coro).__name__}")
+        try:
+            current = self._ensure_started()
+            if threading.current_thread() is current.thread:
+                raise RunnerError(
+                    "A blocking call was made from the runner's own event-loop thread; "
+                    "it would wait for itself forever.",
+                    hint="Inside async code, await the TrueNASDockerManager method instead.",
+                )
+        except BaseException:
+            coro.close()
+            raise
+        future = asyncio.run_coroutine_threadsafe(coro, current.loop)
+        try:
+            self._wait(future, current, timeout)
+        except BaseException:
+            # Ctrl-C, timeout or a dead loop: do not leave the task running unattended.
+            future.cancel()
+            raise
+        if future.cancelled():
+            raise RunnerError(
+                "The call was cancelled on the event loop before it finished.",
+                hint="The runner was probably closed while the call was pending.",
+            )
+        return future.result()
+
+    def iterate(self, source: AsyncIterable[T], timeout: float | None = None) -> Iterator[T]:
+        """Turn an async iterable into a synchronous generator, one item at a time.
+
+        Each item is fetched on the loop thread only when the caller asks for it, so a
+        ``follow`` stream is consumed at the caller's pace. When the caller stops early
+        (``break``, an exception, or closing the generator), the async generator is closed on
+        the loop so its ``finally`` blocks run.
+
+        Args:
+            source: an async iterable, typically an async generator.
+            timeout: seconds to wait for *each* item; ``None`` waits indefinitely.
+
+        Yields:
+            The items of ``source``.
+
+        Raises:
+            CallTimeoutError: no item arrived within ``timeout``.
+            RunnerError: as for :meth:`run`.
+        """
+        iterator = aiter(source)
+        try:
+            while True:
+                item = self.run(_next_item(iterator), timeout)
+                if item is _End.EXHAUSTED:
+                    return
+                yield item
+        finally:
+            self._close_async_iterator(iterator)
+
+    def close(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
+        """Stop the loop, cancel what still runs on it, and join the thread. Idempotent.
+
+        Args:
+            timeout: seconds to wait for the thread to finish.
+
+        Raises:
+            RunnerError: called from the loop thread (it cannot join itself).
+        """
+        with self._lock:
+            current = self._current_for_this_process()
+            if current is not None and threading.current_thread() is current.thread:
+                raise RunnerError(
+                    "LoopRunner.close() was called from its own loop thread.",
+                    hint="Close the runner from the thread that created it.",
+                )
+            self._closed = True
+            self._current = None
+        _LIVE_RUNNERS.discard(self)
+        if current is None or not current.thread.is_alive():
+            return
+        current.loop.call_soon_threadsafe(current.loop.stop)
+        current.thread.join(timeout)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _current_for_this_process(self) -> _LoopThread | None:
+        current = self._current
+        if current is None or current.pid != os.getpid():
+            return None
+        return current
+
+    def _ensure_started(self) -> _LoopThread:
+        with self._lock:
+            if self._closed:
+                raise RunnerError(
+                    "This LoopRunner has been closed.",
+                    hint="Create a new connection; a closed one cannot be reused.",
+                )
+            current = self._current_for_this_process()
+            if current is not None and current.thread.is_alive():
+                return current
+            self._current = current = self._start_thread()
+            return current
+
+    def _start_thread(self) -> _LoopThread:
+        ready = threading.Event()
+        box: dict[str, Any] = {}
+        thread = threading.Thread(
+            target=self._thread_main, args=(ready, box), name=self._name, daemon=True
+        )
+        thread.start()
+        if not ready.wait(self._start_timeout):
+            raise RunnerError(
+                f"The event-loop thread {self._name!r} did not start within "
+                f"{self._start_timeout:g} s.",
+                hint="The machine may be overloaded; try again.",
+            )
+        if "error" in box:
+            thread.join(self._start_timeout)
+            raise box["error"]
+        started: _LoopThread = box["started"]
+        return started
+
+    def _thread_main(self, ready: threading.Event, box: dict[str, Any]) -> None:
+        try:
+            loop = self._loop_factory()
+        except BaseException as exc:  # re-raised in the starting thread
+            box["error"] = exc
+            ready.set()
+            return
+        current = _LoopThread(loop, threading.current_thread())
+        box["started"] = current
+        asyncio.set_event_loop(loop)
+        loop.call_soon(ready.set)
+        try:
+            loop.run_forever()
+        except BaseException as exc:  # kept for callers instead of vanishing with the thread
+            current.failure = exc
+        finally:
+            _shut_down(loop)
+
+    def _wait(
+        self,
+        future: concurrent.futures.Future[Any],
+        current: _LoopThread,
+        timeout: float | None,
+    ) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait_for = self._wait_slice
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise CallTimeoutError(
+                        f"The call did not finish within {timeout:g} s and was cancelled.",
+                        hint="Pass a larger timeout, or None to wait indefinitely.",
+                    )
+                wait_for = min(wait_for, remaining)
+            done, _ = concurrent.futures.wait([future], timeout=wait_for)
+            if done:
+                return
+            if not current.thread.is_alive():
+                raise RunnerError(
+                    f"The event-loop thread {self._name!r} stopped while a call was pending.",
+                    hint="Create a new connection.",
+                ) from current.failure
+
+    def _close_async_iterator(self, iterator: AsyncIterator[Any]) -> None:
+        current = self._current_for_this_process()
+        if self._closed or current is None:
+            return  # loop shutdown finalises any async generator left open
+        if threading.current_thread() is current.thread:
+            current.loop.create_task(_close_quietly(iterator))
+        else:
+            self.run(_close_quietly(iterator), timeout=DEFAULT_STOP_TIMEOUT)
+
+    def _forget_after_fork(self) -> None:
+        # The parent's loop thread does not exist in the child and its loop cannot be closed
+        # safely here (it looks "running"); drop both and start afresh on first use.
+        self._lock = threading.Lock()
+        self._current = None
+
+
+class _End(enum.Enum):
+    """Marks an exhausted async iterator (StopAsyncIteration cannot cross the thread)."""
+
+    EXHAUSTED = enum.auto()
+
+
+async def _next_item(iterator: AsyncIterator[T]) -> T | Literal[_End.EXHAUSTED]:
+    try:
+        return await anext(iterator)
+    except StopAsyncIteration:
+        return _End.EXHAUSTED
+
+
+async def _close_quietly(iterator: AsyncIterator[Any]) -> None:
+    """Close an async generator the caller abandoned.
+
+    After a Ctrl-C the generator may still be unwinding its cancellation; it then refuses a
+    second close with RuntimeError, and loop shutdown finalises it instead.
+    """
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is None:
+        return
+    with contextlib.suppress(RuntimeError):
+        await aclose()
+
+
+def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every remaining task, finalise async generators and close ``loop``."""
+    try:
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+_LIVE_RUNNERS: weakref.WeakSet[LoopRunner] = weakref.WeakSet()
+
+
+def _reset_runners_in_child() -> None:
+    for runner in list(_LIVE_RUNNERS):
+        runner._forget_after_fork()
+
+
+def _close_runners_at_exit() -> None:
+    for runner in list(_LIVE_RUNNERS):
+        runner.close(timeout=1.0)
+
+
+os.register_at_fork(after_in_child=_reset_runners_in_child)
+atexit.register(_close_runners_at_exit)
