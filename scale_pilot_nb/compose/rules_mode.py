@@ -1,0 +1,163 @@
+"""Mode rules: what the chosen deploy shape (custom app, ix-app values, split apps) cannot carry.
+
+ix-app (the "Custom App" wizard, truenas-apps-api.md §5.2) runs one container and knows only a
+fixed set of settings; everything else in the compose file would be lost on conversion, so it is
+listed here rather than dropped silently. Splitting a file into one app per service puts each in
+its own compose project and network, so services that reach each other by name stop resolving.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from scale_pilot_nb.compose.report import Finding, Severity
+from scale_pilot_nb.compose.rules_base import RuleContext, as_dict, as_list
+
+__all__ = ["IX_APP_SERVICE_KEYS", "check", "ix_app_unsupported"]
+
+IX_APP_SERVICE_KEYS = frozenset(
+    {
+        "image",
+        "command",
+        "entrypoint",
+        "environment",
+        "restart",
+        "tty",
+        "stdin_open",
+        "devices",
+        "privileged",
+        "cap_add",
+        "user",
+        "network_mode",
+        "ports",
+        "networks",
+        "dns",
+        "dns_search",
+        "dns_opt",
+        "volumes",
+        "tmpfs",
+        "labels",
+        "hostname",
+        "deploy",
+        "healthcheck",
+        "pull_policy",
+    }
+)
+"""Service keys the ix-app values can express (some only partly; see :func:`ix_app_unsupported`)."""
+
+_NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Run the rules of the chosen mode."""
+    services = list(ctx.services())
+    if ctx.mode == "ix-app":
+        if len(services) > 1 and not ctx.split:
+            yield ctx.finding(
+                Severity.ERROR,
+                "mode.ix-app-multi-service",
+                ("services",),
+                f"ix-app runs a single container, but the file has {len(services)} services.",
+                "Deploy in compose mode (multi-service custom app), or pass split=True for one "
+                "app per service.",
+            )
+        for name, service in services:
+            for path, what in ix_app_unsupported(ctx.compose, name, service):
+                yield ctx.finding(
+                    Severity.WARNING,
+                    "mode.ix-app-dropped",
+                    path,
+                    f"ix-app cannot express {what}; it will be dropped.",
+                    "Deploy in compose mode to keep it.",
+                )
+    if ctx.split and len(services) > 1:
+        yield from _cross_references(ctx, [name for name, _ in services])
+
+
+def ix_app_unsupported(
+    compose: dict[str, Any], name: str, service: dict[str, Any]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Each part of one service that ix-app values cannot carry: (path, description).
+
+    Conversion uses the same list, so what validation warns about is exactly what is dropped.
+    """
+    base: tuple[str | int, ...] = ("services", name)
+    for key in service:
+        if key not in IX_APP_SERVICE_KEYS and not str(key).startswith("x-"):
+            yield (*base, key), f"`{key}` of service {name!r}"
+    healthcheck = as_dict(service.get("healthcheck"))
+    if healthcheck and not _healthcheck_disabled(healthcheck):
+        yield (*base, "healthcheck"), f"the healthcheck of service {name!r} (only disabling it)"
+    user = service.get("user")
+    if user is not None and not _NUMERIC_USER.match(str(user)):
+        yield (*base, "user"), f"the non-numeric user {user!r} of service {name!r}"
+    mode = service.get("network_mode")
+    if mode is not None and mode != "host":
+        yield (*base, "network_mode"), f"network_mode {mode!r} of service {name!r}"
+    deploy = as_dict(service.get("deploy"))
+    for key in deploy:
+        if key != "resources":
+            yield (*base, "deploy", key), f"deploy.{key} of service {name!r}"
+    resources = as_dict(deploy.get("resources"))
+    for key in resources:
+        if key not in ("limits", "reservations"):
+            yield (*base, "deploy", "resources", key), f"deploy.resources.{key}"
+    for key in as_dict(resources.get("limits")):
+        if key not in ("cpus", "memory"):
+            yield (*base, "deploy", "resources", "limits", key), f"the {key} limit"
+    if as_dict(resources.get("reservations")):
+        yield (
+            (*base, "deploy", "resources", "reservations"),
+            "resource reservations (select GPUs in the ix-app form instead)",
+        )
+    declared = as_dict(compose.get("networks"))
+    for network in as_dict(service.get("networks")):
+        if network != "default" and not as_dict(declared.get(network)).get("external"):
+            yield (
+                (*base, "networks", network),
+                f"the network {network!r} created by compose (ix-app joins existing ones only)",
+            )
+    for index, volume in enumerate(as_list(service.get("volumes"))):
+        volume = as_dict(volume)
+        if volume.get("type") not in ("bind", "volume", "tmpfs") or (
+            volume.get("type") == "volume" and not volume.get("source")
+        ):
+            yield (
+                (*base, "volumes", index),
+                f"the {volume.get('type')} mount {volume.get('target')}",
+            )
+
+
+def _healthcheck_disabled(healthcheck: dict[str, Any]) -> bool:
+    return healthcheck.get("disable") is True or as_list(healthcheck.get("test"))[:1] == ["NONE"]
+
+
+def _cross_references(ctx: RuleContext, names: list[str]) -> Iterator[Finding]:
+    """Warn for each service reaching another by name (separate apps get separate networks)."""
+    patterns = {other: re.compile(rf"(?<![\w.-]){re.escape(other)}(?![\w-])") for other in names}
+    for name, service in ctx.services():
+        reached: dict[str, str] = {}
+        for target in as_dict(service.get("depends_on")) or as_list(service.get("depends_on")):
+            reached.setdefault(str(target), "depends_on")
+        for link in as_list(service.get("links")):
+            reached.setdefault(str(link).split(":", 1)[0], "links")
+        mode = str(service.get("network_mode") or "")
+        if mode.startswith("service:"):
+            reached.setdefault(mode.split(":", 1)[1], "network_mode")
+        for key, value in as_dict(service.get("environment")).items():
+            for other, pattern in patterns.items():
+                if other != name and isinstance(value, str) and pattern.search(value):
+                    reached.setdefault(other, f"environment {key}")
+        for other, how in reached.items():
+            if other in patterns and other != name:
+                yield ctx.finding(
+                    Severity.WARNING,
+                    "mode.split-cross-reference",
+                    ("services", name),
+                    f"Service {name!r} reaches {other!r} by name ({how}); after the split they "
+                    "are separate apps on separate networks.",
+                    "Join both to an external network and use the container name, or keep them "
+                    "in one compose-mode app.",
+                )

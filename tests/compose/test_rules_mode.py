@@ -1,0 +1,92 @@
+"""Mode rules: what ix-app cannot carry, and what splitting breaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scale_pilot_nb.compose.report import Finding, Severity
+from scale_pilot_nb.compose.rules_base import Mode, RuleContext
+from scale_pilot_nb.compose.rules_mode import check
+
+
+def run(compose: dict[str, Any], mode: Mode = "ix-app", split: bool = False) -> list[Finding]:
+    return list(check(RuleContext(compose=compose, raw=compose, mode=mode, split=split)))
+
+
+def test_compose_mode_has_no_mode_findings() -> None:
+    compose = {"services": {"a": {"image": "x:1", "sysctls": {"a": "1"}}, "b": {"image": "y:1"}}}
+    assert run(compose, mode="compose") == []
+
+
+def test_ix_app_with_several_services_needs_split() -> None:
+    compose = {"services": {"a": {"image": "x:1"}, "b": {"image": "y:1"}}}
+    findings = run(compose)
+    assert [(f.rule, f.severity) for f in findings] == [
+        ("mode.ix-app-multi-service", Severity.ERROR)
+    ]
+    assert run(compose, split=True) == []
+
+
+def test_ix_app_lists_everything_it_drops() -> None:
+    service = {
+        "image": "x:1",
+        "build": {"context": "/mnt/tank/src"},
+        "healthcheck": {"test": ["CMD", "true"], "interval": "30s"},
+        "sysctls": {"net.core.somaxconn": "1024"},
+        "secrets": [{"source": "pw"}],
+        "configs": [{"source": "cfg"}],
+        "ulimits": {"nofile": {"soft": 1, "hard": 2}},
+        "user": "www-data",
+        "network_mode": "bridge",
+        "deploy": {"replicas": 2, "resources": {"limits": {"cpus": "1", "pids": 10}}},
+        "networks": {"backend": None, "proxy": None},
+        "volumes": [{"type": "volume", "target": "/anon"}],
+        "x-custom": 1,
+    }
+    compose = {
+        "services": {"app": service},
+        "networks": {"backend": {}, "proxy": {"external": True}},
+    }
+    findings = run(compose)
+    assert {f.rule for f in findings} == {"mode.ix-app-dropped"}
+    assert [f.path for f in findings] == [
+        "services.app.build",
+        "services.app.sysctls",
+        "services.app.secrets",
+        "services.app.configs",
+        "services.app.ulimits",
+        "services.app.healthcheck",
+        "services.app.user",
+        "services.app.network_mode",
+        "services.app.deploy.replicas",
+        "services.app.deploy.resources.limits.pids",
+        "services.app.networks.backend",
+        "services.app.volumes[0]",
+    ]
+
+
+def test_disabled_healthcheck_and_numeric_user_are_expressible() -> None:
+    service = {"image": "x:1", "healthcheck": {"disable": True}, "user": "1000:1000"}
+    assert run({"services": {"app": service}}) == []
+
+
+def test_split_warns_for_each_cross_reference() -> None:
+    compose = {
+        "services": {
+            "web": {
+                "image": "w:1",
+                "depends_on": {"api": {"condition": "service_started"}},
+                "environment": {"DB_URL": "postgres://u@db:5432/x", "NOTE": "/data/dbx"},
+            },
+            "api": {"image": "a:1", "links": ["db:database"]},
+            "db": {"image": "p:16"},
+        }
+    }
+    findings = run(compose, mode="compose", split=True)
+    assert {f.rule for f in findings} == {"mode.split-cross-reference"}
+    pairs = sorted((f.path, f.message.split("reaches ")[1].split(" ")[0]) for f in findings)
+    assert pairs == [
+        ("services.api", "'db'"),
+        ("services.web", "'api'"),
+        ("services.web", "'db'"),
+    ]

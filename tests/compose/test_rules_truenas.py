@@ -1,0 +1,165 @@
+"""TrueNAS rules on hand-written normalised compose dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scale_pilot_nb.compose.model import MissingVariable, UnsetVariable
+from scale_pilot_nb.compose.report import Finding, Severity
+from scale_pilot_nb.compose.rules_base import RuleContext
+from scale_pilot_nb.compose.rules_truenas import app_name_problem, check, variable_findings
+
+HEALTHY = {"test": ["CMD", "true"]}
+
+
+def run(compose: dict[str, Any], **options: Any) -> list[Finding]:
+    return list(check(RuleContext(compose=compose, raw=compose, **options)))
+
+
+def rules(compose: dict[str, Any], **options: Any) -> set[str]:
+    return {f.rule for f in run(compose, **options)}
+
+
+def one(**service: Any) -> dict[str, Any]:
+    return {"services": {"web": {"image": "nginx:1.27", "healthcheck": HEALTHY, **service}}}
+
+
+def bind(source: str) -> dict[str, Any]:
+    return {"type": "bind", "source": source, "target": "/data"}
+
+
+@pytest.mark.parametrize("name", ["a", "my-app2", "x" * 40, "a1-b2"])
+def test_valid_app_names(name: str) -> None:
+    assert app_name_problem(name) is None
+    assert rules(one(), app_name=name) == set()
+
+
+@pytest.mark.parametrize("name", ["", "x" * 41, "My-App", "1app", "app-", "app_x", "-a", "ap p"])
+def test_invalid_app_names(name: str) -> None:
+    assert app_name_problem(name)
+    findings = run(one(), app_name=name)
+    assert [(f.rule, f.severity) for f in findings] == [("truenas.app-name", Severity.ERROR)]
+
+
+def test_split_checks_derived_names() -> None:
+    compose = {"services": {"web": one()["services"]["web"], "d" * 40: one()["services"]["web"]}}
+    findings = run(compose, app_name="stack", split=True)
+    assert [f.path for f in findings] == [f"services.{'d' * 40}"]
+
+
+def test_relative_paths_are_errors() -> None:
+    compose = one(
+        volumes=[bind("./data")],
+        env_file=[{"path": ".env.web", "required": True}],
+        build={"context": "."},
+    )
+    compose["secrets"] = {"pw": {"file": "pw.txt"}}
+    findings = run(compose)
+    relative = [f.path for f in findings if f.rule == "truenas.relative-path"]
+    assert relative == [
+        "services.web.volumes[0]",
+        "services.web.env_file[0]",
+        "services.web.build.context",
+        "secrets.pw.file",
+    ]
+
+
+def test_git_build_context_is_not_relative() -> None:
+    assert "truenas.relative-path" not in rules(one(build={"context": "https://x/y.git"}))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("/mnt/tank/media", set()),
+        ("/mnt/tank", {"truenas.bind-outside-pool"}),
+        ("/home/me/data", {"truenas.system-path"}),
+        ("/data", {"truenas.bind-outside-pool"}),
+        ("/etc/ssl", {"truenas.system-path"}),
+        ("/", {"truenas.system-path"}),
+        ("/mnt/.ix-apps/app_configs/x", {"truenas.bind-ix-apps"}),
+        ("/mnt/tank/../../etc", {"truenas.path-traversal", "truenas.system-path"}),
+        ("/mnt/tank/a/../b", {"truenas.path-traversal"}),
+        ("/var/run/docker.sock", set()),  # the security rule owns it
+    ],
+)
+def test_bind_sources(source: str, expected: set[str]) -> None:
+    assert rules(one(volumes=[bind(source)])) == expected
+
+
+def test_traversal_message_shows_the_real_path() -> None:
+    (finding, _) = run(one(volumes=[bind("/mnt/tank/../../etc")]))
+    assert "'/etc'" in finding.message and finding.severity is Severity.ERROR
+
+
+def test_reserved_and_used_ports() -> None:
+    compose = one(
+        ports=[
+            {"target": 80, "published": "80", "protocol": "tcp"},
+            {"target": 80, "published": "9000-9002", "protocol": "tcp"},
+            {"target": 80, "published": "8443", "protocol": "tcp"},
+        ]
+    )
+    findings = run(compose, used_ports=frozenset({9001}))
+    assert [(f.rule, f.path) for f in findings] == [
+        ("truenas.reserved-port", "services.web.ports[0]"),
+        ("truenas.port-in-use", "services.web.ports[1]"),
+    ]
+
+
+def test_host_network_ports_are_not_judged() -> None:
+    compose = one(network_mode="host", ports=[{"target": 80, "published": "80"}])
+    assert rules(compose) == set()
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("nginx:1.27", set()),
+        ("nginx", {"truenas.latest-tag"}),
+        ("ghcr.io/org/app:latest", {"truenas.latest-tag"}),
+        ("nginx@sha256:" + "a" * 64, set()),
+        ("localhost:5000/app:2", set()),
+    ],
+)
+def test_image_tags(image: str, expected: set[str]) -> None:
+    assert rules(one(image=image)) == expected
+
+
+def test_missing_healthcheck_is_an_info() -> None:
+    compose = {"services": {"web": {"image": "nginx:1.27"}}}
+    findings = run(compose)
+    assert [(f.rule, f.severity) for f in findings] == [("truenas.no-healthcheck", Severity.INFO)]
+
+
+def test_external_network_and_volume_and_ignored_name() -> None:
+    compose = one()
+    compose["name"] = "stack"
+    compose["networks"] = {"proxy": {"external": True, "name": "traefik"}}
+    compose["volumes"] = {"media": {"external": True}}
+    findings = run(compose)
+    assert {f.rule: f.severity for f in findings} == {
+        "truenas.external-network": Severity.WARNING,
+        "truenas.external-volume": Severity.WARNING,
+        "truenas.project-name-ignored": Severity.INFO,
+    }
+    assert any("'traefik'" in f.message for f in findings)
+
+
+def test_variable_findings_name_variables_never_values() -> None:
+    source_map = {("services", "db", "environment", "PW"): (7, 9)}
+    findings = list(
+        variable_findings(
+            source_map,
+            (UnsetVariable("TAG", (("services", "db", "image"),)),),
+            (MissingVariable("PW", "set PW", (("services", "db", "environment", "PW"),)),),
+        )
+    )
+    assert [(f.rule, f.severity) for f in findings] == [
+        ("interpolate.required-missing", Severity.ERROR),
+        ("truenas.unset-variable", Severity.WARNING),
+    ]
+    assert (findings[0].line, findings[0].column) == (7, 9)
+    assert "PW" in findings[0].message and "TAG" in findings[1].message
