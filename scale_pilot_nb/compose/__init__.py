@@ -5,7 +5,7 @@ No network and no pandas here; only :func:`load` opens files (the compose file, 
 order, each callable and testable on its own::
 
     load(source, *, max_bytes=1 MiB, max_aliases=1_000, max_depth=64,
-         max_keys=100_000, max_nodes=250_000, base_dir=None)           -> LoadedCompose
+         max_keys=100_000, max_nodes=500_000, base_dir=None)           -> LoadedCompose
     interpolate(loaded, *, variables=None, use_environ=False,
                 env_files=True)                                         -> InterpolationResult
     normalise(data, *, environment=None)                                -> dict (raises on issues)
@@ -30,13 +30,20 @@ Contract between this first half and ``validate`` / ``convert`` / ``plan`` / ``r
   its input, and is idempotent (``normalise(normalise(d)) == normalise(d)``); plan compares two
   normalised documents with ``==``. Invalid entries raise
   :class:`~scale_pilot_nb.errors.ComposeError` listing every :class:`Issue`;
-  ``normalise_lenient`` keeps them as written and returns the issues instead.
+  ``normalise_lenient`` keeps them as written and returns the issues (and the unknown keys,
+  with "did you mean" suggestions) instead. ``parse_image`` / ``parse_ports`` /
+  ``parse_volume`` raise ``ComposeError`` for one bad value.
+* ``render`` writes YAML that reads back to equal data (``load(render(d)).data == d``).
 * YAML paths are tuples (``("services", "web", "ports", 0)``); :func:`format_path` renders them
   as ``services.web.ports[0]``. ``LoadedCompose.position(path)`` gives ``(line, column)``.
 """
 
 from __future__ import annotations
 
+from scale_pilot_nb.compose.image import parse_image
+from scale_pilot_nb.compose.interpolate import interpolate
+from scale_pilot_nb.compose.keys import find_unknown_keys
+from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.model import (
     ImageRef,
     InterpolationResult,
@@ -53,6 +60,10 @@ from scale_pilot_nb.compose.model import (
     YamlPath,
     format_path,
 )
+from scale_pilot_nb.compose.normalise import normalise, normalise_lenient
+from scale_pilot_nb.compose.ports import parse_ports
+from scale_pilot_nb.compose.render import render
+from scale_pilot_nb.compose.volumes import parse_volume
 
 __all__ = [
     "ImageRef",
@@ -68,5 +79,14 @@ __all__ = [
     "UnsetVariable",
     "VolumeMount",
     "YamlPath",
+    "find_unknown_keys",
     "format_path",
+    "interpolate",
+    "load",
+    "normalise",
+    "normalise_lenient",
+    "parse_image",
+    "parse_ports",
+    "parse_volume",
+    "render",
 ]

@@ -1,0 +1,234 @@
+"""Interpolate a loaded compose document and resolve each service's environment.
+
+Variables, lowest precedence first: the ``.env`` file beside the compose file, the process
+environment (only with ``use_environ=True``: a notebook's environment is rarely the NAS's),
+then the explicit ``variables`` mapping. Every string value is interpolated (keys never are,
+as in compose-go); the input is never modified.
+
+Then, like ``docker compose config``, each service's environment is resolved: ``env_file:``
+contents (themselves interpolated) are merged under ``environment``, which wins, and a bare
+``KEY`` takes the variable's value. TrueNAS has neither ``.env`` nor the caller's files, so
+this is what makes the payload mean on the NAS what it meant here. Whatever stays unresolved
+is reported by name and path — never by value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import ChainMap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from scale_pilot_nb.compose.environment import env_file_entries, environment_mapping
+from scale_pilot_nb.compose.model import (
+    InterpolationResult,
+    Issue,
+    LoadedCompose,
+    MissingVariable,
+    UnsetVariable,
+    YamlPath,
+)
+from scale_pilot_nb.compose.template import TemplateError, substitute
+
+__all__ = ["MAX_ENV_FILE_BYTES", "interpolate"]
+
+MAX_ENV_FILE_BYTES = 1024 * 1024
+"""Largest ``.env`` / ``env_file`` read; anything bigger is reported, not parsed."""
+
+_ESCAPE_HINT = "Write a literal '$' as '$$'."
+
+
+class _Collector:
+    """Gathers what interpolation reports, keyed by variable name, in order of first use."""
+
+    def __init__(self) -> None:
+        self.unset: dict[str, list[YamlPath]] = {}
+        self.missing: dict[str, tuple[str, list[YamlPath]]] = {}
+        self.issues: list[Issue] = []
+
+    def note_unset(self, name: str, path: YamlPath) -> None:
+        self.unset.setdefault(name, []).append(path)
+
+    def result(self, data: dict[str, Any], files: list[Path]) -> InterpolationResult:
+        return InterpolationResult(
+            data=data,
+            unset=tuple(
+                UnsetVariable(name, tuple(paths)) for name, paths in sorted(self.unset.items())
+            ),
+            missing=tuple(
+                MissingVariable(name, message, tuple(paths))
+                for name, (message, paths) in sorted(self.missing.items())
+            ),
+            issues=tuple(self.issues),
+            env_files=tuple(files),
+        )
+
+
+def interpolate(
+    loaded: LoadedCompose | Mapping[str, Any],
+    *,
+    variables: Mapping[str, str] | None = None,
+    use_environ: bool = False,
+    env_files: bool = True,
+) -> InterpolationResult:
+    """Resolve ``$`` expressions and service environments.
+
+    Args:
+        loaded: the output of :func:`~scale_pilot_nb.compose.load`, or a plain mapping (then
+            there is no base directory, so no ``.env`` and no relative ``env_file``).
+        variables: explicit values; they win over everything else.
+        use_environ: also take values from ``os.environ`` (below ``variables``).
+        env_files: read the ``.env`` beside the file and each service's ``env_file:``.
+
+    Returns:
+        Fresh data plus unset and missing variables and invalid expressions. Never raises for
+        a problem in the document: every one is reported in the result.
+    """
+    if not isinstance(loaded, LoadedCompose):
+        loaded = LoadedCompose(data=dict(loaded), file="<dict>")
+    collector = _Collector()
+    files: list[Path] = []
+    project: dict[str, str] = {}
+    if env_files and loaded.base_dir is not None:
+        dotenv = loaded.base_dir / ".env"
+        project.update(_read_env_file(dotenv, (".env",), {}, collector, files))
+    if use_environ:
+        project.update(os.environ)
+    project.update(variables or {})
+
+    data = _walk(loaded.data, (), project, collector)
+    services = data.get("services")
+    if isinstance(services, dict):
+        for name, service in services.items():
+            if isinstance(service, dict):
+                base = loaded.base_dir if env_files else None
+                _resolve_environment(
+                    service, ("services", name), project, base, env_files, collector, files
+                )
+    return collector.result(data, files)
+
+
+def _walk(node: Any, path: YamlPath, project: Mapping[str, str], collector: _Collector) -> Any:
+    if isinstance(node, str):
+        return _interpolate_string(node, path, project, collector)
+    if isinstance(node, dict):
+        return {key: _walk(value, (*path, key), project, collector) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_walk(item, (*path, index), project, collector) for index, item in enumerate(node)]
+    return node
+
+
+def _interpolate_string(
+    text: str, path: YamlPath, project: Mapping[str, str], collector: _Collector
+) -> str:
+    if "$" not in text:
+        return text
+    try:
+        outcome = substitute(text, project.get)
+    except TemplateError as exc:
+        collector.issues.append(Issue(path, f"invalid interpolation: {exc}", _ESCAPE_HINT))
+        return text
+    for name in outcome.unset:
+        collector.note_unset(name, path)
+    for name, message in outcome.missing:
+        collector.missing.setdefault(name, (message, []))[1].append(path)
+    return outcome.value
+
+
+def _resolve_environment(
+    service: dict[str, Any],
+    path: YamlPath,
+    project: Mapping[str, str],
+    base_dir: Path | None,
+    read_files: bool,
+    collector: _Collector,
+    files: list[Path],
+) -> None:
+    """Merge ``env_file`` contents under ``environment`` and fill bare keys, in place."""
+    declared = environment_mapping(service.get("environment", {}))
+    if declared is None:  # a wrong type: left for validation to report
+        return
+    merged: dict[str, str | None] = {}
+    if read_files and "env_file" in service:
+        entries = env_file_entries(service["env_file"])
+        listed = isinstance(service["env_file"], list)
+        for index, entry in enumerate(entries or []):
+            entry_path = (*path, "env_file", index) if listed else (*path, "env_file")
+            located = _locate(entry["path"], base_dir, entry["required"], entry_path, collector)
+            if located is not None:
+                merged.update(_read_env_file(located, entry_path, project, collector, files))
+    env_path = (*path, "environment")
+    original = service.get("environment")
+    for position, (key, value) in enumerate(declared.items()):
+        if value is None:
+            value = merged[key] if key in merged else project.get(key)
+            if value is None:
+                where = position if isinstance(original, list) else key
+                collector.note_unset(key, (*env_path, where))
+        merged[key] = value
+    if merged or "environment" in service:
+        service["environment"] = merged
+
+
+def _locate(
+    name: str, base_dir: Path | None, required: bool, path: YamlPath, collector: _Collector
+) -> Path | None:
+    candidate = Path(name).expanduser()
+    if not candidate.is_absolute():
+        if base_dir is None:
+            if required:
+                collector.issues.append(
+                    Issue(
+                        path,
+                        f"env_file '{name}' is relative but the document has no directory",
+                        "Load the compose file from its path, or pass load(..., base_dir=...).",
+                    )
+                )
+            return None
+        candidate = base_dir / candidate
+    if candidate.is_file():
+        return candidate
+    if required:
+        collector.issues.append(
+            Issue(
+                path,
+                f"env_file '{name}' not found",
+                "Create it, or mark it `required: false`.",
+            )
+        )
+    return None
+
+
+def _read_env_file(
+    file: Path,
+    path: YamlPath,
+    project: Mapping[str, str],
+    collector: _Collector,
+    files: list[Path],
+) -> dict[str, str]:
+    """Read a dotenv file; values may use earlier keys and the project variables."""
+    try:
+        size = file.stat().st_size
+    except OSError:
+        return {}
+    if size > MAX_ENV_FILE_BYTES:
+        collector.issues.append(
+            Issue(path, f"'{file.name}' is larger than {MAX_ENV_FILE_BYTES} bytes; not read")
+        )
+        return {}
+    try:
+        raw = dotenv_values(file, interpolate=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        collector.issues.append(Issue(path, f"cannot read '{file.name}': {exc}"))
+        return {}
+    files.append(file)
+    values: dict[str, str] = {}
+    lookup = ChainMap(values, dict(project))  # later keys may use earlier ones
+    for key, value in raw.items():
+        if value is None:
+            continue
+        values[key] = _interpolate_string(value, (*path, key), lookup, collector)
+    return values

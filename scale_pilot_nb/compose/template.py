@@ -1,0 +1,144 @@
+"""Compose's ``$`` expressions in one string, per the Compose Specification (interpolation).
+
+Grammar, as compose-go reads it::
+
+    $$                 a literal $
+    $NAME  ${NAME}     the value; unset → "" and reported as unset
+    ${NAME:-word}      word when NAME is unset or empty      ${NAME-word}  … when unset
+    ${NAME:?message}   error when NAME is unset or empty     ${NAME?message}  … when unset
+    ${NAME:+word}      word when NAME is set and non-empty   ${NAME+word}  … when set
+
+``NAME`` is ``[_a-zA-Z][_a-zA-Z0-9]*``. ``word`` may itself contain expressions (nested
+defaults); it is only evaluated when chosen, so variables in an unused default are not
+reported. Values are inserted verbatim and never re-interpolated. Any other ``$`` — a lone
+``$``, ``$1``, ``${}``, ``${A/b}``, an unclosed ``${`` — is an error, as in ``docker compose``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["Substitution", "TemplateError", "substitute"]
+
+_NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+_OPERATORS = (":-", ":?", ":+", "-", "?", "+")
+
+Lookup = Callable[[str], "str | None"]
+"""Returns a variable's value, or ``None`` when it is unset."""
+
+
+class TemplateError(ValueError):
+    """A ``$`` expression is malformed; the message names the offending text."""
+
+
+@dataclass
+class Substitution:
+    """The result of :func:`substitute` and what it had to report.
+
+    Attributes:
+        value: the text with every expression resolved.
+        unset: names used without a value or default (each once, in order of use).
+        missing: ``(name, message)`` of required variables without a value.
+    """
+
+    value: str
+    unset: list[str] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+
+def substitute(text: str, lookup: Lookup) -> Substitution:
+    """Resolve every ``$`` expression in ``text``.
+
+    Args:
+        text: a string from a compose document or ``.env`` file.
+        lookup: where variable values come from.
+
+    Returns:
+        The resolved text plus unset and missing variables; a missing required variable
+        resolves to ``""`` so the rest of the document can still be checked.
+
+    Raises:
+        TemplateError: a malformed expression.
+    """
+    result = Substitution(value="")
+    result.value = _expand(text, lookup, result)
+    return result
+
+
+def _expand(text: str, lookup: Lookup, report: Substitution) -> str:
+    parts: list[str] = []
+    start = 0
+    while (dollar := text.find("$", start)) >= 0:
+        parts.append(text[start:dollar])
+        following = text[dollar + 1 : dollar + 2]
+        if following == "$":
+            parts.append("$")
+            start = dollar + 2
+        elif following == "{":
+            end = _closing_brace(text, dollar + 2)
+            parts.append(_braced(text[dollar + 2 : end], lookup, report))
+            start = end + 1
+        elif match := _NAME.match(text, dollar + 1):
+            parts.append(_plain(match.group(), lookup, report))
+            start = match.end()
+        else:
+            shown = text[dollar : dollar + 8]
+            raise TemplateError(f"'{shown}': '$' must be followed by a name, '{{' or '$'")
+    parts.append(text[start:])
+    return "".join(parts)
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """Index of the ``}`` closing the ``${`` whose body starts at ``start``; nesting counts."""
+    depth = 1
+    index = start
+    while index < len(text):
+        if text.startswith("$$", index):
+            index += 2
+            continue
+        if text.startswith("${", index):
+            depth += 1
+            index += 2
+            continue
+        if text[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    raise TemplateError(f"'{text[max(start - 2, 0) : start + 18]}': unclosed '${{'")
+
+
+def _plain(name: str, lookup: Lookup, report: Substitution) -> str:
+    value = lookup(name)
+    if value is None:
+        if name not in report.unset:
+            report.unset.append(name)
+        return ""
+    return value
+
+
+def _braced(body: str, lookup: Lookup, report: Substitution) -> str:
+    match = _NAME.match(body)
+    if match is None:
+        raise TemplateError(f"'${{{body}}}': a variable name must come first")
+    name, rest = match.group(), body[match.end() :]
+    if not rest:
+        return _plain(name, lookup, report)
+    operator = next((op for op in _OPERATORS if rest.startswith(op)), None)
+    if operator is None:
+        raise TemplateError(
+            f"'${{{body}}}': unsupported operator after {name} (use :- - :? ? :+ or +)"
+        )
+    word = rest[len(operator) :]
+    value = lookup(name)
+    present = value is not None and (value != "" or ":" not in operator)
+    if operator.endswith("-"):
+        return value if present and value is not None else _expand(word, lookup, report)
+    if operator.endswith("+"):
+        return _expand(word, lookup, report) if present else ""
+    if present and value is not None:
+        return value
+    report.missing.append((name, word or f"required variable {name} is missing a value"))
+    return ""
