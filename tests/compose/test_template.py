@@ -1,0 +1,142 @@
+"""compose.template: every ``$`` rule of the Compose Specification, exactly."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scale_pilot_nb.compose.template import TemplateError, substitute
+
+VALUES = {"SET": "value", "EMPTY": "", "DOLLAR": "$HOME"}
+
+
+def _value(text: str) -> str:
+    return substitute(text, VALUES.get).value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$SET", "value"),
+        ("${SET}", "value"),
+        ("a${SET}b$SET.c", "avaluebvalue.c"),
+        ("$$SET", "$SET"),
+        ("$${SET}", "${SET}"),
+        ("${UNSET:-fallback}", "fallback"),
+        ("${EMPTY:-fallback}", "fallback"),
+        ("${SET:-fallback}", "value"),
+        ("${UNSET-fallback}", "fallback"),
+        ("${EMPTY-fallback}", ""),
+        ("${SET:+alt}", "alt"),
+        ("${EMPTY:+alt}", ""),
+        ("${UNSET:+alt}", ""),
+        ("${EMPTY+alt}", "alt"),
+        ("${UNSET+alt}", ""),
+        ("${UNSET:-${OTHER:-deep}}", "deep"),
+        ("${UNSET:-${SET}}", "value"),
+        ("${UNSET:-a${SET}b}", "avalueb"),
+        ("${UNSET:-$$}", "$"),
+        ("${SET:?must be set}", "value"),
+        ("$DOLLAR", "$HOME"),
+        ("${lower_case_1}", ""),
+        ("no dollars", "no dollars"),
+    ],
+)
+def test_expressions_resolve_like_compose(text: str, expected: str) -> None:
+    assert _value(text) == expected
+
+
+def test_values_are_inserted_verbatim_not_interpolated_again() -> None:
+    result = substitute("${DOLLAR}", VALUES.get)
+    assert (result.value, result.unset) == ("$HOME", [])
+
+
+def test_unset_variables_without_default_are_reported_once_each() -> None:
+    result = substitute("$A-${A}-${B}", VALUES.get)
+    assert (result.value, result.unset) == ("--", ["A", "B"])
+
+
+def test_a_variable_inside_an_unused_default_is_not_reported() -> None:
+    assert substitute("${SET:-${NEVER}}", VALUES.get).unset == []
+
+
+def test_defaults_and_alternatives_do_not_report_their_variable() -> None:
+    assert substitute("${X:-d}${X-d}${X:+a}${X+a}", VALUES.get).unset == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "message"),
+    [
+        ("${UNSET:?set it please}", "UNSET", "set it please"),
+        ("${EMPTY:?no empties}", "EMPTY", "no empties"),
+        ("${UNSET?gone}", "UNSET", "gone"),
+        ("${UNSET:?}", "UNSET", "required variable UNSET is missing a value"),
+    ],
+)
+def test_required_variables_are_reported_with_the_authors_message(
+    text: str, name: str, message: str
+) -> None:
+    result = substitute(text, VALUES.get)
+    assert (result.value, result.missing) == ("", [(name, message)])
+
+
+def test_required_but_empty_is_fine_without_the_colon() -> None:
+    assert substitute("${EMPTY?x}", VALUES.get).missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("cost $5", "'$5'"),
+        ("trailing $", "'$'"),
+        ("a $ b", "'$ b'"),
+        ("${}", "a variable name must come first"),
+        ("${1A}", "a variable name must come first"),
+        ("${A/b}", "unsupported operator"),
+        ("${A:1}", "unsupported operator"),
+        ("${A", "unclosed"),
+        ("${A:-${B}", "unclosed"),
+    ],
+)
+def test_malformed_expressions_are_errors(text: str, fragment: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        substitute(text, VALUES.get)
+    assert fragment in str(caught.value)
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+names = st.from_regex(r"[_a-zA-Z][_a-zA-Z0-9]{0,10}", fullmatch=True)
+texts = st.text(max_size=40)
+
+
+@given(texts)
+def test_escaping_every_dollar_gives_the_text_back(text: str) -> None:
+    assert substitute(text.replace("$", "$$"), {}.get).value == text
+
+
+@given(names, texts)
+def test_a_variable_yields_its_value_whatever_the_value(name: str, value: str) -> None:
+    lookup = {name: value}.get
+    assert substitute(f"${{{name}}}", lookup).value == value
+    assert substitute(f"<${name}>", lookup).value == f"<{value}>"
+
+
+@given(names, texts.filter(lambda t: "}" not in t))
+def test_a_default_applies_exactly_when_the_variable_is_unset_or_empty(
+    name: str, default: str
+) -> None:
+    escaped = default.replace("$", "$$")
+    assert substitute(f"${{{name}:-{escaped}}}", {}.get).value == default
+    assert substitute(f"${{{name}:-{escaped}}}", {name: ""}.get).value == default
+    assert substitute(f"${{{name}:-{escaped}}}", {name: "v"}.get).value == "v"
+
+
+@given(texts)
+def test_any_text_either_resolves_or_raises_a_template_error(text: str) -> None:
+    try:
+        result = substitute(text, VALUES.get)
+    except TemplateError:
+        return
+    assert isinstance(result.value, str)
