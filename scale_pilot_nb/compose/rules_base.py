@@ -43,6 +43,8 @@ class RuleContext:
         used_ports: host ports already taken on the NAS (from ``app.used_ports`` / inventory).
         allow_docker_socket: downgrade a docker socket mount from error to warning.
         source_map: document path → (line, column), used to locate findings.
+        local_env_files: ``env_file`` paths (as written) that were read here and merged into
+            ``environment``; conversion inlines them, so they need not exist on the NAS.
     """
 
     compose: dict[str, Any]
@@ -53,11 +55,13 @@ class RuleContext:
     used_ports: frozenset[int] = frozenset()
     allow_docker_socket: bool = False
     source_map: SourceMap = field(default_factory=dict)
+    local_env_files: frozenset[str] = frozenset()
 
     def services(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each service name with its (normalised) definition."""
         for name, service in as_dict(self.compose.get("services")).items():
-            yield str(name), as_dict(service)
+            if isinstance(service, dict):  # anything else was reported by the normaliser
+                yield str(name), service
 
     def raw_service(self, name: str) -> dict[str, Any]:
         """The service as written, before interpolation and normalisation."""

@@ -48,6 +48,7 @@ IX_APP_SERVICE_KEYS = frozenset(
 """Service keys the ix-app values can express (some only partly; see :func:`ix_app_unsupported`)."""
 
 _NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
+_HOST_KEY = re.compile(r"HOST|SERVER|ADDR|URL|URI|ENDPOINT|DSN")
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -134,9 +135,29 @@ def _healthcheck_disabled(healthcheck: dict[str, Any]) -> bool:
     return healthcheck.get("disable") is True or as_list(healthcheck.get("test"))[:1] == ["NONE"]
 
 
+def _host_pattern(service: str) -> re.Pattern[str]:
+    """``service`` used as a host: ``db``, ``db:5432``, ``postgres://u@db/x``, ``http://db``."""
+    return re.compile(rf"(?:^|[/@]){re.escape(service)}(?=$|:\d|/)")
+
+
+def _names_host(key: str, value: Any, pattern: re.Pattern[str]) -> bool:
+    """True when an environment value uses a service name as a host name.
+
+    A bare value equal to the name counts only under a host-like key (``DB_HOST=db``), so
+    ``POSTGRES_USER=api`` is not mistaken for a connection to the ``api`` service.
+    """
+    if not isinstance(value, str):
+        return False
+    match = pattern.search(value)
+    if match is None:
+        return False
+    whole = match.start() == 0 and match.end() == len(value)
+    return not whole or _HOST_KEY.search(key.upper()) is not None
+
+
 def _cross_references(ctx: RuleContext, names: list[str]) -> Iterator[Finding]:
     """Warn for each service reaching another by name (separate apps get separate networks)."""
-    patterns = {other: re.compile(rf"(?<![\w.-]){re.escape(other)}(?![\w-])") for other in names}
+    patterns = {other: _host_pattern(other) for other in names}
     for name, service in ctx.services():
         reached: dict[str, str] = {}
         for target in as_dict(service.get("depends_on")) or as_list(service.get("depends_on")):
@@ -148,7 +169,7 @@ def _cross_references(ctx: RuleContext, names: list[str]) -> Iterator[Finding]:
             reached.setdefault(mode.split(":", 1)[1], "network_mode")
         for key, value in as_dict(service.get("environment")).items():
             for other, pattern in patterns.items():
-                if other != name and isinstance(value, str) and pattern.search(value):
+                if other != name and _names_host(str(key), value, pattern):
                     reached.setdefault(other, f"environment {key}")
         for other, how in reached.items():
             if other in patterns and other != name:

@@ -38,6 +38,7 @@ _SECRET_WORDS = frozenset(
 )
 _WORD_SPLIT = re.compile(r"[^A-Z0-9]+")
 _REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_DIR")
+_FLAG_VALUES = frozenset({"none", "", "0", "1", "true", "false", "yes", "no"})
 
 
 def is_secret_key(key: str) -> bool:
@@ -129,8 +130,8 @@ def _docker_socket(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iter
 def _plain_secrets(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iterator[Finding]:
     raw = _raw_environment(ctx.raw_service(name).get("environment"))
     for key, value in as_dict(service.get("environment")).items():
-        if value in (None, "") or not is_secret_key(str(key)):
-            continue
+        if not is_secret_key(str(key)) or str(value).lower() in _FLAG_VALUES:
+            continue  # unset, empty or a yes/no switch such as MYSQL_RANDOM_ROOT_PASSWORD=1
         written = raw.get(str(key))
         if isinstance(written, str) and "$" in written.replace("$$", ""):
             continue  # a ${VAR} reference: the file itself holds no secret

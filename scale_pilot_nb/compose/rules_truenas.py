@@ -116,7 +116,7 @@ def _relative_paths(ctx: RuleContext) -> Iterator[Finding]:
                 )
         for index, env_file in enumerate(as_list(service.get("env_file"))):
             path = as_dict(env_file).get("path") if isinstance(env_file, dict) else env_file
-            if isinstance(path, str) and is_relative(path):
+            if isinstance(path, str) and is_relative(path) and path not in ctx.local_env_files:
                 yield ctx.finding(
                     Severity.ERROR,
                     "truenas.relative-path",

@@ -76,9 +76,13 @@ def test_split_warns_for_each_cross_reference() -> None:
             "web": {
                 "image": "w:1",
                 "depends_on": {"api": {"condition": "service_started"}},
-                "environment": {"DB_URL": "postgres://u@db:5432/x", "NOTE": "/data/dbx"},
+                "environment": {
+                    "DB_URL": "postgres://u@db:5432/x",
+                    "NOTE": "/data/dbx",
+                    "API_USER": "api",
+                },
             },
-            "api": {"image": "a:1", "links": ["db:database"]},
+            "api": {"image": "a:1", "links": ["db:database"], "environment": {"WEB_HOST": "web"}},
             "db": {"image": "p:16"},
         }
     }
@@ -87,6 +91,7 @@ def test_split_warns_for_each_cross_reference() -> None:
     pairs = sorted((f.path, f.message.split("reaches ")[1].split(" ")[0]) for f in findings)
     assert pairs == [
         ("services.api", "'db'"),
+        ("services.api", "'web'"),
         ("services.web", "'api'"),
         ("services.web", "'db'"),
     ]

@@ -1,0 +1,242 @@
+"""Validation: run the whole first half of the engine, then every rule, into one report.
+
+``validate`` never raises for a bad compose file: unreadable YAML, hostile input, missing
+variables and wrong types all become findings, so ``AIHelper`` and the CLI can always show a
+report. It raises only for wrong *arguments* (an unknown mode).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scale_pilot_nb.compose.interpolate import interpolate
+from scale_pilot_nb.compose.load import load
+from scale_pilot_nb.compose.model import (
+    InterpolationResult,
+    Issue,
+    LoadedCompose,
+    Normalised,
+    SourceMap,
+)
+from scale_pilot_nb.compose.normalise import normalise_lenient
+from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
+from scale_pilot_nb.compose.rules_base import Mode, RuleContext, as_dict, as_list, make_finding
+from scale_pilot_nb.compose.rules_mode import check as check_mode
+from scale_pilot_nb.compose.rules_security import check as check_security
+from scale_pilot_nb.compose.rules_structure import check as check_structure
+from scale_pilot_nb.compose.rules_truenas import check as check_truenas
+from scale_pilot_nb.compose.rules_truenas import variable_findings
+from scale_pilot_nb.errors import ComposeError, ComposeLoadError
+
+__all__ = [
+    "ComposeSource",
+    "Prepared",
+    "check_normalised",
+    "local_env_files",
+    "prepare",
+    "validate",
+]
+
+ComposeSource = str | os.PathLike[str] | Mapping[str, Any]
+"""A path to a compose file, YAML text, or an already-parsed mapping."""
+
+_MODES = ("compose", "ix-app")
+_RULES = (check_structure, check_truenas, check_security, check_mode)
+
+
+@dataclass
+class Prepared:
+    """A compose file taken through load → interpolate → normalise, with what each step found.
+
+    Attributes:
+        loaded: the document as written (before interpolation), with its source map.
+        interpolation: variables resolved; unset and missing ones listed by name.
+        normalised: long syntax; entries that could not be normalised are listed as issues.
+        findings: findings of these first steps (variables, invalid entries, unknown keys).
+    """
+
+    loaded: LoadedCompose
+    interpolation: InterpolationResult
+    normalised: Normalised
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def compose(self) -> dict[str, Any]:
+        """The normalised compose dict."""
+        return self.normalised.data
+
+
+def prepare(
+    source: ComposeSource,
+    *,
+    variables: Mapping[str, str] | None = None,
+    use_environ: bool = False,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> Prepared:
+    """Load, interpolate and normalise ``source``; report problems as findings.
+
+    Raises:
+        ComposeLoadError: the YAML is unreadable, unsafe or oversized (with file:line:column).
+    """
+    loaded = load(source, base_dir=base_dir)
+    interpolation = interpolate(loaded, variables=variables, use_environ=use_environ)
+    normalised = normalise_lenient(interpolation.data)
+    source_map = loaded.source_map
+    findings = [
+        *variable_findings(source_map, interpolation.unset, interpolation.missing),
+        *_issue_findings(source_map, interpolation.issues, interpolated=True),
+        *_issue_findings(source_map, normalised.issues, interpolated=False),
+    ]
+    for unknown in normalised.unknown_keys:
+        findings.append(
+            make_finding(
+                source_map,
+                Severity.WARNING,
+                "structure.unknown-key",
+                unknown.path,
+                unknown.message[0].upper() + unknown.message[1:] + ".",
+                "Compose ignores or rejects unknown keys; check the spelling.",
+            )
+        )
+    return Prepared(loaded, interpolation, normalised, findings)
+
+
+def _issue_findings(
+    source_map: SourceMap, issues: Iterable[Issue], *, interpolated: bool
+) -> Iterator[Finding]:
+    for issue in issues:
+        yield make_finding(
+            source_map,
+            Severity.ERROR,
+            "interpolate.invalid" if interpolated else _issue_rule(issue),
+            issue.path,
+            issue.message,
+            issue.hint or "Fix this entry; the Compose Specification documents its syntax.",
+        )
+
+
+def _issue_rule(issue: Issue) -> str:
+    """A stable rule id for an entry the normaliser could not read, by where it sits."""
+    parts = [p for p in issue.path if isinstance(p, str)]
+    if len(parts) >= 3 and parts[0] == "services":
+        if parts[2] in ("ports", "expose"):
+            return "structure.invalid-port"
+        if parts[2] in ("volumes", "tmpfs"):
+            return "structure.invalid-volume"
+    return "structure.invalid-value"
+
+
+def local_env_files(prepared: Prepared) -> Iterator[str]:
+    """``env_file`` paths, as written, whose contents interpolation read and merged locally."""
+    read = {path.resolve() for path in prepared.interpolation.env_files}
+    base = prepared.loaded.base_dir or Path.cwd()
+    for service in as_dict(prepared.compose.get("services")).values():
+        for entry in as_list(as_dict(service).get("env_file")):
+            path = as_dict(entry).get("path") if isinstance(entry, dict) else entry
+            if isinstance(path, str) and (base / path).resolve() in read:
+                yield path
+
+
+def check_normalised(
+    prepared: Prepared,
+    *,
+    name: str | None = None,
+    mode: Mode = "compose",
+    used_ports: Iterable[int] = (),
+    split: bool = False,
+    allow_docker_socket: bool = False,
+) -> list[Finding]:
+    """Every rule's findings on an already prepared compose file (first-step findings included)."""
+    ctx = RuleContext(
+        compose=prepared.compose,
+        raw=prepared.loaded.data,
+        app_name=name,
+        mode=mode,
+        split=split,
+        used_ports=frozenset(int(p) for p in used_ports),
+        allow_docker_socket=allow_docker_socket,
+        source_map=prepared.loaded.source_map,
+        local_env_files=frozenset(local_env_files(prepared)),
+    )
+    findings = list(prepared.findings)
+    for rule in _RULES:
+        findings.extend(rule(ctx))
+    return findings
+
+
+def validate(
+    source: ComposeSource,
+    *,
+    name: str | None = None,
+    mode: Mode = "compose",
+    used_ports: Iterable[int] | None = None,
+    split: bool = False,
+    variables: Mapping[str, str] | None = None,
+    use_environ: bool = False,
+    allow_docker_socket: bool = False,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> ValidationReport:
+    """Check a compose file for everything that would fail or surprise on TrueNAS.
+
+    Never raises for a bad file: load errors, missing variables and invalid entries become
+    error findings. Findings never contain variable or secret values.
+
+    Args:
+        source: a path, YAML text, or a mapping.
+        name: the app name to check against TrueNAS naming rules (skipped when None).
+        mode: ``"compose"`` (custom app, any number of services) or ``"ix-app"``.
+        used_ports: host ports already taken on the NAS (e.g. from ``pilot.ports()``).
+        split: the file will be deployed as one app per service.
+        variables: values for ``${VAR}``; TrueNAS has no ``.env``, so they are baked in.
+        use_environ: also read variables from this process's environment.
+        allow_docker_socket: a docker.sock mount is a warning instead of an error.
+        base_dir: where ``.env`` and ``env_file:`` are looked up for strings and mappings.
+
+    Returns:
+        The report; ``report.valid`` is False when any error was found.
+
+    Raises:
+        ValueError: ``mode`` is not ``"compose"`` or ``"ix-app"``.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, not {mode!r}")
+    report = ValidationReport(app_name=name, mode=mode)
+    try:
+        prepared = prepare(source, variables=variables, use_environ=use_environ, base_dir=base_dir)
+    except ComposeLoadError as exc:
+        report.source = exc.file
+        report.extend([_load_finding(exc)])
+        return report
+    except ComposeError as exc:
+        report.extend([Finding(Severity.ERROR, "load.error", "", exc.message, exc.hint or "")])
+        return report
+    report.source = prepared.loaded.file
+    report.extend(
+        check_normalised(
+            prepared,
+            name=name,
+            mode=mode,
+            used_ports=used_ports or (),
+            split=split,
+            allow_docker_socket=allow_docker_socket,
+        )
+    )
+    return report
+
+
+def _load_finding(exc: ComposeLoadError) -> Finding:
+    where = ":".join(str(p) for p in (exc.file, exc.line, exc.column) if p is not None)
+    message = exc.message.removeprefix(f"{where}: ")
+    return Finding(
+        Severity.ERROR,
+        "load.error",
+        "",
+        message[0].upper() + message[1:] if message else message,
+        exc.hint or "Fix the YAML at the position shown.",
+        exc.line,
+        exc.column,
+    )

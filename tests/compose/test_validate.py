@@ -1,0 +1,90 @@
+"""validate(): the whole pipeline from source to report, never raising for a bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scale_pilot_nb.compose.report import Severity
+from scale_pilot_nb.compose.validate import validate
+
+GOOD = """\
+services:
+  web:
+    image: nginx:1.27
+    ports: ["30080:80"]
+    volumes: ["/mnt/tank/www:/usr/share/nginx/html:ro"]
+    healthcheck:
+      test: ["CMD", "true"]
+"""
+
+
+def test_clean_file_is_valid_from_text_dict_and_path(tmp_path: Path) -> None:
+    path = tmp_path / "web.yml"
+    path.write_text(GOOD)
+    for source in (GOOD, path, str(path)):
+        report = validate(source, name="web")
+        assert report.valid and report.findings == [], report
+    assert Path(str(validate(path).source)).name == "web.yml"
+    report = validate({"services": {"web": {"image": "nginx:1.27"}}})
+    assert report.valid and report.rules() == {"truenas.no-healthcheck"}
+
+
+def test_findings_carry_line_and_column() -> None:
+    text = "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n"
+    finding = next(f for f in validate(text).findings if f.rule == "security.privileged")
+    assert (finding.line, finding.column) == (4, 5)
+
+
+def test_syntax_error_becomes_a_finding_with_position() -> None:
+    report = validate("services:\n  web:\n    image: [unclosed\n")
+    assert not report.valid
+    (finding,) = report.errors
+    assert finding.rule == "load.error" and finding.line is not None
+    assert not finding.message.startswith("<string>")
+
+
+def test_variables_are_applied_and_unset_ones_reported() -> None:
+    text = "services:\n  web:\n    image: nginx:${TAG}\n    environment:\n      X: ${MISSING}\n"
+    report = validate(text, variables={"TAG": "1.27"})
+    assert report.rules(Severity.WARNING) == {"truenas.unset-variable"}
+    assert "truenas.latest-tag" not in report.rules()
+
+
+def test_required_variable_is_an_error_and_its_value_never_shown() -> None:
+    text = "services:\n  db:\n    image: postgres:16\n    environment:\n      PW: ${PW:?set PW}\n"
+    assert validate(text).rules(Severity.ERROR) == {"interpolate.required-missing"}
+    report = validate(text, variables={"PW": "s3cr3t-value"})
+    assert report.valid and "s3cr3t-value" not in str(report.to_dict())
+
+
+def test_use_environ_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SP_TEST_TAG", "1.27")
+    text = "services:\n  web:\n    image: nginx:${SP_TEST_TAG}\n"
+    assert "truenas.unset-variable" in validate(text).rules()
+    assert "truenas.unset-variable" not in validate(text, use_environ=True).rules()
+
+
+def test_options_reach_the_rules() -> None:
+    text = "services:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n"
+    assert validate(text, used_ports=[8080]).rules(Severity.ERROR) == {"truenas.port-in-use"}
+    assert validate(text, name="Bad_Name").rules(Severity.ERROR) == {"truenas.app-name"}
+    two = text + "  db:\n    image: postgres:16\n"
+    assert validate(two, mode="ix-app").rules(Severity.ERROR) == {"mode.ix-app-multi-service"}
+    assert validate(two, mode="ix-app", split=True, name="shop").valid
+
+
+def test_unknown_mode_is_a_usage_error() -> None:
+    with pytest.raises(ValueError, match="mode"):
+        validate(GOOD, mode="helm")  # type: ignore[arg-type]
+
+
+def test_relative_env_file_read_locally_is_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "app.env").write_text("A=1\n")
+    (tmp_path / "c.yml").write_text(
+        "services:\n  app:\n    image: x:1\n    env_file: [app.env, other.env]\n"
+    )
+    report = validate(tmp_path / "c.yml")
+    paths = [f.path for f in report.findings if f.rule == "truenas.relative-path"]
+    assert paths == ["services.app.env_file[1]"]
