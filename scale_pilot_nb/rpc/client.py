@@ -1,0 +1,264 @@
+"""``RpcClient``: the async TrueNAS middleware client.
+
+::
+
+    async with RpcClient("nas.local", api_key=key, username="admin") as client:
+        info = await client.call("system.info")
+        app = await client.call_job("app.create", payload, progress=print)
+        async for event in client.subscribe("app.query"):
+            ...
+
+The connection's life (discovery, TLS, ``core.set_options``, login, ``core.get_jobs``
+subscription, keepalive, reconnect) is :class:`~scale_pilot_nb.rpc.session.Session`'s; this
+module adds the three ways to use it:
+
+* :meth:`RpcClient.call` — one call. At most ``max_in_flight`` (20) await an answer at once,
+  the rest wait for a slot; the timeout raises :class:`~scale_pilot_nb.errors.CallTimeoutError`.
+* :meth:`RpcClient.call_job` / :meth:`RpcClient.wait_job` — a job, waited for through
+  ``core.get_jobs`` events (never polling), with ``(percent, description)`` progress.
+* :meth:`RpcClient.subscribe` — events as an async iterator.
+
+What happens to a call when the connection drops:
+
+=====================================  ================================================
+the call was …                         then
+=====================================  ================================================
+not yet sent                           sent on the new connection
+sent, a read (``methods.py``)          re-sent on the new connection (at most 3 times)
+sent, a mutation                       :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`
+a job whose id is known                re-attached by id; its end is awaited as before
+a job whose id is not yet known        :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`
+=====================================  ================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from scale_pilot_nb.errors import ApiError, ConnectionError, RequestOutcomeUnknown, TrueNASError
+from scale_pilot_nb.rpc.connection import ConnectionLost
+from scale_pilot_nb.rpc.jobs import JobWaiter, ProgressCallback
+from scale_pilot_nb.rpc.methods import is_read_method
+from scale_pilot_nb.rpc.options import USE_DEFAULT, TimeoutArg
+from scale_pilot_nb.rpc.session import Session
+from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
+
+__all__ = ["MAX_READ_RESENDS", "RpcClient"]
+
+#: How often a read is re-sent after drops before the client gives up on it.
+MAX_READ_RESENDS = 3
+
+
+class RpcClient(Session):
+    """Async client for the TrueNAS middleware (JSON-RPC 2.0 and legacy dialects).
+
+    Args:
+        url: a host (``nas.local``: ``wss://`` with ``/api/current``, falling back to
+            ``/websocket`` on HTTP 404) or a full URL, used as given.
+        api_key: an API key (``str`` or an object with ``get_secret()``/``reveal()``).
+        username: the key's user (enables ``auth.login_ex``) or the password's user.
+        password: a password, when no API key is given.
+        verify_ssl: verify the server's certificate (default); ``False`` for lab boxes.
+        ca_file: a PEM bundle to trust for ``wss://``.
+        timeouts: connect / call / job / keepalive timeouts.
+        reconnect: backoff policy after a drop; ``NO_RECONNECT`` to fail fast.
+        max_in_flight: calls awaiting an answer at once on the connection.
+
+    Without credentials the client does not log in, and therefore neither waits on jobs nor
+    keeps the connection alive (both need a session on older releases).
+    """
+
+    async def call(
+        self,
+        method: str,
+        *params: Any,
+        timeout: TimeoutArg = USE_DEFAULT,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Call ``method`` with positional ``params`` and return its result.
+
+        For a job method this returns the job id (legacy jobs) or the job's result (new-style
+        jobs); :meth:`call_job` waits for a job the same way on every server.
+
+        Args:
+            timeout: seconds until the answer, including waits for a free call slot and for
+                a reconnect; ``None`` waits forever; default ``timeouts.call``.
+            retry_safe: whether re-sending after a drop is harmless; by default
+                :func:`~scale_pilot_nb.rpc.methods.is_read_method` decides.
+
+        Raises:
+            CallTimeoutError: no answer in time (a mutation may still be carried out).
+            RequestOutcomeUnknown: a mutation was sent and the connection dropped.
+            ValidationError, ApiError, UnsupportedError, AuthenticationError: the NAS refused.
+            ConnectionError: the client is closed, or reconnecting failed.
+        """
+        self.stats.calls += 1
+        retry = is_read_method(method) if retry_safe is None else retry_safe
+        limit = self.timeouts.call if timeout is USE_DEFAULT else timeout
+        return await self._with_timeout(self._call(method, params, retry), limit, method, None)
+
+    async def call_job(
+        self,
+        method: str,
+        *params: Any,
+        progress: ProgressCallback | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+    ) -> Any:
+        """Call a job method and wait for the job to end; return the job's result.
+
+        Args:
+            progress: called with ``(percent, description)`` on every change, in order, on
+                the event loop (keep it quick).
+            timeout: seconds for the whole job; default ``timeouts.job`` (``None``: as long
+                as it runs). On timeout the job keeps running on the NAS.
+
+        Raises:
+            JobFailedError: the job failed or was aborted (``job_id``, ``progress_description``).
+            ValidationError: the arguments were rejected, before or inside the job.
+            RequestOutcomeUnknown: the connection dropped before the job id was known.
+            CallTimeoutError: the job did not end in time (``job_id`` set when known).
+        """
+        self.stats.calls += 1
+        waiter = JobWaiter(method, progress)
+        limit = self.timeouts.job if timeout is USE_DEFAULT else timeout
+        try:
+            work = self._run_job(method, params, waiter)
+            return await self._with_timeout(work, limit, method, waiter)
+        finally:
+            self._jobs.forget(waiter)
+
+    async def wait_job(
+        self,
+        job_id: int,
+        *,
+        progress: ProgressCallback | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+    ) -> Any:
+        """Wait for an existing job (started elsewhere, or whose wait timed out) to end.
+
+        Raises:
+            JobFailedError, ValidationError: as for :meth:`call_job`.
+            ApiError: no job with that id exists (ENOENT).
+            CallTimeoutError: it did not end in time.
+        """
+        waiter = JobWaiter(f"job {job_id}", progress)
+        limit = self.timeouts.job if timeout is USE_DEFAULT else timeout
+        try:
+            return await self._with_timeout(self._attach(job_id, waiter), limit, "wait_job", waiter)
+        finally:
+            self._jobs.forget(waiter)
+
+    async def ping(self, *, timeout: TimeoutArg = USE_DEFAULT) -> None:
+        """Check the connection with ``core.ping`` (needs a login before TrueNAS 25.10)."""
+        await self.call("core.ping", timeout=timeout)
+
+    def subscribe(self, name: str, *, max_queue: int = DEFAULT_MAX_QUEUE) -> Subscription:
+        """Events of ``name`` as an async iterator; nothing is sent until iteration starts.
+
+        Args:
+            name: an event (``app.query``) or an event source with optional JSON arguments
+                (``app.stats``, ``app.container_log_follow:{"app_name": …}``).
+            max_queue: events buffered before the oldest are dropped.
+        """
+        return Subscription(self, name, max_queue=max_queue)
+
+    # -- calls ---------------------------------------------------------------------------
+
+    async def _call(self, method: str, params: Sequence[Any], retry: bool) -> Any:
+        resends = 0
+        while True:
+            conn = await self._connection()
+            try:
+                return await conn.request(method, params)
+            except ConnectionLost as lost:
+                if not lost.sent:
+                    continue
+                if not retry:
+                    raise RequestOutcomeUnknown(
+                        f"{method}: the connection dropped after the request was sent ({lost})",
+                        method=method,
+                        sent=True,
+                    ) from None
+                if resends == MAX_READ_RESENDS:
+                    raise ConnectionError(
+                        f"{method}: the connection dropped {resends + 1} times during the call"
+                    ) from None
+                resends += 1
+                self.stats.resent_reads += 1
+
+    async def _run_job(self, method: str, params: Sequence[Any], waiter: JobWaiter) -> Any:
+        """Send the job call (again only if it was never sent), then await the job's end."""
+        requests: list[str] = []
+
+        def expect(request_id: str) -> None:
+            requests.append(request_id)
+            self._jobs.expect(request_id, waiter)
+
+        while True:
+            conn = await self._connection()
+            try:
+                answer = await conn.request(method, params, registered=expect)
+            except ConnectionLost as lost:
+                if waiter.job_id is None and not waiter.done:
+                    if not lost.sent:
+                        continue
+                    raise RequestOutcomeUnknown(
+                        f"{method}: the connection dropped before the job id was known ({lost})",
+                        method=method,
+                        sent=True,
+                    ) from None
+                # The job is known: its end is awaited across the reconnect.
+            except TrueNASError as error:
+                if not waiter.done:  # refused before a job existed
+                    error.job_id = error.job_id or waiter.job_id
+                    raise
+                # else: the job's own failure event came first and already decided the outcome
+            else:
+                if not self.new_style_jobs and isinstance(answer, int):
+                    self._jobs.bind(waiter, answer)
+                else:
+                    waiter.resolve(answer)  # new-style: the answer is the job's result
+            finally:
+                for request_id in requests:
+                    self._jobs.unexpect(request_id)
+            return await waiter.future
+
+    async def _attach(self, job_id: int, waiter: JobWaiter) -> Any:
+        self._jobs.bind(waiter, job_id)
+        rows = await self._call("core.get_jobs", [[["id", "=", job_id]]], retry=True)
+        if not rows:
+            raise ApiError(f"No job with id {job_id} on the NAS", errno=2, errname="ENOENT")
+        if waiter.observed == 0:
+            waiter.observe(self._jobs.tracker.record(job_id, rows[0]))
+        return await waiter.future
+
+    # -- SubscriptionHost ------------------------------------------------------------------
+
+    async def _open_subscription(self, subscription: Subscription) -> None:
+        self._subscriptions.add(subscription)
+        try:
+            while True:
+                conn = await self._connection()
+                try:
+                    subscription.subscription_id = await self._bounded(
+                        conn.subscribe(subscription.name), "core.subscribe"
+                    )
+                    return
+                except ConnectionLost:
+                    continue  # subscribing is idempotent: do it on the new connection
+        except BaseException:
+            self._subscriptions.remove(subscription)
+            raise
+
+    async def _close_subscription(self, subscription: Subscription) -> None:
+        peers_remain = self._subscriptions.remove(subscription)
+        conn = self._conn
+        if conn is None or conn.closed or subscription.subscription_id is None:
+            return
+        if peers_remain:
+            self._subscriptions.expect_end(subscription.name)
+        try:
+            await conn.unsubscribe(subscription.subscription_id)
+        except ConnectionError:
+            return  # the server drops subscriptions with the connection anyway

@@ -1,0 +1,256 @@
+"""Jobs: folding ``core.get_jobs`` events into job state, and waiting for one job to end.
+
+TrueNAS runs every long or mutating operation as a job and reports each change as a
+``core.get_jobs`` collection update carrying the whole job object. The client subscribes to
+that collection once per connection (right after login, before the first job call), so every
+event of every job it starts reaches it; waits are driven by those events, never by polling.
+
+* :class:`JobTracker` keeps the latest known object of recent jobs (bounded), so events that
+  arrive before a caller knows its job id are not lost.
+* :class:`JobWaiter` is one caller's wait: it reports ``(percent, description)`` to a progress
+  callback, in order and without repeats, and completes with the result or the mapped error.
+* :class:`JobWaiters` routes events to the waits of one client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.rpc.error_map import job_error
+from scale_pilot_nb.rpc.events import JobUpdate
+
+__all__ = [
+    "TERMINAL_STATES",
+    "JobSnapshot",
+    "JobTracker",
+    "JobWaiter",
+    "JobWaiters",
+    "ProgressCallback",
+]
+
+logger = logging.getLogger(__name__)
+
+#: States after which a job never changes again.
+TERMINAL_STATES = frozenset({"SUCCESS", "FAILED", "ABORTED"})
+
+#: Called with ``(percent, description)`` on every progress change; runs on the event loop,
+#: so it must be quick and must not block. Its return value is ignored; exceptions are logged.
+ProgressCallback = Callable[[int | None, str], object]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSnapshot:
+    """A job as last reported by the NAS.
+
+    Attributes:
+        id: the job id.
+        state: ``WAITING``, ``RUNNING``, ``SUCCESS``, ``FAILED`` or ``ABORTED``.
+        percent: progress percent (0–100), or ``None`` when the job reports none.
+        description: the progress description (``""`` when none).
+        fields: the full job object as sent (``method``, ``result``, ``error``, ``exc_info`` …).
+    """
+
+    id: int
+    state: str
+    percent: int | None
+    description: str
+    fields: Mapping[str, Any]
+
+    @classmethod
+    def from_fields(cls, job_id: int, fields: Mapping[str, Any]) -> JobSnapshot:
+        """Build a snapshot from a job object (an event's ``fields`` or a query row)."""
+        progress = fields.get("progress")
+        progress = progress if isinstance(progress, dict) else {}
+        percent = progress.get("percent")
+        return cls(
+            id=job_id,
+            state=str(fields.get("state") or "WAITING"),
+            percent=int(percent) if isinstance(percent, int | float) else None,
+            description=str(progress.get("description") or ""),
+            fields=fields,
+        )
+
+    @property
+    def terminal(self) -> bool:
+        """True once the job has ended (success, failure or abort)."""
+        return self.state in TERMINAL_STATES
+
+    def outcome(self) -> Any:
+        """The job's result if it succeeded.
+
+        Raises:
+            JobFailedError: the job failed or was aborted.
+            ValidationError: the job rejected its arguments (``exc_info.type == "VALIDATION"``).
+        """
+        if self.state == "SUCCESS":
+            return self.fields.get("result")
+        raise job_error(self.fields)
+
+
+class JobTracker:
+    """The latest known object of recent jobs, keyed by job id (sans-I/O).
+
+    Args:
+        capacity: how many jobs to remember; the least recently updated are forgotten first.
+            An admin session sees every job on the NAS, so this must be bounded.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._capacity = capacity
+        self._jobs: OrderedDict[int, JobSnapshot] = OrderedDict()
+
+    def apply(self, update: JobUpdate) -> JobSnapshot | None:
+        """Fold one event in; returns the job's new snapshot (``None`` for ``removed``)."""
+        if update.msg == "removed":
+            self._jobs.pop(update.job_id, None)
+            return None
+        return self.record(update.job_id, update.fields)
+
+    def record(self, job_id: int, fields: Mapping[str, Any]) -> JobSnapshot:
+        """Store a job object (from an event or a ``core.get_jobs`` query)."""
+        snapshot = JobSnapshot.from_fields(job_id, fields)
+        self._jobs[job_id] = snapshot
+        self._jobs.move_to_end(job_id)
+        while len(self._jobs) > self._capacity:
+            self._jobs.popitem(last=False)
+        return snapshot
+
+    def get(self, job_id: int) -> JobSnapshot | None:
+        """The last known snapshot of ``job_id``, if it is still remembered."""
+        return self._jobs.get(job_id)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+
+class JobWaiter:
+    """One caller waiting for one job.
+
+    Created before the job call is sent (so no event can be missed), bound to a job id as
+    soon as it is known (the call's answer for legacy jobs, ``message_ids`` for new-style
+    jobs), then fed every snapshot of that job. ``observed`` counts the snapshots fed, so a
+    caller can tell whether events arrived while it was querying the job's state.
+
+    Args:
+        method: the job method, for messages.
+        progress: optional callback for ``(percent, description)`` changes.
+    """
+
+    def __init__(self, method: str, progress: ProgressCallback | None = None) -> None:
+        self.method = method
+        self.job_id: int | None = None
+        self.observed = 0
+        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._progress = progress
+        self._last_progress: tuple[int | None, str] | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the wait has a result or an error."""
+        return self.future.done()
+
+    def observe(self, snapshot: JobSnapshot) -> None:
+        """Report progress from ``snapshot`` and finish the wait if the job has ended."""
+        if self.done:
+            return
+        self.job_id = snapshot.id
+        self.observed += 1
+        self._report(snapshot.percent, snapshot.description)
+        if snapshot.terminal:
+            try:
+                self.resolve(snapshot.outcome())
+            except TrueNASError as exc:
+                self.fail(exc)
+
+    def resolve(self, result: Any) -> None:
+        """Finish the wait with ``result`` (first outcome wins)."""
+        if not self.done:
+            self.future.set_result(result)
+
+    def fail(self, error: BaseException) -> None:
+        """Finish the wait with ``error`` (first outcome wins)."""
+        if not self.done:
+            self.future.set_exception(error)
+
+    def _report(self, percent: int | None, description: str) -> None:
+        current = (percent, description)
+        if self._progress is None or current == self._last_progress:
+            return
+        self._last_progress = current
+        try:
+            self._progress(percent, description)
+        except Exception:
+            logger.exception("progress callback for %s raised; ignored", self.method)
+
+
+class JobWaiters:
+    """Every job wait of one client, indexed for the event router (sans-I/O).
+
+    A waiter is first *expected* under the request id of its job call (new-style jobs name
+    that id in the job's ``message_ids``), then *bound* to its job id; every ``core.get_jobs``
+    event is folded into the tracker and fed to the waiters bound to that job.
+    """
+
+    def __init__(self, tracker: JobTracker | None = None) -> None:
+        self.tracker = tracker or JobTracker()
+        self._by_job: dict[int, set[JobWaiter]] = {}
+        self._by_request: dict[str, JobWaiter] = {}
+
+    def expect(self, request_id: str, waiter: JobWaiter) -> None:
+        """Bind ``waiter`` to whichever job names ``request_id`` in its ``message_ids``."""
+        self._by_request[request_id] = waiter
+
+    def unexpect(self, request_id: str) -> None:
+        """Stop looking for ``request_id`` (its answer arrived or it failed)."""
+        self._by_request.pop(request_id, None)
+
+    def bind(self, waiter: JobWaiter, job_id: int) -> None:
+        """Attach ``waiter`` to ``job_id`` and replay the job's last known state to it."""
+        waiter.job_id = job_id
+        self._by_job.setdefault(job_id, set()).add(waiter)
+        snapshot = self.tracker.get(job_id)
+        if snapshot is not None:
+            waiter.observe(snapshot)
+
+    def forget(self, waiter: JobWaiter) -> None:
+        """Remove ``waiter`` (its caller is done with it); cancels it if still pending."""
+        if waiter.job_id is not None:
+            waiters = self._by_job.get(waiter.job_id)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._by_job[waiter.job_id]
+        if not waiter.future.done():
+            waiter.future.cancel()
+
+    def update(self, update: JobUpdate) -> None:
+        """Route one ``core.get_jobs`` event: bind expected waiters, feed bound ones."""
+        snapshot = self.tracker.apply(update)
+        for request_id in update.message_ids:
+            waiter = self._by_request.pop(request_id, None)
+            if waiter is not None:
+                self.bind(waiter, update.job_id)
+        if snapshot is not None:
+            for waiter in list(self._by_job.get(update.job_id, ())):
+                waiter.observe(snapshot)
+
+    def running(self) -> dict[int, list[JobWaiter]]:
+        """Bound waiters that have not finished, by job id (to re-attach after a reconnect)."""
+        live: dict[int, list[JobWaiter]] = {}
+        for job_id, waiters in self._by_job.items():
+            pending = [waiter for waiter in waiters if not waiter.done]
+            if pending:
+                live[job_id] = pending
+        return live
+
+    def fail_all(self, make_error: Callable[[JobWaiter], BaseException]) -> None:
+        """Fail every bound waiter with an error made for it."""
+        for waiters in list(self._by_job.values()):
+            for waiter in list(waiters):
+                waiter.fail(make_error(waiter))

@@ -1,0 +1,167 @@
+"""The wire: text frames over a WebSocket. The only module that imports ``websockets``.
+
+Everything above this module sees the :class:`Transport` seam — send a text frame, receive a
+text frame, close — so another wire (an adapter for the official ``truenas_api_client``'s
+socket, say) can be put underneath without touching the protocol or the client. The seam is
+for swapping wires, not for mocking: tests talk to the sandbox over real sockets.
+
+All ``websockets``, ``ssl`` and ``OSError`` exceptions are translated here, once, into
+:mod:`scale_pilot_nb.errors` classes; none leaks upwards.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Protocol
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from scale_pilot_nb.errors import ConfigError, ConnectionError
+
+__all__ = [
+    "DEFAULT_MAX_FRAME",
+    "EndpointNotFound",
+    "Transport",
+    "TransportClosed",
+    "WebsocketsTransport",
+    "open_websocket",
+]
+
+#: Largest frame accepted from the server. ``app.query`` on a NAS with a thousand apps is a
+#: few MiB; this bounds memory while leaving ample room.
+DEFAULT_MAX_FRAME = 64 * 2**20
+
+
+class TransportClosed(ConnectionError):
+    """The WebSocket closed (either side, or the network) while in use.
+
+    Attributes:
+        code: the close code, when a close frame was exchanged.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class EndpointNotFound(ConnectionError):
+    """The server answered the upgrade with HTTP 404: no such endpoint (24.10 has no ``/api``)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"{url}: HTTP 404, the server has no such WebSocket endpoint")
+        self.url = url
+
+
+class Transport(Protocol):
+    """A connected message channel carrying one JSON text per frame."""
+
+    async def send(self, text: str) -> None:
+        """Send one text frame.
+
+        Raises:
+            TransportClosed: the connection is closed.
+        """
+
+    async def recv(self) -> str:
+        """Wait for the next text frame.
+
+        Raises:
+            TransportClosed: the connection closed; no further frame will come.
+        """
+
+    async def close(self) -> None:
+        """Close the connection (normal closure); idempotent, never raises."""
+
+
+class WebsocketsTransport:
+    """:class:`Transport` over a ``websockets`` client connection."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self._ws = connection
+
+    async def send(self, text: str) -> None:
+        try:
+            await self._ws.send(text)
+        except websockets.ConnectionClosed as exc:
+            raise _closed(exc) from None
+
+    async def recv(self) -> str:
+        try:
+            frame = await self._ws.recv()
+        except websockets.ConnectionClosed as exc:
+            raise _closed(exc) from None
+        return frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
+
+    async def close(self) -> None:
+        try:
+            await self._ws.close()
+        except Exception:  # the peer or the network is already gone: nothing to do
+            return
+
+
+async def open_websocket(
+    url: str,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    open_timeout: float | None = 10.0,
+    max_frame: int = DEFAULT_MAX_FRAME,
+) -> WebsocketsTransport:
+    """Open a WebSocket to ``url``.
+
+    Protocol pings are off (the client keeps the connection alive with ``core.ping``, as the
+    middleware expects) and so is compression (the official client never offers it).
+
+    Raises:
+        EndpointNotFound: HTTP 404 on the upgrade (the caller may try another path).
+        ConfigError: the URL is malformed.
+        ConnectionError: refused, unreachable, TLS failure, timeout or any other handshake
+            failure; the message says which, the hint what to check.
+    """
+    try:
+        connection = await connect(
+            url,
+            ssl=ssl_context if url.startswith("wss:") else None,
+            open_timeout=open_timeout,
+            ping_interval=None,
+            compression=None,
+            max_size=max_frame,
+            close_timeout=2,
+        )
+    except websockets.InvalidURI as exc:
+        raise ConfigError(
+            f"Not a WebSocket URL: {exc.uri!r}",
+            hint="Use wss://HOST/api/current, wss://HOST/websocket or just the host name.",
+        ) from None
+    except websockets.InvalidStatus as exc:
+        status = exc.response.status_code
+        if status == 404:
+            raise EndpointNotFound(url) from None
+        hint = (
+            "The server redirects; use wss:// (HTTPS redirect is on)."
+            if 300 <= status < 400
+            else None
+        )
+        raise ConnectionError(
+            f"{url}: the server refused the WebSocket (HTTP {status})", hint=hint
+        ) from None
+    except ssl.SSLCertVerificationError as exc:
+        raise ConnectionError(
+            f"{url}: the TLS certificate is not trusted ({exc.verify_message})",
+            hint="Pass ca_file= with the NAS's CA certificate, or verify_ssl=False for a lab box.",
+        ) from None
+    except (websockets.InvalidHandshake, ssl.SSLError) as exc:
+        raise ConnectionError(f"{url}: WebSocket handshake failed ({exc})") from None
+    except TimeoutError:
+        raise ConnectionError(f"{url}: no answer within {open_timeout} s") from None
+    except OSError as exc:
+        raise ConnectionError(f"{url}: {exc.strerror or exc}") from None
+    return WebsocketsTransport(connection)
+
+
+def _closed(exc: websockets.ConnectionClosed) -> TransportClosed:
+    close = exc.rcvd or exc.sent
+    if close is None:
+        return TransportClosed("the connection was lost (no close frame)")
+    reason = f": {close.reason}" if close.reason else ""
+    return TransportClosed(f"the connection closed with code {close.code}{reason}", code=close.code)

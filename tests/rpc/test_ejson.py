@@ -1,0 +1,62 @@
+"""TrueNAS extended JSON: wrappers in and out, exactly as the official client writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from scale_pilot_nb.rpc import ejson
+
+
+def test_encoding_matches_the_captured_official_frame() -> None:
+    # cap-2510: "params": [{"$date": 1735787045000}, {"$set": [1, 2]}]
+    when = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert ejson.dumps([when, {1, 2}]) == '[{"$date": 1735787045000}, {"$set": [1, 2]}]'
+
+
+def test_outgoing_datetimes_drop_sub_seconds_and_convert_to_utc() -> None:
+    cest = dt.timezone(dt.timedelta(hours=2))
+    aware = dt.datetime(2025, 1, 2, 5, 4, 5, 999_000, tzinfo=cest)
+    naive = dt.datetime(2025, 1, 2, 3, 4, 5, 999_000)
+    assert ejson.dumps(aware) == ejson.dumps(naive) == '{"$date": 1735787045000}'
+
+
+def test_date_time_and_set_wrappers() -> None:
+    assert ejson.dumps(dt.date(2025, 1, 2)) == '{"$type": "date", "$value": "2025-01-02"}'
+    assert ejson.dumps(dt.time(3, 4, 5, 6)) == '{"$time": "03:04:05.000006"}'
+    assert ejson.dumps(frozenset({"a"})) == '{"$set": ["a"]}'
+
+
+def test_decoding_keeps_milliseconds_and_is_aware_utc() -> None:
+    value = ejson.loads('{"$date": 1735787045500}')
+    assert value == dt.datetime(2025, 1, 2, 3, 4, 5, 500_000, tzinfo=dt.UTC)
+
+
+def test_round_trip_of_every_wrapper() -> None:
+    original = {
+        "when": dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        "day": dt.date(2025, 1, 2),
+        "at": dt.time(3, 4, 5),
+        "roles": {"FULL_ADMIN", "READONLY_ADMIN"},
+    }
+    assert ejson.loads(ejson.dumps(original)) == original
+
+
+def test_only_exact_wrappers_are_converted() -> None:
+    text = '{"$date": 1, "other": 2}'
+    assert ejson.loads(text) == {"$date": 1, "other": 2}
+    assert ejson.loads('{"$set": "not a list"}') == {"$set": "not a list"}
+
+
+def test_a_set_of_unhashable_members_stays_a_list() -> None:
+    assert ejson.loads('{"$set": [{"a": 1}]}') == [{"a": 1}]
+
+
+def test_unserialisable_values_raise_type_error() -> None:
+    with pytest.raises(TypeError, match="object"):
+        ejson.dumps(object())
+
+
+def test_ascii_only_output_like_the_official_client() -> None:
+    assert ejson.dumps("café") == '"caf\\u00e9"'

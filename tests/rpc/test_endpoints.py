@@ -1,0 +1,47 @@
+"""What the user typed -> URLs to try and their dialect."""
+
+from __future__ import annotations
+
+import pytest
+
+from scale_pilot_nb.errors import ConfigError
+from scale_pilot_nb.rpc.endpoints import dialect_of, endpoint_candidates
+from scale_pilot_nb.rpc.protocol import Dialect
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("nas.local", ["wss://nas.local/api/current", "wss://nas.local/websocket"]),
+        (
+            " nas.local:8443 ",
+            ["wss://nas.local:8443/api/current", "wss://nas.local:8443/websocket"],
+        ),
+        ("fd00::5", ["wss://[fd00::5]/api/current", "wss://[fd00::5]/websocket"]),
+        (
+            "ws://127.0.0.1:9000",
+            ["ws://127.0.0.1:9000/api/current", "ws://127.0.0.1:9000/websocket"],
+        ),
+        ("https://nas/", ["wss://nas/api/current", "wss://nas/websocket"]),
+        ("wss://nas/api/current", ["wss://nas/api/current"]),
+        ("ws://nas/websocket", ["ws://nas/websocket"]),
+        ("wss://nas/api/v25.04.2", ["wss://nas/api/v25.04.2"]),
+        ("https://nas/websocket", ["wss://nas/websocket"]),
+    ],
+)
+def test_candidates(target: str, expected: list[str]) -> None:
+    assert endpoint_candidates(target) == expected
+
+
+@pytest.mark.parametrize("target", ["", "ftp://nas", "wss:///api/current"])
+def test_bad_targets_are_config_errors_with_hints(target: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        endpoint_candidates(target)
+    assert error.value.hint
+
+
+def test_dialect_follows_the_path() -> None:
+    assert dialect_of("wss://nas/websocket") is Dialect.LEGACY
+    assert dialect_of("wss://nas/websocket/") is Dialect.LEGACY
+    assert dialect_of("wss://nas/api/current") is Dialect.JSONRPC
+    assert dialect_of("wss://nas/api/v24.10") is Dialect.JSONRPC
