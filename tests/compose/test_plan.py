@@ -1,0 +1,118 @@
+"""plan(): create / update / noop / replace, with diffs that never show secret values."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from scale_pilot_nb.compose.convert import convert
+from scale_pilot_nb.compose.plan import plan
+from scale_pilot_nb.errors import ComposeError
+
+STACK = """\
+services:
+  web:
+    image: nginx:1.27
+    ports: ["30080:80"]
+    environment:
+      DB_PASSWORD: ${PW}
+  db:
+    image: postgres:16.6
+"""
+
+
+def payload(text: str = STACK, pw: str = "first-secret", **kw: Any) -> dict[str, Any]:
+    return convert(text, "shop", variables={"PW": pw}, **kw).payload
+
+
+def live_of(p: dict[str, Any]) -> dict[str, Any]:
+    data = yaml.safe_load(p["custom_compose_config_string"])
+    assert isinstance(data, dict)
+    return data
+
+
+def test_create_when_there_is_no_live_app() -> None:
+    result = plan(payload(), None)
+    assert (result.action, result.live_mode, result.recreates_containers) == ("create", None, True)
+    assert result.services_added == ["web", "db"]
+    assert result.diff.startswith("--- live\n+++ desired")
+    assert "first-secret" not in str(result) and "first-secret" not in str(result.to_dict())
+
+
+def test_noop_ignores_key_order_quoting_and_short_syntax() -> None:
+    written_by_hand = {
+        "services": {
+            "db": {"image": "postgres:16.6"},
+            "web": {
+                "environment": ["DB_PASSWORD=first-secret"],
+                "ports": ["30080:80/tcp"],
+                "image": "nginx:1.27",
+            },
+        }
+    }
+    result = plan(payload(), written_by_hand)
+    assert result.action == "noop" and not result.changed
+    assert result.recreates_containers is False and result.diff == ""
+
+
+def test_update_lists_images_ports_and_changed_services() -> None:
+    live = live_of(payload())
+    changed = STACK.replace("nginx:1.27", "nginx:1.28").replace("30080:80", "30081:80")
+    result = plan(payload(changed), live, live_mode="compose")
+    assert result.action == "update" and result.recreates_containers
+    assert result.services_changed == ["web"] and result.services_added == []
+    assert result.images_changed == {"web": ("nginx:1.27", "nginx:1.28")}
+    assert result.ports_changed == {"web": (["30080:80/tcp"], ["30081:80/tcp"])}
+    assert "-    image: nginx:1.27" in result.diff and "+    image: nginx:1.28" in result.diff
+
+
+def test_added_and_removed_services() -> None:
+    live = live_of(payload())
+    fewer = STACK.split("  db:")[0] + "  cache:\n    image: redis:7.4\n"
+    result = plan(payload(fewer), live)
+    assert (result.services_added, result.services_removed) == (["cache"], ["db"])
+
+
+def test_secret_change_is_named_but_never_shown() -> None:
+    live = live_of(payload(pw="first-secret"))
+    result = plan(payload(pw="second-secret"), live)
+    assert result.action == "update"
+    assert result.secrets_changed == ["services.web.environment.DB_PASSWORD"]
+    text = f"{result}\n{result!r}\n{result.to_dict()}"
+    assert "first-secret" not in text and "second-secret" not in text
+    assert "<redacted>" not in result.diff  # masked on both sides: no visible change line
+
+
+def test_mode_change_is_a_replace() -> None:
+    single = "services:\n  web:\n    image: nginx:1.27\n"
+    ix_payload = convert(single, "web", mode="ix-app").payload
+    compose_live = live_of(convert(single, "web").payload)
+    result = plan(ix_payload, compose_live)
+    assert (result.action, result.mode, result.live_mode) == ("replace", "ix-app", "compose")
+    back = plan(convert(single, "web").payload, ix_payload["values"])
+    assert (back.action, back.live_mode) == ("replace", "ix-app")
+
+
+def test_ix_app_noop_with_nas_keys_and_update_on_change() -> None:
+    text = "services:\n  web:\n    image: nginx:1.27\n    ports: ['30080:80']\n"
+    desired = convert(text, "web", mode="ix-app").payload
+    live = copy.deepcopy(desired["values"])
+    live["ix_volumes"] = {}
+    live["ix_context"] = {"app_name": "web", "operation": "INSTALL"}
+    del live["notes"]  # a default the NAS may leave out
+    assert plan(desired, live).action == "noop"
+    newer = convert(text.replace("1.27", "1.28"), "web", mode="ix-app").payload
+    result = plan(newer, live)
+    assert result.action == "update"
+    assert result.images_changed == {"web": ("nginx:1.27", "nginx:1.28")}
+
+
+def test_payload_accepts_the_dict_form_and_rejects_others() -> None:
+    compose = {"services": {"web": {"image": "nginx:1.27"}}}
+    desired = {"custom_app": True, "app_name": "web", "custom_compose_config": compose}
+    assert plan(desired, compose).action == "noop"
+    with pytest.raises(ComposeError, match="payload"):
+        plan({"app_name": "web", "values": {}}, None)
