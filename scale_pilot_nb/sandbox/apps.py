@@ -1,0 +1,324 @@
+"""Mutating ``app.*`` jobs: create, update, redeploy, delete, start, stop.
+
+Every function here runs inside a job (the server registers them with ``job=True``), so all
+validation — even of the argument object — fails the job, never the call, exactly as on
+TrueNAS. Progress messages are the middleware's.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Any
+
+from scale_pilot_nb.sandbox import catalog, ixapp, payload
+from scale_pilot_nb.sandbox.args import Arg, app_name_errors, check_object, require, require_name
+from scale_pilot_nb.sandbox.common import Steps, get_app, require_docker
+from scale_pilot_nb.sandbox.contract import (
+    CallContext,
+    SandboxCallError,
+    SandboxValidationErrors,
+)
+from scale_pilot_nb.sandbox.entries import app_state, empty_workloads, present
+from scale_pilot_nb.sandbox.lifecycle import compose_down, compose_up
+from scale_pilot_nb.sandbox.state import App, SandboxModel
+from scale_pilot_nb.sandbox.system import full_version
+
+CREATE_ARGS = {
+    "custom_app": Arg(bool, False),
+    "values": Arg(dict, dict),
+    "custom_compose_config": Arg(dict, dict),
+    "custom_compose_config_string": Arg(str, ""),
+    "catalog_app": Arg(str, None, nullable=True),
+    "app_name": Arg(str),
+    "train": Arg(str, "stable"),
+    "version": Arg(str, "latest"),
+}
+UPDATE_ARGS = {
+    "values": Arg(dict, dict),
+    "custom_compose_config": Arg(dict, dict),
+    "custom_compose_config_string": Arg(str, ""),
+}
+DELETE_ARGS = {
+    "remove_images": Arg(bool, True),
+    "remove_ix_volumes": Arg(bool, False),
+    "force_remove_ix_volumes": Arg(bool, False),
+    "force_remove_custom_app": Arg(bool, False, min_version="25.04"),
+}
+_TRAINS = ("stable", "community", "enterprise")
+
+
+def _name_arg(model: SandboxModel, schema: str, name: Any) -> str:
+    return require_name(model.version, f"{schema}.app_name", name)
+
+
+def catalog_entry(train: str, app_name: str) -> catalog.CatalogApp:
+    """The catalog app ``app_name`` in ``train`` (CallError when missing)."""
+    if train not in _TRAINS:
+        raise SandboxCallError(errno.ENOENT, f"Unable to locate '{train}' train")
+    entry = catalog.CATALOG.get(app_name)
+    if entry is None or entry.train != train:
+        raise SandboxCallError(
+            errno.ENOENT, f"Unable to locate '{app_name}' app in '{train}' train"
+        )
+    return entry
+
+
+def user_values(config: dict[str, Any]) -> dict[str, Any]:
+    """A catalog app's stored config without the reserved ``ix_*`` keys."""
+    return {k: v for k, v in config.items() if not k.startswith("ix_")}
+
+
+def render_catalog(
+    model: SandboxModel,
+    app_name: str,
+    entry: catalog.CatalogApp,
+    version: str,
+    values: dict[str, Any],
+    operation: str,
+) -> tuple[dict[str, Any], Any]:
+    """Validate ``values`` and return ``(stored config, rendered compose)``.
+
+    Raises:
+        SandboxValidationErrors: ix-app values that fail its schema.
+    """
+    if entry.name == catalog.IX_APP:
+        values, errors = ixapp.normalize(model.version, values, model.path_exists)
+        if errors:
+            raise SandboxValidationErrors(errors)
+        compose = ixapp.render(app_name, values)
+        volumes = ixapp.ix_volumes(app_name, values)
+    else:
+        compose = catalog.render(entry, app_name, version, values)
+        volumes = {"config": f"/mnt/.ix-apps/app_mounts/{app_name}/config"}
+    context = {
+        "operation": operation,
+        "is_install": operation == "INSTALL",
+        "is_update": operation == "UPDATE",
+        "is_upgrade": operation == "UPGRADE",
+        "is_rollback": operation == "ROLLBACK",
+        "upgrade_metadata": {},
+        "app_name": app_name,
+        "app_metadata": catalog.metadata(entry, version),
+        "scale_version": full_version(model.version),
+    }
+    config = values | {
+        "ix_certificates": {},
+        "ix_certificate_authorities": {},
+        "ix_volumes": volumes,
+        "ix_context": context,
+    }
+    return config, compose
+
+
+def set_compose(app: App, compose: Any, *, refresh_portals: bool) -> None:
+    """Store the compose to run and, when TrueNAS does, its portals and notes."""
+    app.compose = compose
+    if refresh_portals:
+        app.portals = payload.portals(compose)
+        app.notes = payload.notes(compose)
+
+
+async def create(model: SandboxModel, ctx: CallContext, data: Any = None) -> Any:
+    """``app.create`` (job): a custom compose app or a catalog app."""
+    args, errors = check_object(model.version, "app_create", data, CREATE_ARGS)
+    if isinstance(args.get("app_name"), str):
+        errors += app_name_errors(model.version, "app_create.app_name", args["app_name"])
+    if errors:
+        raise SandboxValidationErrors(errors)
+    name: str = args["app_name"]
+    async with model.lock(name):
+        require_docker(model)
+        if name in model.apps:
+            raise SandboxCallError(errno.EEXIST, f"Application with name {name} already exists")
+        if args["custom_app"]:
+            return await _create_custom(model, ctx, name, args)
+        return await _create_catalog(model, ctx, name, args)
+
+
+def _new_app(model: SandboxModel, name: str, **fields: Any) -> App:
+    app = App(name=name, index=model.installs, created_at=model.tick(), **fields)
+    model.installs += 1
+    return app
+
+
+async def _install(model: SandboxModel, app: App, steps: Steps, *, catalog_app: bool) -> None:
+    model.apps[app.name] = app
+    if catalog_app:
+        model.publish("app.query", "added", app.name, model.entry(app))
+    await steps(60, "App installation in progress, pulling images")
+    try:
+        compose_up(model, app)
+    except SandboxCallError:
+        if catalog_app:
+            await steps(80, f"Failure occurred while installing '{app.name}', cleaning up")
+        del model.apps[app.name]
+        model.changed(app, publish=False)
+        model.publish("app.query", "removed", app.name)
+        raise
+    await steps(100, f"'{app.name}' installed successfully")
+    model.changed(app, publish=catalog_app)
+    if not catalog_app:
+        model.publish("app.query", "added", app.name, model.entry(app))
+
+
+async def _create_custom(
+    model: SandboxModel, ctx: CallContext, name: str, args: dict[str, Any]
+) -> Any:
+    steps = Steps(model, ctx)
+    compose = payload.validate_payload(model.version, "app_create", name, args)
+    await steps(25, "Initial validation completed for custom app creation")
+    app = _new_app(
+        model, name, custom_app=True, catalog_app=None, train="stable",
+        version=catalog.CUSTOM_VERSION, config=compose, compose=compose,
+    )  # fmt: skip
+    set_compose(app, compose, refresh_portals=True)
+    await steps(35, "Setting up App directory")
+    await _install(model, app, steps, catalog_app=False)
+    return present(model, app, {}, full=True)
+
+
+async def _create_catalog(
+    model: SandboxModel, ctx: CallContext, name: str, args: dict[str, Any]
+) -> Any:
+    steps = Steps(model, ctx)
+    if not args["catalog_app"]:
+        raise SandboxValidationErrors(
+            [("app_create.catalog_app", "This field is required", errno.EINVAL)]
+        )
+    entry = catalog_entry(args["train"], args["catalog_app"])
+    version = entry.latest_version if args["version"] == "latest" else args["version"]
+    if entry.app_version(version) is None:
+        raise SandboxCallError(errno.ENOENT, f"Version {version} not found in {entry.name} app")
+    config, compose = render_catalog(model, name, entry, version, args["values"], "INSTALL")
+    await steps(25, "Initial Validation completed")
+    app = _new_app(
+        model, name, custom_app=False, catalog_app=entry.name, train=entry.train,
+        version=version, config=config, compose=compose,
+    )  # fmt: skip
+    set_compose(app, compose, refresh_portals=True)
+    if entry.name != catalog.IX_APP:
+        app.notes = catalog.notes(entry)
+    await _install(model, app, steps, catalog_app=True)
+    return present(model, app, {}, full=True)
+
+
+async def update(model: SandboxModel, ctx: CallContext, name: Any, data: Any = None) -> Any:
+    """``app.update`` (job): new config; recreated only when the app is not STOPPED."""
+    name = _name_arg(model, "app_update", name)
+    args = require(model.version, "app_update", data, UPDATE_ARGS)
+    async with model.lock(name):
+        app = get_app(model, name)
+        return await _apply_update(model, ctx, app, args, "Update")
+
+
+async def redeploy(model: SandboxModel, ctx: CallContext, name: Any) -> Any:
+    """``app.redeploy`` (job): re-render with the current config and recreate if running."""
+    name = _name_arg(model, "app_redeploy", name)
+    async with model.lock(name):
+        app = get_app(model, name)
+        return await _apply_update(model, ctx, app, {"values": {}}, "Redeployment")
+
+
+async def _apply_update(
+    model: SandboxModel, ctx: CallContext, app: App, args: dict[str, Any], action: str
+) -> Any:
+    steps = Steps(model, ctx)
+    if app.custom_app:
+        if action == "Update":
+            compose = payload.validate_payload(model.version, "app_update", app.name, args)
+            app.config = app.compose = compose
+    else:
+        entry = catalog.CATALOG[app.catalog_app or ""]
+        values = user_values(app.config) | args["values"]
+        config, compose = render_catalog(model, app.name, entry, app.version, values, "UPDATE")
+        app.config = config
+        set_compose(app, compose, refresh_portals=True)
+    await steps(25, "Initial Validation completed")
+    await steps(60, "Configuration updated")
+    if app_state(app) != "STOPPED":
+        await steps(70, "Updating docker resources")
+        try:
+            compose_up(model, app)
+        finally:
+            model.changed(app)
+    await steps(100, f"{action} completed for '{app.name}'")
+    model.changed(app)
+    return present(model, app, {}, full=True)
+
+
+async def delete(model: SandboxModel, ctx: CallContext, name: Any, options: Any = None) -> bool:
+    """``app.delete`` (job): down, forget, optionally remove images and ix-volumes."""
+    name = _name_arg(model, "app_delete", name)
+    opts = require(model.version, "options", options, DELETE_ARGS)
+    steps = Steps(model, ctx)
+    async with model.lock(name):
+        app = get_app(model, name)
+        if opts.get("force_remove_custom_app") and not app.custom_app:
+            raise SandboxCallError(
+                errno.EINVAL, "`force_remove_custom_app` flag is only valid for a custom app"
+            )
+        await steps(20, f"Deleting '{name}' app")
+        images = {c.image for c in app.containers}
+        compose_down(model, app)
+        del model.apps[name]
+        model.changed(app, publish=False)
+        if opts["remove_images"]:
+            _remove_unused_images(model, images)
+        if opts["remove_ix_volumes"]:
+            model.directories = {
+                d
+                for d in model.directories
+                if not d.startswith(f"/mnt/.ix-apps/app_mounts/{name}/")
+            }
+        await steps(100, f"Deleted '{name}' app")
+        model.publish("app.query", "removed", name)
+    return True
+
+
+def _remove_unused_images(model: SandboxModel, tags: set[str]) -> None:
+    in_use = {c.image for app in model.apps.values() for c in app.containers}
+    for image_id, image in list(model.images.items()):
+        if set(image.repo_tags) & tags and not set(image.repo_tags) & in_use:
+            del model.images[image_id]
+
+
+async def start(model: SandboxModel, ctx: CallContext, name: Any) -> None:
+    """``app.start`` (job): ``compose up`` with the stored compose."""
+    name = _name_arg(model, "app_start", name)
+    steps = Steps(model, ctx)
+    async with model.lock(name):
+        app = get_app(model, name)
+        await steps(20, f"Starting '{name}' app")
+        try:
+            compose_up(model, app)
+        finally:
+            model.changed(app)
+        await steps(100, f"Started '{name}' app")
+
+
+async def stop(model: SandboxModel, ctx: CallContext, name: Any) -> None:
+    """``app.stop`` (job): STOPPING (events only), ``compose down``, then STOPPED."""
+    name = _name_arg(model, "app_stop", name)
+    steps = Steps(model, ctx)
+    async with model.lock(name):
+        app = get_app(model, name)
+        await stop_app(model, app, steps)
+
+
+async def stop_app(model: SandboxModel, app: App, steps: Steps | None) -> None:
+    """Stop ``app`` with the middleware's event sequence (also used by upgrade/rollback).
+
+    ``steps`` reports job progress; ``None`` when stopping is one step of a larger job.
+    """
+    stopping = dict(model.entry(app))
+    stopping.update(state="STOPPING", active_workloads=empty_workloads(model.version))
+    model.publish("app.query", "changed", app.name, stopping)
+    try:
+        if steps is not None:
+            await steps(50, f"Stopping '{app.name}' app")
+        await model.pause(model.timing.stop_delay)
+        compose_down(model, app)
+        if steps is not None:
+            await steps(100, f"Stopped '{app.name}' app")
+    finally:
+        model.changed(app)

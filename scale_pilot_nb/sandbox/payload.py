@@ -1,0 +1,87 @@
+"""Custom-app compose payloads: ``validate_payload`` per version, and portals/notes.
+
+What each TrueNAS version checks (reference §3.3), raised inside the job as ValidationErrors:
+
+* all: one of ``custom_compose_config`` / ``custom_compose_config_string`` is required, not both;
+  ``Invalid YAML provided`` (24.10/25.04 always name ``app_create.…``).
+* 25.10 (= 25.10.1+): ``docker compose config`` must accept the document:
+  ``Invalid compose configuration: <stderr>``. Earlier versions store anything and fail at up.
+"""
+
+from __future__ import annotations
+
+import errno
+from typing import Any
+
+import yaml
+
+from scale_pilot_nb.sandbox.contract import SandboxValidationErrors, version_at_least
+from scale_pilot_nb.sandbox.workloads import ComposeUpError, parse_services
+
+
+def _compose_config_error(app_name: str, compose: Any) -> str | None:
+    """What ``docker compose config`` would print on stderr for ``compose``, if it fails."""
+    try:
+        parse_services(app_name, compose)
+    except ComposeUpError as exc:
+        return str(exc)
+    return None
+
+
+def validate_payload(version: str, schema: str, app_name: str, data: dict[str, Any]) -> Any:
+    """The compose document from a create/update payload.
+
+    Args:
+        version: sandbox version.
+        schema: ``"app_create"`` or ``"app_update"``.
+        app_name: the app (for docker compose's own messages).
+        data: the validated argument object.
+
+    Raises:
+        SandboxValidationErrors: with the attribute and message of the version.
+    """
+    as_dict = data.get("custom_compose_config") or {}
+    as_text = data.get("custom_compose_config_string") or ""
+    if not as_dict and not as_text:
+        raise _error(f"{schema}.custom_compose_config", "This field is required")
+    if as_dict and as_text:
+        raise _error(
+            f"{schema}.custom_compose_config_string", "Only one of these fields should be provided"
+        )
+    modern = version_at_least(version, "25.10")
+    text_attr = f"{schema if modern else 'app_create'}.custom_compose_config_string"
+    compose: Any = as_dict
+    if as_text:
+        try:
+            compose = yaml.safe_load(as_text)
+        except yaml.YAMLError:
+            raise _error(text_attr, "Invalid YAML provided") from None
+    if modern:
+        problem = _compose_config_error(app_name, compose)
+        if problem is not None:
+            attr = text_attr if as_text else f"{schema}.custom_compose_config"
+            raise _error(attr, f"Invalid compose configuration: {problem}")
+    return compose
+
+
+def _error(attribute: str, message: str) -> SandboxValidationErrors:
+    return SandboxValidationErrors([(attribute, message, errno.EINVAL)])
+
+
+def portals(compose: Any) -> dict[str, str]:
+    """``portals`` from top-level ``x-portals`` (``0.0.0.0`` replaced at query time)."""
+    result: dict[str, str] = {}
+    entries = compose.get("x-portals") if isinstance(compose, dict) else None
+    for portal in entries if isinstance(entries, list) else []:
+        if not isinstance(portal, dict) or not portal.get("name"):
+            continue
+        scheme = portal.get("scheme", "http")
+        host, port = portal.get("host", "0.0.0.0"), portal.get("port", 80)
+        result[str(portal["name"])] = f"{scheme}://{host}:{port}{portal.get('path', '/')}"
+    return result
+
+
+def notes(compose: Any) -> str | None:
+    """``notes`` from top-level ``x-notes``."""
+    value = compose.get("x-notes") if isinstance(compose, dict) else None
+    return value if isinstance(value, str) else None
