@@ -33,6 +33,7 @@ a job whose id is not yet known        :class:`~scale_pilot_nb.errors.RequestOut
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +46,8 @@ from scale_pilot_nb.rpc.session import Session
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 
 __all__ = ["MAX_READ_RESENDS", "RpcClient"]
+
+logger = logging.getLogger(__name__)
 
 #: How often a read is re-sent after drops before the client gives up on it.
 MAX_READ_RESENDS = 3
@@ -252,13 +255,14 @@ class RpcClient(Session):
             raise
 
     async def _close_subscription(self, subscription: Subscription) -> None:
-        peers_remain = self._subscriptions.remove(subscription)
+        self._subscriptions.remove(subscription)
         conn = self._conn
         if conn is None or conn.closed or subscription.subscription_id is None:
             return
-        if peers_remain:
-            self._subscriptions.expect_end(subscription.name)
+        self._subscriptions.expect_end(subscription.name)
         try:
-            await conn.unsubscribe(subscription.subscription_id)
-        except ConnectionError:
-            return  # the server drops subscriptions with the connection anyway
+            await self._bounded(conn.unsubscribe(subscription.subscription_id), "core.unsubscribe")
+        except TrueNASError as exc:  # the server drops subscriptions with the connection anyway
+            logger.info("unsubscribing %s failed: %s", subscription.name, exc.message)
+        finally:
+            self._subscriptions.unexpect_end(subscription.name)

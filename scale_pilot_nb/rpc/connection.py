@@ -180,11 +180,16 @@ class Connection:
         return str(await self._round_trip(request_id, text, f"core.subscribe({name})", None))
 
     async def unsubscribe(self, subscription_id: str) -> None:
-        """End a subscription without waiting for the server's acknowledgement."""
+        """End a subscription; returns once the server acknowledged it (JSON-RPC) or at once.
+
+        TrueNAS sends ``notify_unsubscribed`` for an event source *before* acknowledging, so
+        when this returns, that notification has been dispatched.
+        """
         request_id, text = self.protocol.unsubscribe(subscription_id)
-        if request_id is not None:
-            self._expect(request_id, "core.unsubscribe").future.add_done_callback(_consume)
-        await self._send(text)
+        if request_id is None:
+            await self._send(text)
+        else:
+            await self._round_trip(request_id, text, "core.unsubscribe", None)
 
     async def close(self) -> None:
         """Close the transport and fail what is pending; idempotent."""
@@ -221,7 +226,7 @@ class Connection:
             raise
         except TransportClosed as exc:
             self._lost(exc)
-            raise ConnectionLost(str(exc), sent=True) from None
+            raise ConnectionLost(str(exc), sent=not exc.unsent) from None
 
     def _expect(self, request_id: str, method: str) -> _Pending:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

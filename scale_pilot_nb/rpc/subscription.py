@@ -164,7 +164,8 @@ class SubscriptionTable:
 
     Events are routed by ``collection``, which the server sets to the name exactly as
     subscribed. When two subscriptions share a name and one is closed, the server's
-    ``notify_unsubscribed`` for that name is expected and must not end the other one.
+    ``notify_unsubscribed`` for that name is expected and must not end the other one (nor a new
+    subscription to the same name opened meanwhile).
     """
 
     def __init__(self) -> None:
@@ -175,19 +176,25 @@ class SubscriptionTable:
         """Start routing events of ``subscription.name`` to ``subscription``."""
         self._by_name.setdefault(subscription.name, []).append(subscription)
 
-    def remove(self, subscription: Subscription) -> bool:
-        """Stop routing to ``subscription``; True if another one still has its name."""
+    def remove(self, subscription: Subscription) -> None:
+        """Stop routing to ``subscription``."""
         peers = self._by_name.get(subscription.name, [])
         if subscription in peers:
             peers.remove(subscription)
-        if peers:
-            return True
-        self._by_name.pop(subscription.name, None)
-        return False
+        if not peers:
+            self._by_name.pop(subscription.name, None)
 
     def expect_end(self, name: str) -> None:
-        """An unsubscribe was sent while a peer keeps ``name``: ignore the next end of it."""
+        """An unsubscribe of ``name`` is under way: its ``notify_unsubscribed`` ends nothing else.
+
+        Call :meth:`unexpect_end` once the unsubscribe is acknowledged.
+        """
         self._expected_ends[name] = self._expected_ends.get(name, 0) + 1
+
+    def unexpect_end(self, name: str) -> None:
+        """The unsubscribe of ``name`` is acknowledged: a later end is the server's own."""
+        if self._expected_ends.get(name):
+            self._expected_ends[name] -= 1
 
     def deliver(self, update: CollectionUpdate) -> int:
         """Queue ``update`` for its subscriptions; returns how many events were dropped."""

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.protocol import State
 
 from scale_pilot_nb.errors import ConfigError, ConnectionError
 
@@ -38,11 +39,14 @@ class TransportClosed(ConnectionError):
 
     Attributes:
         code: the close code, when a close frame was exchanged.
+        unsent: raised by ``send`` before any byte of the frame was written (the connection
+            was already closing), so the peer cannot have seen it.
     """
 
-    def __init__(self, message: str, *, code: int | None = None) -> None:
+    def __init__(self, message: str, *, code: int | None = None, unsent: bool = False) -> None:
         super().__init__(message)
         self.code = code
+        self.unsent = unsent
 
 
 class EndpointNotFound(ConnectionError):
@@ -81,10 +85,12 @@ class WebsocketsTransport:
         self._ws = connection
 
     async def send(self, text: str) -> None:
+        # websockets writes nothing when the connection is no longer OPEN on entry.
+        unsent = self._ws.state is not State.OPEN
         try:
             await self._ws.send(text)
         except websockets.ConnectionClosed as exc:
-            raise _closed(exc) from None
+            raise _closed(exc, unsent=unsent) from None
 
     async def recv(self) -> str:
         try:
@@ -159,9 +165,11 @@ async def open_websocket(
     return WebsocketsTransport(connection)
 
 
-def _closed(exc: websockets.ConnectionClosed) -> TransportClosed:
+def _closed(exc: websockets.ConnectionClosed, *, unsent: bool = False) -> TransportClosed:
     close = exc.rcvd or exc.sent
     if close is None:
-        return TransportClosed("the connection was lost (no close frame)")
+        return TransportClosed("the connection was lost (no close frame)", unsent=unsent)
     reason = f": {close.reason}" if close.reason else ""
-    return TransportClosed(f"the connection closed with code {close.code}{reason}", code=close.code)
+    return TransportClosed(
+        f"the connection closed with code {close.code}{reason}", code=close.code, unsent=unsent
+    )
