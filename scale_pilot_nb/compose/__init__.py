@@ -5,7 +5,7 @@ No network and no pandas here; only :func:`load` opens files (the compose file, 
 order, each callable and testable on its own::
 
     load(source, *, max_bytes=1 MiB, max_aliases=1_000, max_depth=64,
-         max_keys=100_000, max_nodes=500_000, base_dir=None)           -> LoadedCompose
+         max_keys=100_000, max_nodes=100_000, base_dir=None)           -> LoadedCompose
     interpolate(loaded, *, variables=None, use_environ=False,
                 env_files=True)                                         -> InterpolationResult
     normalise(data, *, environment=None)                                -> dict (raises on issues)

@@ -1,14 +1,19 @@
 """Read a compose document safely: bounded size, aliases, depth and keys; exact error positions.
 
-Hostile YAML is defused while the node graph is built, before any Python object exists:
+Hostile YAML is defused while the node graph is built, event by event, before any Python data
+exists:
 
 * the file is read with a byte limit (``max_bytes``);
-* every alias is counted (``max_aliases``) and the document's size *as if every alias were
-  expanded* is computed on the node graph (``max_nodes``), so a billion-laughs file fails after
-  reading a few hundred bytes of it, in memory proportional to the text, not to the expansion;
+* every alias is counted (``max_aliases``), and a running total of the document's size *as if
+  every alias were expanded* is kept (``max_nodes``; each anchor's expanded size is recorded
+  once when it closes), so a billion-laughs file fails at the first alias that crosses the
+  limit, in memory proportional to what was read, not to the expansion;
 * nesting is limited while composing (``max_depth``, also through aliases and merge chains),
-  so no recursion limit is ever reached; recursive aliases are refused;
+  so no recursion limit is ever reached; an alias to an anchor still open is refused;
 * keys are counted (``max_keys``) and duplicate keys are an error, as in compose-go.
+
+Events come from libyaml when PyYAML was built with it (4-5x faster on large files), else from
+PyYAML's pure-Python parser; composition, limits and construction are the same either way.
 
 Only plain data comes out (PyYAML's safe constructors, YAML 1.2 core scalars). Merge keys
 (``<<``) follow the YAML merge spec: explicit keys win, then earlier merged mappings.
@@ -17,6 +22,7 @@ Only plain data comes out (PyYAML's safe constructors, YAML 1.2 core scalars). M
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,10 +56,13 @@ DEFAULT_MAX_DEPTH = 64
 """Deepest nesting of mappings and lists, counted through aliases and merges."""
 DEFAULT_MAX_KEYS = 100_000
 """Most mapping keys written in one document."""
-DEFAULT_MAX_NODES = 500_000
-"""Most values in the document once every alias is expanded (the billion-laughs guard)."""
+DEFAULT_MAX_NODES = 100_000
+"""Most values once every alias is expanded (the billion-laughs guard); also bounds memory."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _YAML_SUFFIXES = (".yml", ".yaml", ".json")
 _LIMIT_HINT = "Raise the limit with load(..., {name}=N) only if you trust this file."
 
@@ -193,10 +202,9 @@ def _parse(text: str, name: str, base: Path | None, limits: _Limits) -> LoadedCo
                 column=column,
                 hint="Start the file with `services:`.",
             )
-        _check_expansion(root, name, limits)
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
-        raise _translate(exc, name, loader.current_key) from None
+        raise _translate(exc, text, name, loader.current_key) from None
     except yaml.reader.ReaderError as exc:
         raise _unprintable(exc, text, name, loader.current_key) from None
     finally:
@@ -207,8 +215,10 @@ def _parse(text: str, name: str, base: Path | None, limits: _Limits) -> LoadedCo
 def _unprintable(
     exc: yaml.reader.ReaderError, text: str, name: str, key: str | None
 ) -> ComposeLoadError:
-    line = text.count("\n", 0, exc.position) + 1
-    column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    found = _NOT_PRINTABLE.search(text)  # parsers disagree on offsets; find it ourselves
+    position = found.start() if found else exc.position
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
     return ComposeLoadError(
         f"control character U+{exc.character:04X} is not allowed",
         file=name,
@@ -219,13 +229,15 @@ def _unprintable(
     )
 
 
-def _translate(exc: yaml.MarkedYAMLError, name: str, key: str | None) -> ComposeLoadError:
+def _translate(
+    exc: yaml.MarkedYAMLError, text: str, name: str, key: str | None
+) -> ComposeLoadError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
     if exc.context and exc.problem:
         problem = f"{exc.problem} ({exc.context})"
     hint = None
-    if "\\t" in problem or "'\\t'" in problem:
+    if mark is not None and _tab_at(text, mark.line, mark.column):
         hint = "YAML indentation must use spaces, not tabs."
     elif "mapping values are not allowed" in problem:
         hint = "Quote values that contain ': ', or check the indentation."
@@ -239,6 +251,17 @@ def _translate(exc: yaml.MarkedYAMLError, name: str, key: str | None) -> Compose
     )
 
 
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """True when the error points at (or into the indentation holding) a tab character."""
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False
+    row = text[start : text.find("\n", start) if "\n" in text[start:] else len(text)]
+    return "\t" in row[: column + 1]
+
+
 def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -247,60 +270,6 @@ def _kind(node: Node) -> str:
     if isinstance(node, SequenceNode):
         return "list"
     return "mapping" if isinstance(node, MappingNode) else "scalar"
-
-
-def _check_expansion(root: Node, name: str, limits: _Limits) -> None:
-    """Measure the document as if every alias were expanded, without expanding anything.
-
-    Post-order walk of the node graph (iterative, so no recursion limit), memoised per node:
-    a node shared by N aliases is measured once and counted N times.
-    """
-    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded values, expanded depth)
-    in_progress: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if key in sizes and not children_done:
-            continue
-        children = _children(node)
-        if not children_done:
-            if key in in_progress:
-                raise _limit_error(name, node, "an alias refers to its own ancestor", None)
-            in_progress.add(key)
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
-            continue
-        in_progress.discard(key)
-        total = 1 + sum(sizes[id(child)][0] for child in children)
-        depth = 1 + max((sizes[id(child)][1] for child in children), default=0)
-        if total > limits.max_nodes:
-            raise _limit_error(
-                name, node, f"expands to more than {limits.max_nodes} values", "max_nodes"
-            )
-        if depth > limits.max_depth:
-            raise _limit_error(
-                name, node, f"nests deeper than {limits.max_depth} levels", "max_depth"
-            )
-        sizes[key] = (total, depth)
-
-
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    if isinstance(node, MappingNode):
-        return [value for _, value in node.value]
-    return []
-
-
-def _limit_error(name: str, node: Node, problem: str, limit: str | None) -> ComposeLoadError:
-    line, column = _mark(node)
-    hint = (
-        _LIMIT_HINT.format(name=limit)
-        if limit
-        else "Recursive anchors cannot be expanded; remove the alias."
-    )
-    return ComposeLoadError(problem, file=name, line=line, column=column, hint=hint)
 
 
 def _source_map(root: Node) -> SourceMap:
@@ -328,19 +297,53 @@ def _source_map(root: Node) -> SourceMap:
     return positions
 
 
-class _ComposeLoader(yaml.SafeLoader):
-    """SafeLoader with compose-go's scalar schema, string keys, limits and duplicate checks."""
+class _PythonEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python event source, used when libyaml is not available."""
+
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+def _event_source() -> Any:
+    """libyaml's parser when PyYAML was built with it (only its events are used), else ours."""
+    try:
+        from yaml import cyaml
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        return _PythonEvents
+    return getattr(cyaml, "CParser", _PythonEvents)
+
+
+_Events: Any = _event_source()
+
+
+class _ComposeLoader(
+    yaml.composer.Composer, _Events, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+):
+    """A safe loader with compose-go's scalar schema, string keys, limits and duplicate checks.
+
+    The Python composer comes first in the method order, so every node passes through
+    :meth:`compose_node` whichever parser produced the events.
+    """
 
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level table
     yaml_constructors: ClassVar[dict[Any, Any]] = dict(yaml.SafeLoader.yaml_constructors)
 
     def __init__(self, text: str, name: str, limits: _Limits) -> None:
-        super().__init__(text)
+        _Events.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
         self.name = name
         self._limits = limits
         self._aliases = 0
         self._keys = 0
         self._depth = 0
+        self._total = 0  # values so far, aliases expanded
+        self._deepest = 0  # deepest level reached inside the innermost open anchor
+        self._measured: dict[str, tuple[int, int]] = {}  # anchor -> (expanded size, depth)
+        self._open: set[str] = set()  # anchors whose node is still being composed
         self._key_stack: list[str] = []
 
     @property
@@ -350,22 +353,46 @@ class _ComposeLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > self._limits.max_aliases:
-                raise self._limit(f"more than {self._limits.max_aliases} aliases", "max_aliases")
+            self._count_alias(self.peek_event().anchor)
             return super().compose_node(parent, index)
         self._depth += 1
-        if self._depth > self._limits.max_depth:
-            raise self._limit(f"nests deeper than {self._limits.max_depth} levels", "max_depth")
+        self._grow(1, self._depth)
+        anchor = self.peek_event().anchor
+        outer_deepest, start_total = self._deepest, self._total
+        if anchor is not None:
+            self._open.add(anchor)
+            self._deepest = self._depth
         pushed = isinstance(index, ScalarNode)
         if pushed:
             self._key_stack.append(index.value)
         try:
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
             if pushed:
                 self._key_stack.pop()
+        if anchor is not None:
+            self._open.discard(anchor)
+            self._measured[anchor] = (self._total - start_total, self._deepest - self._depth)
+            self._deepest = max(outer_deepest, self._deepest)
+        return node
+
+    def _count_alias(self, anchor: str) -> None:
+        self._aliases += 1
+        if self._aliases > self._limits.max_aliases:
+            raise self._limit(f"more than {self._limits.max_aliases} aliases", "max_aliases")
+        if anchor in self._open:
+            raise self._limit("an alias refers to its own ancestor", None)
+        size, depth = self._measured.get(anchor, (0, 0))  # unknown: the composer reports it
+        self._grow(size, self._depth + depth)
+
+    def _grow(self, values: int, depth: int) -> None:
+        self._total += values
+        if self._total > self._limits.max_nodes:
+            raise self._limit(f"expands to more than {self._limits.max_nodes} values", "max_nodes")
+        self._deepest = max(self._deepest, depth)
+        if depth > self._limits.max_depth:
+            raise self._limit(f"nests deeper than {self._limits.max_depth} levels", "max_depth")
 
     def compose_mapping_node(self, anchor: Any) -> MappingNode:
         node = super().compose_mapping_node(anchor)
@@ -431,7 +458,7 @@ class _ComposeLoader(yaml.SafeLoader):
             merged.pop(pair[0].value, None)
         return [*merged.values(), *own]
 
-    def _limit(self, problem: str, limit: str) -> ComposeLoadError:
+    def _limit(self, problem: str, limit: str | None) -> ComposeLoadError:
         mark = self.peek_event().start_mark
         return ComposeLoadError(
             problem,
@@ -439,7 +466,9 @@ class _ComposeLoader(yaml.SafeLoader):
             line=mark.line + 1,
             column=mark.column + 1,
             key=self.current_key,
-            hint=_LIMIT_HINT.format(name=limit),
+            hint=_LIMIT_HINT.format(name=limit)
+            if limit
+            else "Recursive anchors cannot be expanded; remove the alias.",
         )
 
 

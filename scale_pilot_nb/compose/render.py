@@ -17,8 +17,11 @@ from scale_pilot_nb.compose.yaml_schema import CORE_RESOLVERS
 __all__ = ["render"]
 
 
-class _Dumper(yaml.SafeDumper):
-    """SafeDumper that quotes strings either YAML schema would read as non-strings."""
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter is ~10x faster
+
+
+class _Dumper(_BaseDumper):
+    """A safe dumper that quotes strings either YAML schema would read as non-strings."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True  # shared objects are written out in full: no anchors in our output
