@@ -168,9 +168,15 @@ async def _create_custom(
     compose = payload.validate_payload(model.version, "app_create", name, args)
     await steps(25, "Initial validation completed for custom app creation")
     app = _new_app(
-        model, name, custom_app=True, catalog_app=None, train="stable",
-        version=catalog.CUSTOM_VERSION, config=compose, compose=compose,
-    )  # fmt: skip
+        model,
+        name,
+        custom_app=True,
+        catalog_app=None,
+        train="stable",
+        version=catalog.CUSTOM_VERSION,
+        config=compose,
+        compose=compose,
+    )
     set_compose(app, compose, refresh_portals=True)
     await steps(35, "Setting up App directory")
     await _install(model, app, steps, catalog_app=False)
@@ -192,9 +198,15 @@ async def _create_catalog(
     config, compose = render_catalog(model, name, entry, version, args["values"], "INSTALL")
     await steps(25, "Initial Validation completed")
     app = _new_app(
-        model, name, custom_app=False, catalog_app=entry.name, train=entry.train,
-        version=version, config=config, compose=compose,
-    )  # fmt: skip
+        model,
+        name,
+        custom_app=False,
+        catalog_app=entry.name,
+        train=entry.train,
+        version=version,
+        config=config,
+        compose=compose,
+    )
     set_compose(app, compose, refresh_portals=True)
     if entry.name != catalog.IX_APP:
         app.notes = catalog.notes(entry)
@@ -241,8 +253,9 @@ async def _apply_update(
             compose_up(model, app)
         finally:
             model.changed(app)
+    else:
+        model.changed(app)
     await steps(100, f"{action} completed for '{app.name}'")
-    model.changed(app)
     return present(model, app, {}, full=True)
 
 

@@ -74,9 +74,7 @@ def _pull(model: SandboxModel, repo_tag: str) -> None:
             "manifest unknown: manifest unknown",
         )
     model.store_image(repo_tag)
-    for app in model.apps.values():
-        if any(c.image == repo_tag for c in app.containers):
-            model.changed(app)
+    model.refresh_image_users(repo_tag)
 
 
 async def image_pull(model: SandboxModel, ctx: CallContext, data: Any = None) -> None:
@@ -147,7 +145,7 @@ async def pull_and_redeploy(model: SandboxModel, app: App, steps: Steps, *, rede
                 "Please check /var/log/app_lifecycle.log for more details",
             )
         model.store_image(image)
-    model.changed(app)
+        model.refresh_image_users(image)
     if redeploy and app_state(app) != "STOPPED":
         await steps(60, f"Redeploying '{app.name}' app")
         try:

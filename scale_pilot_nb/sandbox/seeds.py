@@ -78,15 +78,33 @@ def _install(
 ) -> App:
     """Put an installed app in place without jobs or events."""
     if catalog_app is None:
-        app = App(name, True, None, "stable", catalog.CUSTOM_VERSION, compose, compose,
-                  model.installs, model.tick())  # fmt: skip
+        app = App(
+            name,
+            True,
+            None,
+            "stable",
+            catalog.CUSTOM_VERSION,
+            compose,
+            compose,
+            model.installs,
+            model.tick(),
+        )
         set_compose(app, compose, refresh_portals=True)
     else:
         entry = catalog.CATALOG[catalog_app]
         version = version or entry.latest_version
         config, rendered = render_catalog(model, name, entry, version, values or {}, "INSTALL")
-        app = App(name, False, entry.name, entry.train, version, config, rendered,
-                  model.installs, model.tick())  # fmt: skip
+        app = App(
+            name,
+            False,
+            entry.name,
+            entry.train,
+            version,
+            config,
+            rendered,
+            model.installs,
+            model.tick(),
+        )
         set_compose(app, rendered, refresh_portals=True)
         if entry.name != catalog.IX_APP:
             app.notes = catalog.notes(entry)
@@ -192,8 +210,9 @@ def demo(model: SandboxModel) -> None:
 def _jellyfin(model: SandboxModel) -> None:
     """Jellyfin installed at 1.2.8 and upgraded to 1.2.9 (so it can roll back)."""
     values = {"TZ": "Europe/Berlin", "network": {"web_port": 30013}}
-    app = _install(model, "jellyfin", catalog_app="jellyfin", version="1.2.8", values=values,
-                   running=False)  # fmt: skip
+    app = _install(
+        model, "jellyfin", catalog_app="jellyfin", version="1.2.8", values=values, running=False
+    )
     entry = catalog.CATALOG["jellyfin"]
     config, rendered = render_catalog(model, app.name, entry, "1.2.9", values, "UPGRADE")
     app.history["1.2.8"] = app.config

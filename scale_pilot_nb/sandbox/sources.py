@@ -96,7 +96,8 @@ async def container_log_follow(
             f'Container "{args["container_id"]}" not found in app "{app.name}"',
         )
     logged = history_length(container)
-    for index in range(logged if tail is None else max(0, logged - tail), logged):
+    start = 0 if tail is None else max(0, logged - tail)
+    for index in range(start, logged):
         yield log_line(container, index)
     if container.settled in ("crashed", "exited"):
         return

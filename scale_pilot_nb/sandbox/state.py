@@ -144,7 +144,8 @@ class SandboxModel:
 
     Args:
         version: ``"24.10"``, ``"25.04"`` or ``"25.10"``.
-        seed: ``"demo"``, ``"empty"`` or a number of apps for scale tests.
+        seed: ``"demo"``, ``"empty"`` or a number of apps for scale tests; ``None`` = a blank
+            model (no pools), which :meth:`from_dict` fills.
         events: where ``app.query`` / ``docker.state`` changes are published.
         timing: operation delays; ``None`` = ``Timing.demo()`` for the demo seed, else instant.
     """
@@ -152,14 +153,14 @@ class SandboxModel:
     def __init__(
         self,
         version: str = "25.10",
-        seed: str | int = "demo",
+        seed: str | int | None = "demo",
         events: EventSink | None = None,
         timing: Timing | None = None,
     ) -> None:
         if version not in VERSIONS:
             raise ValueError(f"unknown sandbox version {version!r}; choose one of {VERSIONS}")
         self.version = version
-        self.events = events
+        self.events: EventSink | None = None  # seeding publishes nothing
         self.timing = timing or (Timing.demo() if seed == "demo" else Timing())
         self.clock = BASE_TIME
         self.apps: dict[str, App] = {}
@@ -176,10 +177,11 @@ class SandboxModel:
         self._locks: dict[str, asyncio.Lock] = {}
         self._settling: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        if seed != "restore":
+        if seed is not None:
             from scale_pilot_nb.sandbox.seeds import apply as apply_seed
 
             apply_seed(self, seed)
+        self.events = events
 
     # -- clock ---------------------------------------------------------------------------
     def tick(self, seconds: float = 1.0) -> float:
@@ -300,7 +302,7 @@ class SandboxModel:
         """
         digest = new_digest or image_digest(repo_tag, int(self.tick()))
         self.remote_digests[repo_tag] = digest
-        self._publish_all_using(repo_tag)
+        self.refresh_image_users(repo_tag)
         return digest
 
     def set_unhealthy(self, app_name: str, service: str, unhealthy: bool = True) -> None:
@@ -336,7 +338,8 @@ class SandboxModel:
         self.forget_entries()
         self.publish("docker.state", "changed", None, self.docker_status())
 
-    def _publish_all_using(self, repo_tag: str) -> None:
+    def refresh_image_users(self, repo_tag: str) -> None:
+        """Publish fresh entries of apps running ``repo_tag`` (its update flag changed)."""
         for app in self.apps.values():
             if any(c.image == repo_tag for c in app.containers):
                 self.changed(app)
@@ -373,7 +376,7 @@ class SandboxModel:
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise ValueError("not a sandbox state file (missing or unknown 'format')")
         data = copy.deepcopy(data)
-        model = cls(data["version"], "restore", events, timing or Timing())
+        model = cls(data["version"], None, events, timing or Timing())
         model.clock = float(data["clock"])
         model.apps = {a["name"]: App.from_dict(a) for a in data["apps"]}
         model.images = {i["id"]: Image(**i) for i in data["images"]}
