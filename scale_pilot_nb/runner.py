@@ -169,8 +169,9 @@ class LoopRunner:
             What the coroutine returned.
 
         Raises:
-            CallTimeoutError: ``timeout`` passed; the coroutine has been cancelled.
-            KeyboardInterrupt: the caller was interrupted; the coroutine has been cancelled.
+            CallTimeoutError: ``timeout`` passed; the coroutine's cancellation has been requested.
+            KeyboardInterrupt: the caller was interrupted; the coroutine's cancellation has
+                been requested (it unwinds on the loop while the caller carries on).
             RunnerError: called from the loop thread, after :meth:`close`, or the loop died.
             TypeError: ``coro`` is not a coroutine.
         """
@@ -187,12 +188,15 @@ class LoopRunner:
         except BaseException:
             coro.close()
             raise
-        future = asyncio.run_coroutine_threadsafe(coro, current.loop)
+        call = _Call()
         try:
+            future = asyncio.run_coroutine_threadsafe(_tracked(coro, call), current.loop)
             self._wait(future, current, timeout)
         except BaseException:
-            # Ctrl-C, timeout or a dead loop: do not leave the task running unattended.
-            future.cancel()
+            # Ctrl-C, timeout or a dead loop: do not leave the task running unattended. The
+            # interrupt may land anywhere, even before ``future`` exists; ``call`` covers that.
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                current.loop.call_soon_threadsafe(call.cancel)
             raise
         if future.cancelled():
             raise RunnerError(
@@ -303,7 +307,6 @@ class LoopRunner:
             return
         current = _LoopThread(loop, threading.current_thread())
         box["started"] = current
-        asyncio.set_event_loop(loop)
         loop.call_soon(ready.set)
         try:
             loop.run_forever()
@@ -354,6 +357,31 @@ class LoopRunner:
         self._current = None
 
 
+class _Call:
+    """One submitted coroutine, cancellable from the loop whether or not it has started yet."""
+
+    __slots__ = ("cancelled", "task")
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self.task: asyncio.Task[Any] | None = None
+
+    def cancel(self) -> None:
+        """Cancel the call; runs on the loop thread."""
+        self.cancelled = True
+        if self.task is not None:
+            self.task.cancel()
+
+
+async def _tracked(coro: Coroutine[Any, Any, T], call: _Call) -> T:
+    """Run ``coro`` in the current task, registering the task with ``call`` first."""
+    if call.cancelled:
+        coro.close()
+        raise asyncio.CancelledError
+    call.task = asyncio.current_task()
+    return await coro
+
+
 class _End(enum.Enum):
     """Marks an exhausted async iterator (StopAsyncIteration cannot cross the thread)."""
 
@@ -391,7 +419,6 @@ def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.run_until_complete(loop.shutdown_default_executor())
     finally:
-        asyncio.set_event_loop(None)
         loop.close()
 
 

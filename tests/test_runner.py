@@ -27,6 +27,10 @@ async def _answer(value: int) -> tuple[int, str]:
     return value, threading.current_thread().name
 
 
+async def _current_thread() -> threading.Thread:
+    return threading.current_thread()
+
+
 def _threads_named(name: str) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == name]
 
@@ -38,11 +42,15 @@ def test_run_returns_result_computed_on_the_loop_thread(runner: LoopRunner) -> N
 
 
 def test_thread_is_a_named_daemon_started_lazily() -> None:
+    before = len(_threads_named(DEFAULT_THREAD_NAME))
     with LoopRunner() as fresh:
-        assert _threads_named(DEFAULT_THREAD_NAME) == []
-        fresh.run(_answer(1))
-        (thread,) = _threads_named(DEFAULT_THREAD_NAME)
+        assert "idle" in repr(fresh)
+        assert len(_threads_named(DEFAULT_THREAD_NAME)) == before
+        thread = fresh.run(_current_thread())
+        assert thread.name == DEFAULT_THREAD_NAME
         assert thread.daemon
+        assert "running" in repr(fresh)
+    assert not thread.is_alive()
 
 
 def test_exception_of_the_task_is_reraised_in_the_caller(runner: LoopRunner) -> None:
@@ -161,13 +169,19 @@ def test_start_failure_is_reraised_and_the_runner_can_retry() -> None:
 
 
 def test_close_joins_the_thread_and_leaks_nothing() -> None:
-    before = set(threading.enumerate())
     runner = LoopRunner(name="leak-check")
-    runner.run(_answer(1))
+    loop_thread = runner.run(_current_thread())
+
+    async def use_default_executor() -> threading.Thread:
+        return await asyncio.get_running_loop().run_in_executor(None, threading.current_thread)
+
+    executor_thread = runner.run(use_default_executor())
     loop = runner.loop
     runner.close()
     runner.close()  # idempotent
-    assert set(threading.enumerate()) <= before
+    assert not loop_thread.is_alive()
+    assert not executor_thread.is_alive()
+    assert _threads_named("leak-check") == []
     assert loop.is_closed()
     assert runner.closed
     assert "closed" in repr(runner)
@@ -255,6 +269,36 @@ def test_iterate_closes_the_generator_when_the_consumer_raises(runner: LoopRunne
                 raise LookupError("consumer gave up")
     stream.close()
     assert closed.is_set()
+
+
+def test_keyboard_interrupt_while_iterating_closes_the_stream(runner: LoopRunner) -> None:
+    waiting = threading.Event()
+    closed = threading.Event()
+
+    async def slow_stream() -> AsyncIterator[int]:
+        try:
+            yield 1
+            waiting.set()
+            await asyncio.sleep(60)
+            yield 2
+        finally:
+            closed.set()
+
+    def interrupt_when_waiting() -> None:
+        if waiting.wait(5):
+            _thread.interrupt_main()
+
+    stream = runner.iterate(slow_stream())
+    assert next(stream) == 1
+    interrupter = threading.Thread(target=interrupt_when_waiting)
+    interrupter.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            next(stream)
+    finally:
+        interrupter.join()
+    assert closed.wait(5)
+    assert runner.run(_answer(1))[0] == 1
 
 
 def test_iterate_propagates_errors_from_the_async_side(runner: LoopRunner) -> None:
