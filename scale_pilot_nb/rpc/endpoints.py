@@ -40,14 +40,20 @@ def endpoint_candidates(target: str) -> list[str]:
         if target.count(":") > 1 and not target.startswith("["):
             target = f"[{target}]"  # a bare IPv6 address
         target = f"wss://{target}"
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ConfigError(
+            f"Malformed URL {target!r}: {exc}", hint="Pass url='nas.local'."
+        ) from None
     scheme = _SCHEMES.get(parts.scheme.lower())
     if scheme is None:
         raise ConfigError(
             f"Unsupported URL scheme {parts.scheme!r} in {target!r}",
             hint="Use wss://HOST/api/current, wss://HOST/websocket or just the host name.",
         )
-    if not parts.hostname:
+    if not host:
         raise ConfigError(f"No host in {target!r}", hint="Pass url='nas.local'.")
     if parts.path not in ("", "/"):
         return [target if scheme == parts.scheme else f"{scheme}://{target.split('://', 1)[1]}"]

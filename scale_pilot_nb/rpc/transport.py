@@ -134,9 +134,9 @@ async def open_websocket(
             max_size=max_frame,
             close_timeout=2,
         )
-    except websockets.InvalidURI as exc:
+    except websockets.InvalidURI:
         raise ConfigError(
-            f"Not a WebSocket URL: {exc.uri!r}",
+            f"Not a WebSocket URL: {url!r}",
             hint="Use wss://HOST/api/current, wss://HOST/websocket or just the host name.",
         ) from None
     except websockets.InvalidStatus as exc:
@@ -162,6 +162,11 @@ async def open_websocket(
         raise ConnectionError(f"{url}: no answer within {open_timeout} s") from None
     except OSError as exc:
         raise ConnectionError(f"{url}: {exc.strerror or exc}") from None
+    except ValueError:  # urllib on a broken IPv6 host; after the ssl errors, which are ValueErrors
+        raise ConfigError(
+            f"Not a WebSocket URL: {url!r}",
+            hint="Use wss://HOST/api/current, wss://HOST/websocket or just the host name.",
+        ) from None
     return WebsocketsTransport(connection)
 
 

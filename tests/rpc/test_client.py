@@ -15,10 +15,10 @@ from scale_pilot_nb.errors import (
     UnsupportedError,
     ValidationError,
 )
-from scale_pilot_nb.rpc import CollectionUpdate, Dialect, RpcClient
+from scale_pilot_nb.rpc import Dialect, RpcClient
 from scale_pilot_nb.sandbox import Sandbox
 
-from .conftest import FIELD_ERRORS, PROGRESS_STEPS, SourceLog, client_for, eventually
+from .conftest import FIELD_ERRORS, PROGRESS_STEPS, client_for, eventually
 
 
 async def test_negotiates_dialect_and_jobs_per_version(sandbox: Sandbox) -> None:
@@ -111,12 +111,6 @@ async def test_job_timeout_names_the_job_and_wait_job_follows_it(sandbox: Sandbo
             await client.wait_job(999_999)
 
 
-async def test_at_most_twenty_calls_in_flight_without_errors(sandbox: Sandbox) -> None:
-    async with client_for(sandbox) as client:
-        results = await asyncio.gather(*(client.call("test.sleep", 0.05) for _ in range(45)))
-    assert results == [0.05] * 45  # the sandbox refuses the 21st concurrent call
-
-
 async def test_a_mutation_cut_off_by_a_drop_is_not_resent(sandbox: Sandbox) -> None:
     async with client_for(sandbox) as client:
         call = asyncio.create_task(client.call("test.sleep", 1))
@@ -166,50 +160,6 @@ async def test_an_app_stop_dropped_mid_job_ends_with_the_app_stopped(sandbox: Sa
     assert sandbox.metrics.requests["app.stop"] == 1
 
 
-async def test_subscription_ends_cleanly_when_the_source_ends(sandbox: Sandbox) -> None:
-    async with client_for(sandbox) as client:
-        events = [event async for event in client.subscribe('test.count:{"n": 3}')]
-    assert [e.fields for e in events] == [{"n": 0}, {"n": 1}, {"n": 2}]
-    assert all(isinstance(e, CollectionUpdate) for e in events)
-    assert {e.collection for e in events} == {'test.count:{"n": 3}'}
-
-
-async def test_leaving_the_loop_unsubscribes(sandbox: Sandbox, source_log: SourceLog) -> None:
-    async with client_for(sandbox) as client:
-        async for event in client.subscribe("test.forever"):
-            if event.fields["n"] == 2:
-                break
-        await eventually(lambda: source_log.closed == ["test.forever"])
-        # The connection is still fine, and a new subscription to the same name works.
-        async with client.subscribe("test.forever") as again:
-            first = await anext(aiter(again))
-        assert first.fields == {"n": 0}
-
-
-async def test_subscription_error_is_raised_from_the_loop(sandbox: Sandbox) -> None:
-    received = []
-    async with client_for(sandbox) as client:
-        with pytest.raises(ApiError) as failure:
-            async for event in client.subscribe("test.broken"):
-                received.append(event.fields)
-    assert received == [{"n": 0}]
-    assert failure.value.errname == "EFAULT"
-    assert "Apps are not available" in (failure.value.reason or "")
-
-
-async def test_app_events_survive_a_reconnect(sandbox: Sandbox) -> None:
-    async with client_for(sandbox) as client:
-        name = (await client.call("app.query", [["state", "=", "RUNNING"]]))[0]["name"]
-        async with client.subscribe("app.query") as events:
-            await asyncio.to_thread(sandbox.close_connections)
-            await eventually(lambda: client.stats.reconnects == 1)
-            await client.call_job("app.stop", name)
-            async for event in events:
-                if event.id == name and (event.fields or {}).get("state") == "STOPPED":
-                    break
-        assert client.stats.reconnects == 1
-
-
 async def test_closing_the_client_ends_waits_and_subscriptions(sandbox_2510: Sandbox) -> None:
     client = client_for(sandbox_2510)
     await client.connect()
@@ -226,16 +176,6 @@ async def test_closing_the_client_ends_waits_and_subscriptions(sandbox_2510: San
         await client.call("core.ping")
     with pytest.raises(ConnectionError, match="connects once"):
         await client.connect()
-
-
-async def test_frames_counted_match_the_servers_count(sandbox: Sandbox) -> None:
-    async with client_for(sandbox) as client:
-        await client.call("app.query")
-        await client.call_job("test.progress")
-        sent = client.stats.frames_sent
-    metrics = sandbox.metrics
-    assert sent == metrics.frames_in
-    assert client.stats.logins == metrics.logins == 1
 
 
 def test_the_client_never_imports_the_sandbox() -> None:

@@ -33,7 +33,7 @@ def test_candidates(target: str, expected: list[str]) -> None:
     assert endpoint_candidates(target) == expected
 
 
-@pytest.mark.parametrize("target", ["", "ftp://nas", "wss:///api/current"])
+@pytest.mark.parametrize("target", ["", "ftp://nas", "wss:///api/current", "wss://[::1/api"])
 def test_bad_targets_are_config_errors_with_hints(target: str) -> None:
     with pytest.raises(ConfigError) as error:
         endpoint_candidates(target)

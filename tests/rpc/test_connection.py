@@ -1,0 +1,25 @@
+"""One connection: the in-flight limit and frame accounting, against the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+from scale_pilot_nb.sandbox import Sandbox
+
+from .conftest import client_for
+
+
+async def test_at_most_twenty_calls_in_flight_without_errors(sandbox: Sandbox) -> None:
+    async with client_for(sandbox) as client:
+        results = await asyncio.gather(*(client.call("test.sleep", 0.05) for _ in range(45)))
+    assert results == [0.05] * 45  # the sandbox refuses the 21st concurrent call
+
+
+async def test_frames_counted_match_the_servers_count(sandbox: Sandbox) -> None:
+    async with client_for(sandbox) as client:
+        await client.call("app.query")
+        await client.call_job("test.progress")
+        sent = client.stats.frames_sent
+    metrics = sandbox.metrics
+    assert sent == metrics.frames_in
+    assert client.stats.logins == metrics.logins == 1
