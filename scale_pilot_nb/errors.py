@@ -23,7 +23,8 @@ Hierarchy::
     ├── UnsupportedError           the NAS version lacks the feature (e.g. docker.backup on 24.10)
     ├── ConfigError                missing or contradictory connection settings
     └── ComposeError               local compose problems (load, interpolate, convert)
-        └── ComposeLoadError       unreadable / unsafe / oversized YAML, with file:line:column
+        ├── ComposeLoadError       unreadable / unsafe / oversized YAML, with file:line:column
+        └── ComposeInvalidError    validation found errors; ``report`` holds the findings
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "AuthenticationError",
     "CallTimeoutError",
     "ComposeError",
+    "ComposeInvalidError",
     "ComposeLoadError",
     "ConfigError",
     "ConnectionError",
@@ -273,3 +275,24 @@ class ComposeLoadError(ComposeError):
         self.line = line
         self.column = column
         self.key = key
+
+
+class ComposeInvalidError(ComposeError):
+    """A compose file failed validation, so nothing was sent to the NAS.
+
+    Attributes:
+        report: the :class:`~scale_pilot_nb.compose.ValidationReport` with every finding.
+    """
+
+    def __init__(self, message: str, *, report: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("hint", "Fix the errors listed in the report, then deploy again.")
+        super().__init__(message, **kwargs)
+        self.report = report
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}\n{self.report}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["report"] = self.report.to_dict()
+        return data

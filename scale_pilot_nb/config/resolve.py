@@ -184,16 +184,23 @@ class _Layer:
                 hint=f"Keep one of {ENV_API_KEY} / {ENV_API_KEY_FILE}.",
             )
         has_key = "api_key" in values or "api_key_file" in values
-        if has_key and ("username" in values or "password" in values):
+        if has_key and "password" in values:
             raise ConfigError(
-                f"Both an API key and a username/password are set in {self.label}.",
+                f"Both an API key and a password are set in {self.label}.",
                 hint="Use one login method.",
             )
         if has_key:
             key = values.get("api_key")
             if key is None:
                 key = self._read_key_file(self.path_value("api_key_file"))
-            return {"api_key": key if isinstance(key, Secret) else Secret(str(key))}
+            credentials: dict[str, Any] = {
+                "api_key": key if isinstance(key, Secret) else Secret(str(key))
+            }
+            if "username" in values:
+                # The key's owner: TrueNAS 25.04+ logs in with auth.login_ex API_KEY_PLAIN,
+                # which names the user the key belongs to.
+                credentials["username"] = str(values["username"])
+            return credentials
         if "username" not in values or "password" not in values:
             given, missing = (
                 ("username", "password") if "username" in values else ("password", "username")

@@ -42,12 +42,15 @@ class ConnectionSettings:
     def __post_init__(self) -> None:
         if not self.urls:
             raise ConfigError("ConnectionSettings needs at least one URL.")
-        has_password_login = self.username is not None or self.password is not None
-        if self.api_key is not None and has_password_login:
+        if self.api_key is not None and self.password is not None:
             raise ConfigError(
-                "Both an API key and a username/password were given.",
+                "Both an API key and a password were given.",
                 hint="Use one login method.",
             )
+        # With an API key, ``username`` names the key's owner (auth.login_ex API_KEY_PLAIN).
+        has_password_login = self.api_key is None and (
+            self.username is not None or self.password is not None
+        )
         if has_password_login and (not self.username or not self.password):
             raise ConfigError(
                 "Password login needs both a username and a password.",

@@ -212,6 +212,13 @@ def test_verify_ssl_false_drops_the_ca_file(
     assert (settings.verify_ssl, settings.ca_file) == (False, None)
 
 
+def test_api_key_with_its_owner_username(home: dict[str, str], workdir: Path) -> None:
+    settings = _resolve(home, workdir, url="nas.example", api_key=KEY, username="admin")
+    assert settings.auth_method == "api_key"
+    assert settings.username == "admin"
+    assert settings.password is None
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -221,8 +228,8 @@ def test_verify_ssl_false_drops_the_ca_file(
             "API key and an API key file",
         ),
         (
-            {"TRUENAS_HOST": "a.example", "TRUENAS_API_KEY": KEY, "TRUENAS_USERNAME": "root"},
-            "API key and a username/password",
+            {"TRUENAS_HOST": "a.example", "TRUENAS_API_KEY": KEY, "TRUENAS_PASSWORD": PASSWORD},
+            "API key and a password",
         ),
         ({"TRUENAS_HOST": "a.example", "TRUENAS_USERNAME": "root"}, "username but no password"),
         ({"TRUENAS_HOST": "a.example", "TRUENAS_PASSWORD": PASSWORD}, "password but no username"),

@@ -1,0 +1,180 @@
+"""Deploying compose files: validate, plan, then create or update — and nothing twice.
+
+The flow the manager's ``validate`` / ``plan`` / ``deploy`` share:
+
+1. validate locally, with the NAS's used host ports (minus the app's own) as live data;
+2. convert to ``app.create`` payload(s) (one, or one per service when split);
+3. plan each against its live ``app.config``: ``noop`` is skipped, because TrueNAS recreates
+   every container on any update;
+4. create or update, waiting on the job, then wait for RUNNING.
+
+When the connection drops after ``app.create`` was sent, the outcome is unknown. The request
+is never re-sent blindly: the NAS is asked first (is the app there? is a create job for it
+still running?) so a deploy ends with exactly one app, never zero or two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
+from scale_pilot_nb.compose.plan import DeployPlan, plan
+from scale_pilot_nb.compose.report import ValidationReport
+from scale_pilot_nb.compose.rules_base import Mode
+from scale_pilot_nb.compose.validate import ComposeSource, validate
+from scale_pilot_nb.errors import ComposeError, ComposeInvalidError, RequestOutcomeUnknown
+from scale_pilot_nb.records import App, AppState
+from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+from scale_pilot_nb.rpc import ProgressCallback
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.manager import TrueNASDockerManager
+
+__all__ = ["Deployer"]
+
+_ACTIVE_JOB_STATES = ["WAITING", "RUNNING"]
+
+
+class Deployer:
+    """The deploy flow of one manager (see the module docstring)."""
+
+    def __init__(self, manager: TrueNASDockerManager) -> None:
+        self._manager = manager
+
+    async def validate(
+        self,
+        source: ComposeSource,
+        name: str | None,
+        *,
+        mode: Mode,
+        split: bool,
+        variables: Mapping[str, str] | None,
+        check_ports: bool,
+    ) -> ValidationReport:
+        """Validate with the host ports other apps hold on the NAS."""
+        used = await self._foreign_ports(name) if check_ports else ()
+        return validate(
+            source, name=name, mode=mode, split=split, used_ports=used, variables=variables
+        )
+
+    async def plans(self, conversion: Conversion) -> list[tuple[DeployPlan, AppPayload]]:
+        """Plan every app of ``conversion`` against what the NAS has now."""
+        result = []
+        for app in conversion.apps:
+            entry = await self._manager.find_app(app.app_name)
+            live_config = await self._manager.app_config(app.app_name) if entry else None
+            live_mode: Mode | None = None
+            if entry is not None:
+                live_mode = "compose" if entry.get("custom_app") else "ix-app"
+            result.append((plan(app.payload, live_config, live_mode=live_mode), app))
+        return result
+
+    async def deploy(
+        self,
+        source: ComposeSource,
+        name: str,
+        *,
+        mode: Mode,
+        split: bool,
+        wait: bool,
+        dry_run: bool,
+        variables: Mapping[str, str] | None,
+        progress: ProgressCallback | None,
+        timeout: float | None,
+    ) -> OperationResult:
+        """Validate, plan and apply; see :meth:`TrueNASDockerManager.deploy`."""
+        report = await self.validate(
+            source, name, mode=mode, split=split, variables=variables, check_ports=True
+        )
+        if not report.valid:
+            raise ComposeInvalidError(
+                f"{len(report.errors)} validation error(s); nothing was sent to the NAS",
+                report=report,
+            )
+        conversion = convert(source, name, mode=mode, split=split, variables=variables)
+        planned = await self.plans(conversion)
+        findings = tuple(f.to_dict() for f in [*report.findings, *conversion.findings])
+        plans = {p.app_name: p for p, _ in planned}
+        if dry_run:
+            dry = tuple(AppOutcome(p.app_name, "planned") for p, _ in planned)
+            return OperationResult("deploy", dry, plans, findings)
+        outcomes: list[AppOutcome] = []
+        for deploy_plan, app in planned:
+            outcome = await self._apply(deploy_plan, app, progress)
+            if wait and outcome.app is not None and outcome.app.state != AppState.STOPPED:
+                ready = await self._manager.wait_for_state(app.app_name, timeout=timeout)
+                outcome = AppOutcome(outcome.app_name, outcome.action, ready)
+            outcomes.append(outcome)
+        return OperationResult("deploy", tuple(outcomes), plans, findings)
+
+    async def _apply(
+        self, deploy_plan: DeployPlan, app: AppPayload, progress: ProgressCallback | None
+    ) -> AppOutcome:
+        name = app.app_name
+        if deploy_plan.action == "noop":
+            return AppOutcome(name, "unchanged", await self._manager.get_app(name))
+        if deploy_plan.action == "replace":
+            raise ComposeError(
+                f"App {name!r} exists as a {deploy_plan.live_mode} app; this deploy is "
+                f"{deploy_plan.mode}",
+                hint="Delete the app first (its ix-volumes are kept), or deploy in its mode.",
+            )
+        if deploy_plan.action == "update":
+            changes = _update_changes(app)
+            return AppOutcome(name, "updated", await self._manager.update_app(name, changes))
+        await self._create_datasets(app.datasets)
+        return AppOutcome(name, "created", await self._create_once(app, progress))
+
+    async def _create_once(self, app: AppPayload, progress: ProgressCallback | None) -> App:
+        """``app.create`` that never creates the app twice, even across a dropped connection."""
+        try:
+            return await self._manager.create_app(app.payload, progress=progress)
+        except RequestOutcomeUnknown:
+            pass
+        job_id = await self._running_create_job(app.app_name)
+        if job_id is not None:
+            entry = await self._manager.client.wait_job(job_id, progress=progress)
+            return App.from_api(entry)
+        existing = await self._manager.find_app(app.app_name)
+        if existing is not None:
+            return App.from_api(existing)
+        return await self._manager.create_app(app.payload, progress=progress)
+
+    async def _running_create_job(self, name: str) -> int | None:
+        jobs = await self._manager.client.call(
+            "core.get_jobs",
+            [["method", "=", "app.create"], ["state", "in", _ACTIVE_JOB_STATES]],
+        )
+        for job in jobs:
+            arguments = job.get("arguments") or [{}]
+            if isinstance(arguments[0], dict) and arguments[0].get("app_name") == name:
+                return int(job["id"])
+        return None
+
+    async def _create_datasets(self, datasets: tuple[str, ...]) -> None:
+        if not datasets:
+            return
+        client = self._manager.client
+        existing = {
+            d["id"] for d in await client.call("pool.dataset.query", [["id", "in", list(datasets)]])
+        }
+        for dataset in datasets:
+            if dataset not in existing:
+                await client.call("pool.dataset.create", {"name": dataset})
+
+    async def _foreign_ports(self, name: str | None) -> list[int]:
+        """Host ports in use on the NAS, except those of app ``name`` itself."""
+        used = set(await self._manager.used_ports())
+        if name:
+            entry = await self._manager.find_app(name)
+            if entry is not None:
+                used -= set(App.from_api(entry).published_ports)
+        return sorted(used)
+
+
+def _update_changes(app: AppPayload) -> dict[str, Any]:
+    payload = app.payload
+    if payload.get("custom_app"):
+        return {"custom_compose_config_string": payload["custom_compose_config_string"]}
+    return {"values": payload.get("values", {})}

@@ -1,0 +1,84 @@
+"""Container logs through the ``app.container_log_follow`` event source.
+
+TrueNAS has no ``app.logs`` method: logs exist only as an event source per container. To read
+several services at once, one subscription per container feeds a shared queue, so lines come
+out interleaved in arrival order. Without ``follow`` the reader stops once every container has
+gone quiet for a moment after sending its tail (the source itself never ends).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+from scale_pilot_nb.rpc import RpcClient
+
+__all__ = ["QUIET_SECONDS", "LogLine", "follow_logs"]
+
+#: Without ``follow``: the tail is complete after this long without a new line.
+QUIET_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of a container's log.
+
+    Attributes:
+        service: the compose service the container runs.
+        container_id: the container.
+        data: the text, without the trailing newline.
+        timestamp: the timestamp Docker recorded, as TrueNAS formats it (or None).
+    """
+
+    service: str
+    container_id: str
+    data: str
+    timestamp: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.service} | {self.data}"
+
+
+async def follow_logs(
+    client: RpcClient,
+    app_name: str,
+    containers: Mapping[str, str],
+    *,
+    tail: int | None,
+    follow: bool,
+) -> AsyncIterator[LogLine]:
+    """Yield log lines of ``containers`` (id -> service) of ``app_name``.
+
+    Args:
+        tail: lines of history per container (None: all of it).
+        follow: keep yielding new lines until the caller stops iterating.
+    """
+    if not containers:
+        return
+    queue: asyncio.Queue[LogLine] = asyncio.Queue(maxsize=10_000)
+
+    async def pump(container_id: str, service: str) -> None:
+        args = {"app_name": app_name, "container_id": container_id, "tail_lines": tail}
+        async with client.subscribe(f"app.container_log_follow:{json.dumps(args)}") as events:
+            async for event in events:
+                fields = event.fields or {}
+                text = str(fields.get("data", "")).rstrip("\n")
+                await queue.put(LogLine(service, container_id, text, fields.get("timestamp")))
+
+    pumps = [asyncio.create_task(pump(cid, svc)) for cid, svc in containers.items()]
+    try:
+        while True:
+            try:
+                line = await asyncio.wait_for(queue.get(), None if follow else QUIET_SECONDS)
+            except TimeoutError:
+                return
+            yield line
+    finally:
+        for task in pumps:
+            task.cancel()
+        for task in pumps:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

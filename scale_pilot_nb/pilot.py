@@ -1,0 +1,324 @@
+"""``Pilot``: the synchronous face of :class:`~scale_pilot_nb.manager.TrueNASDockerManager`.
+
+Every method is one call through a :class:`~scale_pilot_nb.runner.LoopRunner` (one daemon
+thread running the event loop), so ``Pilot`` works the same in a Jupyter cell (which already
+has a running loop), a script and the CLI, and Ctrl-C cancels the call in flight. Methods have
+the manager's names and arguments and reuse its docstrings; a few add the notebook view
+(``apps()`` returns a DataFrame where the manager returns records).
+
+    import scale_pilot_nb as sp
+    pilot = sp.connect(sandbox=True)       # or url=..., api_key=... / the environment
+    pilot.apps()
+    pilot.deploy("examples/nginx.yml", "web")
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from scale_pilot_nb.compose.plan import DeployPlan
+from scale_pilot_nb.compose.report import ValidationReport
+from scale_pilot_nb.compose.rules_base import Mode
+from scale_pilot_nb.compose.validate import ComposeSource
+from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.logs import LogLine
+from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
+from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
+from scale_pilot_nb.records.outcome import OperationResult
+from scale_pilot_nb.rpc import ProgressCallback
+from scale_pilot_nb.runner import LoopRunner
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from scale_pilot_nb.sandbox import Sandbox
+
+__all__ = ["ConfirmationRequired", "Pilot", "connect"]
+
+_M = TrueNASDockerManager
+
+
+class ConfirmationRequired(TrueNASError):
+    """A destructive operation was called without its explicit confirmation."""
+
+
+def connect(
+    url: str | None = None,
+    api_key: str | None = None,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    verify_ssl: bool | None = None,
+    ca_file: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
+    sandbox: bool = False,
+    allow_insecure: bool = False,
+) -> Pilot:
+    """Connect to a NAS and return a :class:`Pilot`.
+
+    Settings come from the arguments, then ``TRUENAS_*`` environment variables, then the
+    profile in ``~/.config/scale-pilot/config.toml``, then ``.env``. ``sandbox=True`` starts
+    an embedded TrueNAS sandbox (demo seed) and connects to it instead: the zero-config path.
+
+    Raises:
+        ConfigError: no address or credentials could be found.
+        InsecureTransportError: an API key would travel over plain ws:// to a remote host.
+        ConnectionError / AuthenticationError: the NAS could not be reached or refused us.
+    """
+    if sandbox:
+        from scale_pilot_nb.sandbox import Sandbox
+
+        embedded = Sandbox(seed="demo").start()
+        manager = TrueNASDockerManager(embedded.url, embedded.api_key, username=embedded.username)
+        return Pilot(manager, sandbox=embedded)
+    manager = TrueNASDockerManager(
+        url,
+        api_key,
+        username=username,
+        password=password,
+        verify_ssl=verify_ssl,
+        ca_file=ca_file,
+        profile=profile,
+        allow_insecure=allow_insecure,
+    )
+    return Pilot(manager)
+
+
+class Pilot:
+    """Synchronous façade over one :class:`TrueNASDockerManager` (one connection, one login).
+
+    Args:
+        manager: the manager to drive; it is connected here.
+        runner: the loop runner (a private one by default).
+        sandbox: an embedded sandbox this pilot owns and stops on :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        manager: TrueNASDockerManager,
+        *,
+        runner: LoopRunner | None = None,
+        sandbox: Sandbox | None = None,
+    ) -> None:
+        self.manager = manager
+        self.sandbox = sandbox
+        self._runner = runner or LoopRunner()
+        try:
+            self._runner.run(manager.connect())
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        where = "sandbox " if self.sandbox else ""
+        return f"<Pilot {where}{self.manager.client.url}>"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection, stop the loop thread and any embedded sandbox (idempotent)."""
+        if not self._runner.closed:
+            try:
+                self._runner.run(self.manager.close(), timeout=10)
+            finally:
+                self._runner.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+    # -- inventory -------------------------------------------------------------------------
+
+    def status(self) -> SystemStatus:
+        return self._runner.run(self.manager.system_status())
+
+    status.__doc__ = _M.system_status.__doc__
+
+    def apps(self, filters: Sequence[Any] | None = None) -> pd.DataFrame:
+        """The app inventory as a DataFrame, one row per app (see ``notebook.tables``)."""
+        from scale_pilot_nb.notebook.tables import apps_frame
+
+        return apps_frame(self._runner.run(self.manager.query_apps(filters)))
+
+    def containers(self, filters: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Every container of every app as a DataFrame, one row per container."""
+        from scale_pilot_nb.notebook.tables import containers_frame
+
+        return containers_frame(self._runner.run(self.manager.query_apps(filters)))
+
+    def list_apps(self, filters: Sequence[Any] | None = None) -> list[App]:
+        return self._runner.run(self.manager.list_apps(filters))
+
+    list_apps.__doc__ = _M.list_apps.__doc__
+
+    def app(self, name: str) -> App:
+        return self._runner.run(self.manager.get_app(name))
+
+    app.__doc__ = _M.get_app.__doc__
+
+    def app_config(self, name: str) -> dict[str, Any]:
+        return self._runner.run(self.manager.app_config(name))
+
+    app_config.__doc__ = _M.app_config.__doc__
+
+    def used_ports(self) -> list[int]:
+        return self._runner.run(self.manager.used_ports())
+
+    used_ports.__doc__ = _M.used_ports.__doc__
+
+    def images(self) -> list[Image]:
+        return self._runner.run(self.manager.images())
+
+    images.__doc__ = _M.images.__doc__
+
+    def pools(self) -> list[Pool]:
+        return self._runner.run(self.manager.pools())
+
+    pools.__doc__ = _M.pools.__doc__
+
+    # -- compose ---------------------------------------------------------------------------
+
+    def validate(
+        self,
+        compose: ComposeSource,
+        name: str | None = None,
+        *,
+        mode: Mode = "compose",
+        split: bool = False,
+        variables: Mapping[str, str] | None = None,
+        check_ports: bool = True,
+    ) -> ValidationReport:
+        return self._runner.run(
+            self.manager.validate(
+                compose, name, mode=mode, split=split, variables=variables, check_ports=check_ports
+            )
+        )
+
+    validate.__doc__ = _M.validate.__doc__
+
+    def plan(
+        self,
+        compose: ComposeSource,
+        name: str,
+        *,
+        mode: Mode = "compose",
+        split: bool = False,
+        variables: Mapping[str, str] | None = None,
+    ) -> list[DeployPlan]:
+        return self._runner.run(
+            self.manager.plan(compose, name, mode=mode, split=split, variables=variables)
+        )
+
+    plan.__doc__ = _M.plan.__doc__
+
+    def deploy(
+        self,
+        compose: ComposeSource,
+        name: str,
+        *,
+        mode: Mode = "compose",
+        split: bool = False,
+        wait: bool = True,
+        dry_run: bool = False,
+        variables: Mapping[str, str] | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = 600.0,
+    ) -> OperationResult:
+        return self._runner.run(
+            self.manager.deploy(
+                compose,
+                name,
+                mode=mode,
+                split=split,
+                wait=wait,
+                dry_run=dry_run,
+                variables=variables,
+                progress=progress,
+                timeout=timeout,
+            )
+        )
+
+    deploy.__doc__ = _M.deploy.__doc__
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, name: str, *, progress: ProgressCallback | None = None) -> App:
+        return self._runner.run(self.manager.start_app(name, progress=progress))
+
+    start.__doc__ = _M.start_app.__doc__
+
+    def stop(self, name: str, *, progress: ProgressCallback | None = None) -> App:
+        return self._runner.run(self.manager.stop_app(name, progress=progress))
+
+    stop.__doc__ = _M.stop_app.__doc__
+
+    def restart(self, name: str, *, progress: ProgressCallback | None = None) -> App:
+        return self._runner.run(self.manager.restart_app(name, progress=progress))
+
+    restart.__doc__ = _M.restart_app.__doc__
+
+    def redeploy(self, name: str, *, progress: ProgressCallback | None = None) -> App:
+        return self._runner.run(self.manager.redeploy_app(name, progress=progress))
+
+    redeploy.__doc__ = _M.redeploy_app.__doc__
+
+    def delete(
+        self,
+        name: str,
+        *,
+        confirm: bool | str = False,
+        remove_volumes: bool = False,
+        remove_images: bool = False,
+    ) -> None:
+        """Delete ``name``. Needs ``confirm=True`` (or the app's name); volumes are kept.
+
+        Raises:
+            ConfirmationRequired: ``confirm`` was not given.
+        """
+        if confirm is not True and confirm != name:
+            raise ConfirmationRequired(
+                f"Deleting {name!r} needs an explicit confirmation",
+                hint=f"Call pilot.delete({name!r}, confirm=True).",
+            )
+        self._runner.run(
+            self.manager.delete_app(
+                name, remove_volumes=remove_volumes, remove_images=remove_images
+            )
+        )
+
+    def bulk(
+        self, action: str, names: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY
+    ) -> OperationResult:
+        return self._runner.run(self.manager.bulk(action, names, concurrency=concurrency))
+
+    bulk.__doc__ = _M.bulk.__doc__
+
+    def wait_for_state(
+        self, name: str, state: str | AppState = AppState.RUNNING, *, timeout: float | None = 300.0
+    ) -> App:
+        return self._runner.run(self.manager.wait_for_state(name, state, timeout=timeout))
+
+    wait_for_state.__doc__ = _M.wait_for_state.__doc__
+
+    # -- logs ------------------------------------------------------------------------------
+
+    def logs(
+        self,
+        name: str,
+        service: str | None = None,
+        *,
+        tail: int | None = 100,
+        follow: bool = False,
+    ) -> Iterator[LogLine]:
+        """Log lines of ``name``; with ``follow`` an endless iterator (break to stop)."""
+        return self._runner.iterate(self.manager.logs(name, service, tail=tail, follow=follow))
