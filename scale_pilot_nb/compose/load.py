@@ -202,14 +202,29 @@ def _parse(text: str, name: str, base: Path | None, limits: _Limits) -> LoadedCo
                 column=column,
                 hint="Start the file with `services:`.",
             )
-        data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         raise _translate(exc, text, name, loader.current_key) from None
     except yaml.reader.ReaderError as exc:
         raise _unprintable(exc, text, name, loader.current_key) from None
+    source_map = _source_map(root)
+    try:
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:  # composing is over: find the key from the positions
+        mark = exc.problem_mark or exc.context_mark
+        key = _key_before(source_map, mark.line + 1, mark.column + 1) if mark else None
+        raise _translate(exc, text, name, key) from None
     finally:
         loader.dispose()
-    return LoadedCompose(data=data, file=name, base_dir=base, source_map=_source_map(root))
+    return LoadedCompose(data=data, file=name, base_dir=base, source_map=source_map)
+
+
+def _key_before(source_map: SourceMap, line: int, column: int) -> str | None:
+    """The innermost mapping key written at or before a position (used only on errors)."""
+    before = [(pos, path) for path, pos in source_map.items() if pos <= (line, column)]
+    if not before:
+        return None
+    _, path = max(before, key=lambda item: (item[0], len(item[1])))
+    return next((part for part in reversed(path) if isinstance(part, str)), None)
 
 
 def _unprintable(

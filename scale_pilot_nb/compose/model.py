@@ -76,7 +76,7 @@ class LoadedCompose:
         source_map: where each node starts; empty for dicts.
     """
 
-    data: dict[str, Any]
+    data: dict[str, Any] = field(repr=False)  # may hold passwords written in the file
     file: str = "<string>"
     base_dir: Path | None = None
     source_map: SourceMap = field(default_factory=dict, repr=False, compare=False)
@@ -333,6 +333,6 @@ class Normalised:
         unknown_keys: keys the Compose Specification does not define.
     """
 
-    data: dict[str, Any]
+    data: dict[str, Any] = field(repr=False)  # may hold passwords
     issues: tuple[Issue, ...] = ()
     unknown_keys: tuple[UnknownKey, ...] = ()

@@ -30,7 +30,11 @@ Lookup = Callable[[str], "str | None"]
 
 
 class TemplateError(ValueError):
-    """A ``$`` expression is malformed; the message names the offending text."""
+    """A ``$`` expression is malformed.
+
+    The message gives the position, never the surrounding text: the string may be a secret
+    (a password containing ``$``).
+    """
 
 
 @dataclass
@@ -84,8 +88,9 @@ def _expand(text: str, lookup: Lookup, report: Substitution) -> str:
             parts.append(_plain(match.group(), lookup, report))
             start = match.end()
         else:
-            shown = text[dollar : dollar + 8]
-            raise TemplateError(f"'{shown}': '$' must be followed by a name, '{{' or '$'")
+            raise TemplateError(
+                f"'$' at character {dollar + 1} must be followed by a name, '{{' or '$'"
+            )
     parts.append(text[start:])
     return "".join(parts)
 
@@ -107,7 +112,7 @@ def _closing_brace(text: str, start: int) -> int:
             if depth == 0:
                 return index
         index += 1
-    raise TemplateError(f"'{text[max(start - 2, 0) : start + 18]}': unclosed '${{'")
+    raise TemplateError(f"'${{' at character {start - 1} is never closed")
 
 
 def _plain(name: str, lookup: Lookup, report: Substitution) -> str:
@@ -122,15 +127,13 @@ def _plain(name: str, lookup: Lookup, report: Substitution) -> str:
 def _braced(body: str, lookup: Lookup, report: Substitution) -> str:
     match = _NAME.match(body)
     if match is None:
-        raise TemplateError(f"'${{{body}}}': a variable name must come first")
+        raise TemplateError("'${' must be followed by a variable name")
     name, rest = match.group(), body[match.end() :]
     if not rest:
         return _plain(name, lookup, report)
     operator = next((op for op in _OPERATORS if rest.startswith(op)), None)
     if operator is None:
-        raise TemplateError(
-            f"'${{{body}}}': unsupported operator after {name} (use :- - :? ? :+ or +)"
-        )
+        raise TemplateError(f"unsupported operator after '${{{name}' (use :- - :? ? :+ or +)")
     word = rest[len(operator) :]
     value = lookup(name)
     present = value is not None and (value != "" or ":" not in operator)

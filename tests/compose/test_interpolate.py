@@ -84,7 +84,7 @@ def test_an_invalid_expression_is_an_issue_and_the_value_is_kept() -> None:
     assert result.issues == (
         Issue(
             ("services", "web", "command"),
-            "invalid interpolation: '$5': '$' must be followed by a name, '{' or '$'",
+            "invalid interpolation: '$' at character 12 must be followed by a name, '{' or '$'",
             "Write a literal '$' as '$$'.",
         ),
     )

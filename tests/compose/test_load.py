@@ -235,8 +235,9 @@ def test_control_characters_are_reported_with_their_position() -> None:
 
 
 @pytest.mark.parametrize("tag", ["!!binary aGk=", "!!set {a}", "!!timestamp 2024-01-01", "!x 1"])
-def test_non_plain_data_tags_are_refused(tag: str) -> None:
-    assert _load_error(f"a: {tag}\n").line == 1
+def test_non_plain_data_tags_are_refused_naming_the_key(tag: str) -> None:
+    error = _load_error(f"services:\n  web:\n    image: {tag}\n")
+    assert (error.line, error.key) == (3, "image")
 
 
 def test_non_scalar_keys_are_refused() -> None:

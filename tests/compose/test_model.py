@@ -7,6 +7,7 @@ from scale_pilot_nb.compose.model import (
     Issue,
     LoadedCompose,
     MissingVariable,
+    Normalised,
     UnsetVariable,
     format_path,
 )
@@ -36,3 +37,9 @@ def test_interpolation_result_repr_shows_names_never_data() -> None:
     assert repr(result) == "InterpolationResult(unset=['A'], missing=['B'], issues=1)"
     assert not result.ok
     assert str(result.issues[0]) == "x: bad"
+
+
+def test_documents_never_show_their_data_in_repr() -> None:
+    data = {"services": {"db": {"environment": {"PASSWORD": "hunter2"}}}}
+    assert "hunter2" not in repr(LoadedCompose(data=data))
+    assert "hunter2" not in repr(Normalised(data=data))

@@ -88,21 +88,30 @@ def test_required_but_empty_is_fine_without_the_colon() -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("cost $5", "'$5'"),
-        ("trailing $", "'$'"),
-        ("a $ b", "'$ b'"),
-        ("${}", "a variable name must come first"),
-        ("${1A}", "a variable name must come first"),
-        ("${A/b}", "unsupported operator"),
-        ("${A:1}", "unsupported operator"),
-        ("${A", "unclosed"),
-        ("${A:-${B}", "unclosed"),
+        ("cost $5", "'$' at character 6 must be followed by a name"),
+        ("trailing $", "'$' at character 10 must be followed by a name"),
+        ("a $ b", "'$' at character 3 must be"),
+        ("${}", "'${' must be followed by a variable name"),
+        ("${1A}", "'${' must be followed by a variable name"),
+        ("${A/b}", "unsupported operator after '${A'"),
+        ("${A:1}", "unsupported operator after '${A'"),
+        ("${A", "'${' at character 1 is never closed"),
+        ("x${A:-${B}", "'${' at character 2 is never closed"),
     ],
 )
-def test_malformed_expressions_are_errors(text: str, fragment: str) -> None:
+def test_malformed_expressions_are_errors_that_never_quote_the_text(
+    text: str, fragment: str
+) -> None:
     with pytest.raises(TemplateError) as caught:
         substitute(text, VALUES.get)
     assert fragment in str(caught.value)
+    assert text not in str(caught.value)
+
+
+def test_an_error_in_a_password_does_not_reveal_it() -> None:
+    with pytest.raises(TemplateError) as caught:
+        substitute("hunter2$9secret", VALUES.get)
+    assert "hunter2" not in str(caught.value) and "secret" not in str(caught.value)
 
 
 # --- properties -----------------------------------------------------------------------------------
