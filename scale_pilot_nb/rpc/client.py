@@ -67,6 +67,8 @@ class RpcClient(Session):
         timeouts: connect / call / job / keepalive timeouts.
         reconnect: backoff policy after a drop; ``NO_RECONNECT`` to fail fast.
         max_in_flight: calls awaiting an answer at once on the connection.
+        transport: opens the wire (:class:`~scale_pilot_nb.rpc.transport.TransportOpener`);
+            the ``websockets`` one by default.
 
     Without credentials the client does not log in, and therefore neither waits on jobs nor
     keeps the connection alive (both need a session on older releases).

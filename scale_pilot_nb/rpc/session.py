@@ -53,7 +53,7 @@ from scale_pilot_nb.rpc.options import (
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect, protocol_for
 from scale_pilot_nb.rpc.stats import ClientStats
 from scale_pilot_nb.rpc.subscription import SubscriptionTable
-from scale_pilot_nb.rpc.transport import EndpointNotFound, open_websocket
+from scale_pilot_nb.rpc.transport import EndpointNotFound, TransportOpener, open_websocket
 
 __all__ = ["ClientState", "Session"]
 
@@ -90,8 +90,10 @@ class Session:
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        transport: TransportOpener = open_websocket,
     ) -> None:
         self._candidates = endpoint_candidates(url)
+        self._open_transport = transport
         self._credentials = (
             Credentials(api_key=api_key, username=username, password=password)
             if api_key is not None or password is not None
@@ -319,7 +321,7 @@ class Session:
                 else None
             )
             try:
-                transport = await open_websocket(
+                transport = await self._open_transport(
                     url, ssl_context=tls, open_timeout=self.timeouts.connect
                 )
             except EndpointNotFound:

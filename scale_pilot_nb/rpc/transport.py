@@ -25,6 +25,7 @@ __all__ = [
     "EndpointNotFound",
     "Transport",
     "TransportClosed",
+    "TransportOpener",
     "WebsocketsTransport",
     "open_websocket",
 ]
@@ -76,6 +77,20 @@ class Transport(Protocol):
 
     async def close(self) -> None:
         """Close the connection (normal closure); idempotent, never raises."""
+
+
+class TransportOpener(Protocol):
+    """Opens a :class:`Transport` to a URL; :func:`open_websocket` is the default one.
+
+    Another wire plugs in here (``RpcClient(..., transport=opener)``). It must raise
+    :class:`EndpointNotFound` for HTTP 404 (endpoint discovery relies on it) and
+    :class:`~scale_pilot_nb.errors.ConnectionError` for every other failure.
+    """
+
+    async def __call__(
+        self, url: str, *, ssl_context: ssl.SSLContext | None, open_timeout: float | None
+    ) -> Transport:
+        """Connect to ``url`` (TLS with ``ssl_context`` for ``wss://``)."""
 
 
 class WebsocketsTransport:

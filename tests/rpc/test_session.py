@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import ssl
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,7 @@ from scale_pilot_nb.errors import (
     RequestOutcomeUnknown,
 )
 from scale_pilot_nb.rpc import NO_RECONNECT, ClientState, ReconnectPolicy, RpcClient, Timeouts
+from scale_pilot_nb.rpc.transport import Transport, open_websocket
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 
@@ -178,3 +182,66 @@ async def test_secrets_never_appear_in_reprs_or_errors(sandbox_2510: Sandbox) ->
         await bad.connect()
     texts += [str(refused.value), repr(refused.value.to_dict()), repr(bad)]
     assert not any(key in text or WRONG_KEY in text for text in texts)
+
+
+class Recorder:
+    """A transport opener that records every frame the client sends over the real socket."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.urls: list[str] = []
+
+    async def __call__(
+        self, url: str, *, ssl_context: ssl.SSLContext | None, open_timeout: float | None
+    ) -> Transport:
+        self.urls.append(url)
+        inner = await open_websocket(url, ssl_context=ssl_context, open_timeout=open_timeout)
+        recorder = self
+
+        class Recording:
+            async def send(self, text: str) -> None:
+                recorder.sent.append(json.loads(text))
+                await inner.send(text)
+
+            async def recv(self) -> str:
+                return await inner.recv()
+
+            async def close(self) -> None:
+                await inner.close()
+
+        return Recording()
+
+
+async def test_opening_sequence_on_the_wire(sandbox: Sandbox) -> None:
+    recorder = Recorder()
+    async with client_for(sandbox, transport=recorder) as client:
+        await client.call_job("test.progress")
+    key, user = sandbox.api_key, sandbox.username
+    if sandbox.version == "24.10":
+        assert recorder.sent[0] == {
+            "msg": "connect",
+            "version": "1",
+            "support": ["1"],
+            "features": [],
+        }
+        login, subscribe, job = recorder.sent[1:4]
+        assert (login["msg"], login["method"], login["params"]) == (
+            "method",
+            "auth.login_with_api_key",
+            [key],
+        )
+        assert (subscribe["msg"], subscribe["name"]) == ("sub", "core.get_jobs")
+        assert (job["msg"], job["method"]) == ("method", "test.progress")
+        return
+    options, login, subscribe, job = recorder.sent[:4]
+    assert options["method"] == "core.set_options"
+    assert options["params"] == [
+        {"legacy_jobs": False, "private_methods": False, "py_exceptions": False}
+    ]
+    assert (login["method"], login["params"]) == (
+        "auth.login_ex",
+        [{"mechanism": "API_KEY_PLAIN", "username": user, "api_key": key}],
+    )
+    assert (subscribe["method"], subscribe["params"]) == ("core.subscribe", ["core.get_jobs"])
+    assert job["method"] == "test.progress" and job["jsonrpc"] == "2.0"
+    assert len(recorder.sent) == 4  # nothing else: no polling, no extra subscribe
