@@ -375,7 +375,15 @@ class SandboxModel:
         """
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise ValueError("not a sandbox state file (missing or unknown 'format')")
-        data = copy.deepcopy(data)
+        try:
+            return cls._restore(copy.deepcopy(data), events, timing)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"corrupt sandbox state: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def _restore(
+        cls, data: dict[str, Any], events: EventSink | None, timing: Timing | None
+    ) -> SandboxModel:
         model = cls(data["version"], None, events, timing or Timing())
         model.clock = float(data["clock"])
         model.apps = {a["name"]: App.from_dict(a) for a in data["apps"]}

@@ -203,6 +203,26 @@ def image_tag(image: str) -> str:
     return last.partition(":")[2] or "latest"
 
 
+_VARIABLE = re.compile(
+    r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def _interpolate(value: Any) -> Any:
+    """Docker's variable substitution with an empty environment (TrueNAS has no ``.env``).
+
+    ``${VAR:-default}`` / ``${VAR-default}`` become the default, ``${VAR}`` / ``$VAR`` become
+    empty and ``$$`` is a literal ``$``.
+    """
+    if isinstance(value, str):
+        return _VARIABLE.sub(lambda m: "$" if m.group(0) == "$$" else (m.group(2) or ""), value)
+    if isinstance(value, list):
+        return [_interpolate(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _interpolate(v) for k, v in value.items()}
+    return value
+
+
 def parse_services(
     app: str, compose: Any, taken_ports: set[int] | None = None
 ) -> list[ServiceSpec]:
@@ -224,7 +244,7 @@ def parse_services(
     specs: list[ServiceSpec] = []
     ephemeral = _Ephemeral(set(taken_ports or ()))
     for name, body in services.items():
-        service = body if isinstance(body, dict) else {}
+        service = _interpolate(body) if isinstance(body, dict) else {}
         image, built = _image(app, str(name), service)
         try:
             ports = tuple(_ports(service, ephemeral))

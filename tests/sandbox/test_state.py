@@ -128,3 +128,10 @@ async def test_unconfigured_docker_hides_apps_and_fails_mutations() -> None:
         n.model.set_docker_pool("nope")
     n.model.set_docker_pool("tank")
     assert len(await n.call("app.query")) == len(n.model.apps)
+
+
+def test_from_dict_reports_corrupt_data_as_value_error() -> None:
+    data = SandboxModel("25.10", "empty").to_dict()
+    del data["apps"]
+    with pytest.raises(ValueError, match="corrupt sandbox state: KeyError"):
+        SandboxModel.from_dict(data)

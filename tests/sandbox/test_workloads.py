@@ -65,3 +65,19 @@ def test_port_conflicts_respect_address_families() -> None:
     assert port_conflict([PortBinding("10.0.0.1", 80, 80, "tcp")], [v4]) is not None
     assert port_conflict([PortBinding("10.0.0.1", 80, 80, "udp")], [v4]) is None
     assert port_conflict([v4, v4], []) is not None
+
+
+def test_variables_resolve_like_docker_with_an_empty_environment() -> None:
+    compose = {
+        "services": {
+            "s": {
+                "image": "nginx:${TAG:-1.27}",
+                "ports": ["${PORT:-8080}:80", "${UNSET}9090:90"],
+                "volumes": ["$$HOME:/h"],
+            }
+        }
+    }
+    spec = parse_services("app", compose)[0]
+    assert spec.image == "nginx:1.27"
+    assert {b.host_port for b in spec.ports} == {8080, 9090}
+    assert spec.mounts[0][1] == "/h"
