@@ -1,0 +1,244 @@
+"""TrueNAS jobs: ids, state machine, progress and ``core.get_jobs`` events.
+
+A job goes WAITING → RUNNING → (progress changes) → SUCCESS / FAILED / ABORTED, and every step is
+published to the ``core.get_jobs`` collection as the middleware does (``added`` once, then
+``changed``). How the *caller* learns the outcome — the job id at once (legacy jobs) or the final
+result after the events (new-style jobs) — is the dispatcher's business, not this module's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import inspect
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from scale_pilot_nb.sandbox.contract import (
+    CollectionMsg,
+    EventSink,
+    SandboxCallError,
+    SandboxValidationErrors,
+    version_at_least,
+)
+from scale_pilot_nb.sandbox.faults import Faults
+from scale_pilot_nb.sandbox.query import filter_list
+from scale_pilot_nb.sandbox.wire import UnexpectedError, trace, wire_reason
+
+#: Finished jobs kept for ``core.get_jobs`` (the oldest finished ones are forgotten first).
+KEEP_FINISHED_JOBS = 1000
+
+JobBody = Callable[["Job"], Any]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class JobAborted(SandboxCallError):
+    """What a new-style caller gets for a job aborted with ``core.job_abort``."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(errno.ECANCELED, f"Job {job_id} was aborted")
+
+
+@dataclass
+class Job:
+    """One job as ``core.get_jobs`` reports it.
+
+    ``finished`` resolves to the result, or to the exception the job failed with.
+    """
+
+    id: int
+    method: str
+    arguments: list[Any]
+    message_ids: list[str]
+    credentials: dict[str, Any] | None
+    state: str = "WAITING"
+    progress: dict[str, Any] = field(
+        default_factory=lambda: {"percent": 0, "description": "", "extra": None}
+    )
+    result: Any = None
+    error: str | None = None
+    exception: str | None = None
+    exc_info: dict[str, Any] | None = None
+    time_started: datetime = field(default_factory=_now)
+    time_finished: datetime | None = None
+    running: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    finished: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future(), repr=False
+    )
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def fields(self, version: str) -> dict[str, Any]:
+        """The job object (``core.get_jobs`` item and event ``fields``)."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "method": self.method,
+            "arguments": self.arguments,
+            "transient": False,
+            "description": None,
+            "abortable": True,
+            "logs_path": None,
+            "logs_excerpt": None,
+            "progress": dict(self.progress),
+            "result": self.result,
+            "result_encoding_error": None,
+            "error": self.error,
+            "exception": self.exception,
+            "exc_info": self.exc_info,
+            "state": self.state,
+            "time_started": self.time_started,
+            "time_finished": self.time_finished,
+            "credentials": self.credentials,
+        }
+        if version_at_least(version, "25.10"):
+            data["message_ids"] = list(self.message_ids)
+        return data
+
+
+class _Handle:
+    """The :class:`~scale_pilot_nb.sandbox.contract.JobHandle` a job method sees."""
+
+    def __init__(self, job: Job, manager: JobManager) -> None:
+        self.id = job.id
+        self._job = job
+        self._manager = manager
+
+    def set_progress(self, percent: float | None, description: str | None = None) -> None:
+        progress = self._job.progress
+        if percent is not None:
+            progress["percent"] = max(0, min(100, int(percent)))
+        if description is not None:
+            progress["description"] = description
+        self._manager.publish(self._job, "changed")
+
+
+def _failure(exc: SandboxCallError) -> dict[str, Any]:
+    """``exc_info`` for a failed job (VALIDATION for field errors, as the client expects)."""
+    if isinstance(exc, SandboxValidationErrors):
+        single = exc.errors[0][2] if len(exc.errors) == 1 else None
+        return {
+            "repr": f"ValidationErrors({exc.errors!r})",
+            "type": "VALIDATION",
+            "errno": single,
+            "extra": exc.extra,
+        }
+    return {
+        "repr": f"{exc.trace_class}({exc.reason!r})",
+        "type": exc.trace_class,
+        "errno": exc.errno,
+        "extra": exc.extra,
+    }
+
+
+def _settle_with_error(job: Job, exc: SandboxCallError) -> None:
+    """Fail ``job.finished``; marked as retrieved because legacy callers never await it."""
+    job.finished.set_exception(exc)
+    job.finished.exception()
+
+
+class JobManager:
+    """Creates, runs, aborts and lists jobs; publishes their events through ``sink``.
+
+    Args:
+        version: the sandbox version (``message_ids`` exist from 25.10).
+        sink: where ``core.get_jobs`` events go.
+        faults: consulted for "fail the next job".
+    """
+
+    def __init__(self, version: str, sink: EventSink, faults: Faults) -> None:
+        self.version = version
+        self._sink = sink
+        self._faults = faults
+        self._ids = itertools.count(1)
+        self.jobs: dict[int, Job] = {}
+        self.on_finished: Callable[[Job], None] | None = None
+
+    def publish(self, job: Job, msg: CollectionMsg) -> None:
+        """Send one ``core.get_jobs`` event for ``job``."""
+        self._sink.publish("core.get_jobs", msg, id=job.id, fields=job.fields(self.version))
+
+    def submit(
+        self,
+        method: str,
+        arguments: list[Any],
+        body: Callable[[_Handle], Awaitable[Any] | Any],
+        *,
+        message_id: str | None,
+        credentials: dict[str, Any] | None,
+    ) -> Job:
+        """Create a job, publish ``added`` (WAITING) and start ``body(handle)`` as a task."""
+        job = Job(
+            next(self._ids),
+            method,
+            list(arguments),
+            [message_id] if message_id is not None else [],
+            credentials,
+        )
+        self.jobs[job.id] = job
+        self._forget_old()
+        self.publish(job, "added")
+        job.task = asyncio.get_running_loop().create_task(
+            self._run(job, body), name=f"sandbox-job-{job.id}"
+        )
+        return job
+
+    async def _run(self, job: Job, body: Callable[[_Handle], Awaitable[Any] | Any]) -> None:
+        try:
+            await asyncio.sleep(0)
+            job.state = "RUNNING"
+            job.running.set()
+            self.publish(job, "changed")
+            injected = self._faults.take_next_job_error()
+            if injected is not None:
+                raise injected
+            result = body(_Handle(job, self))
+            if inspect.isawaitable(result):
+                result = await result
+        except asyncio.CancelledError:
+            job.state = "ABORTED"
+            _settle_with_error(job, JobAborted(job.id))
+        except SandboxCallError as exc:
+            self._fail(job, exc)
+        except Exception as exc:  # a bug in a job method still ends the job, like in TrueNAS
+            self._fail(job, UnexpectedError(exc))
+        else:
+            job.state, job.result = "SUCCESS", result
+            job.progress.update(percent=100, description="")
+            job.finished.set_result(result)
+        job.time_finished = _now()
+        self.publish(job, "changed")
+        if self.on_finished is not None:
+            self.on_finished(job)
+
+    def _fail(self, job: Job, exc: SandboxCallError) -> None:
+        job.state = "FAILED"
+        job.error = wire_reason(exc)
+        job.exception = trace(exc.trace_class, job.error)["formatted"]
+        job.exc_info = _failure(exc)
+        _settle_with_error(job, exc)
+
+    def abort(self, job_id: int) -> None:
+        """Abort a running job (``core.job_abort``); finished or unknown ids are ignored."""
+        job = self.jobs.get(job_id)
+        if job is not None and job.task is not None and not job.task.done():
+            job.task.cancel()
+
+    def query(self, filters: Any = None, options: Any = None) -> Any:
+        """``core.get_jobs(filters, options)``."""
+        return filter_list((j.fields(self.version) for j in self.jobs.values()), filters, options)
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self.jobs.values() if j.finished.done()]
+        for job in finished[: max(0, len(finished) - KEEP_FINISHED_JOBS)]:
+            del self.jobs[job.id]
+
+    def cancel_all(self) -> None:
+        """Abort every running job (server shutdown and reset)."""
+        for job in self.jobs.values():
+            if job.task is not None and not job.task.done():
+                job.task.cancel()

@@ -1,0 +1,64 @@
+"""``scale-compose sandbox``: argument parsing, printed details, start failures."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from scale_pilot_nb.sandbox import cli
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["sandbox", *argv])
+
+
+def test_defaults_bind_loopback() -> None:
+    args = parse()
+    assert (args.host, args.port, args.nas_version, args.seed) == ("127.0.0.1", 0, "25.10", "demo")
+    assert args.run is cli.run
+
+
+def test_unknown_version_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit):
+        parse("--version", "23.10")
+
+
+def test_bad_seed_returns_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.run(parse("--seed", "lots")) == 2
+    assert "seed must be" in capsys.readouterr().err
+
+
+def test_prints_url_username_and_key_then_stops() -> None:
+    out, stop = io.StringIO(), threading.Event()
+    codes: list[int] = []
+    worker = threading.Thread(
+        target=lambda: codes.append(cli.run(parse("--seed", "empty"), stop=stop, out=out))
+    )
+    worker.start()
+    deadline = time.monotonic() + 30
+    while "Ctrl-C" not in out.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    worker.join(30)
+    text = out.getvalue()
+    assert codes == [0]
+    assert re.search(r"url: +ws://127\.0\.0\.1:\d+/api/current", text)
+    assert re.search(r"api key: +1-\w+", text)
+    assert "username:   truenas_admin" in text
+
+
+def test_port_in_use_returns_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.run(parse("--port", str(port), "--seed", "empty")) == 1
+    assert "cannot start" in capsys.readouterr().err
