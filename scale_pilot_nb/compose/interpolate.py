@@ -14,13 +14,14 @@ is reported by name and path — never by value.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import ChainMap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from scale_pilot_nb.compose.environment import env_file_entries, environment_mapping
 from scale_pilot_nb.compose.model import (
@@ -209,26 +210,47 @@ def _read_env_file(
     collector: _Collector,
     files: list[Path],
 ) -> dict[str, str]:
-    """Read a dotenv file; values may use earlier keys and the project variables."""
-    try:
-        size = file.stat().st_size
-    except OSError:
+    """Read a dotenv file with python-dotenv's parser, then interpolate as compose does.
+
+    Values may use earlier keys and the project variables; single-quoted values are literal.
+    Lines that are not ``KEY=VALUE`` are reported by line number (never by content). A
+    file that does not exist yields nothing: ``.env`` is optional, and a required
+    ``env_file`` was already reported by :func:`_locate`.
+    """
+    if not file.is_file():
         return {}
-    if size > MAX_ENV_FILE_BYTES:
-        collector.issues.append(
-            Issue(path, f"'{file.name}' is larger than {MAX_ENV_FILE_BYTES} bytes; not read")
-        )
-        return {}
     try:
-        raw = dotenv_values(file, interpolate=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        collector.issues.append(Issue(path, f"cannot read '{file.name}': {exc}"))
+        if file.stat().st_size > MAX_ENV_FILE_BYTES:
+            collector.issues.append(
+                Issue(path, f"'{file.name}' is larger than {MAX_ENV_FILE_BYTES} bytes; not read")
+            )
+            return {}
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        collector.issues.append(Issue(path, f"cannot read '{file.name}': {exc.strerror}"))
+        return {}
+    except UnicodeDecodeError:
+        collector.issues.append(Issue(path, f"'{file.name}' is not valid UTF-8"))
         return {}
     files.append(file)
     values: dict[str, str] = {}
     lookup = ChainMap(values, dict(project))  # later keys may use earlier ones
-    for key, value in raw.items():
-        if value is None:
-            continue
-        values[key] = _interpolate_string(value, (*path, key), lookup, collector)
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            collector.issues.append(
+                Issue(
+                    path,
+                    f"line {binding.original.line} of '{file.name}' is not KEY=VALUE; ignored",
+                )
+            )
+        elif binding.key is not None and binding.value is not None:
+            if _single_quoted(binding.original.string):
+                values[binding.key] = binding.value
+            else:
+                entry = (*path, binding.key)
+                values[binding.key] = _interpolate_string(binding.value, entry, lookup, collector)
     return values
+
+
+def _single_quoted(line: str) -> bool:
+    return line.partition("=")[2].lstrip().startswith("'")

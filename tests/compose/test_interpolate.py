@@ -153,6 +153,19 @@ def test_secret_values_never_appear_in_the_report(project: Path) -> None:
     assert "UNSET" in report
 
 
+def test_env_file_quoting_and_bad_lines_follow_compose(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "A=1\nLITERAL='cost $5 ${A}'\nDOUBLE=\"${A}-x\"\nexport B=$A\nnot a binding\n"
+    )
+    path = _compose(tmp_path, "name: ${LITERAL}|${DOUBLE}|${B}\n")
+    result = interpolate(load(path))
+    assert result.data["name"] == "cost $5 ${A}|1-x|1"
+    assert [issue.message for issue in result.issues] == [
+        "line 5 of '.env' is not KEY=VALUE; ignored"
+    ]
+    assert result.issues[0].path == (".env",)
+
+
 def test_a_plain_mapping_can_be_interpolated() -> None:
     result = interpolate({"name": "${A:-x}"})
     assert result.data == {"name": "x"}
