@@ -347,22 +347,20 @@ class SandboxModel:
     # -- persistence ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to restore this NAS later (JSON-serialisable)."""
-        return copy.deepcopy(
-            {
-                "format": STATE_FORMAT,
-                "version": self.version,
-                "clock": self.clock,
-                "apps": [app.to_dict() for app in self.apps.values()],
-                "images": [asdict(image) for image in self.images.values()],
-                "remote_digests": self.remote_digests,
-                "pools": self.pools,
-                "datasets": list(self.datasets.values()),
-                "directories": sorted(self.directories),
-                "docker": self.docker,
-                "backups": self.backups,
-                "installs": self.installs,
-            }
-        )
+        return {
+            "format": STATE_FORMAT,
+            "version": self.version,
+            "clock": self.clock,
+            "apps": [app.to_dict() for app in self.apps.values()],  # asdict copies deeply
+            "images": [asdict(image) for image in self.images.values()],
+            "remote_digests": dict(self.remote_digests),
+            "pools": copy.deepcopy(self.pools),
+            "datasets": copy.deepcopy(list(self.datasets.values())),
+            "directories": sorted(self.directories),
+            "docker": copy.deepcopy(self.docker),
+            "backups": copy.deepcopy(self.backups),
+            "installs": self.installs,
+        }
 
     @classmethod
     def from_dict(
