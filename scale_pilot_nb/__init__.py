@@ -34,13 +34,21 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it; resolved lazily by __getattr__.
 _LAZY = {
+    "AIHelper": "scale_pilot_nb.ai",
+    "Pilot": "scale_pilot_nb.pilot",
     "Sandbox": "scale_pilot_nb.sandbox",
+    "TrueNASDockerManager": "scale_pilot_nb.manager",
+    "connect": "scale_pilot_nb.pilot",
 }
 
 if TYPE_CHECKING:
+    from scale_pilot_nb.ai import AIHelper
+    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.pilot import Pilot, connect
     from scale_pilot_nb.sandbox import Sandbox
 
 __all__ = [
+    "AIHelper",
     "ApiError",
     "AppExistsError",
     "AppNotFoundError",
@@ -54,13 +62,16 @@ __all__ = [
     "FieldError",
     "InsecureTransportError",
     "JobFailedError",
+    "Pilot",
     "RateLimitedError",
     "RequestOutcomeUnknown",
     "Sandbox",
+    "TrueNASDockerManager",
     "TrueNASError",
     "UnsupportedError",
     "ValidationError",
     "__version__",
+    "connect",
 ]
 
 

@@ -1,0 +1,114 @@
+"""Pilot: the sync façade, as scripts and notebooks use it, against the sandbox."""
+
+from __future__ import annotations
+
+import _thread
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+import pytest
+
+import scale_pilot_nb.pilot as pilot_module
+from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.notebook.tables import APP_COLUMNS, CONTAINER_COLUMNS
+from scale_pilot_nb.pilot import ConfirmationRequired, Pilot, connect
+from scale_pilot_nb.sandbox import Sandbox
+
+NGINX = """
+services:
+  web:
+    image: nginx:1.27.3
+    ports: ["18081:80"]
+    healthcheck: {test: ["CMD", "true"]}
+"""
+
+
+@pytest.fixture
+def pilot(sandbox: Sandbox) -> Iterator[Pilot]:
+    with Pilot(TrueNASDockerManager(sandbox.url, sandbox.api_key, username=sandbox.username)) as p:
+        yield p
+
+
+def test_apps_frame_has_fixed_columns_and_dtypes(pilot: Pilot) -> None:
+    frame = pilot.apps()
+    assert list(frame.columns) == list(APP_COLUMNS)
+    assert len(frame) == pilot.status().app_count
+    assert isinstance(frame["state"].dtype, pd.CategoricalDtype) and frame["state"].cat.ordered
+    assert frame["containers"].dtype == "int64"
+    assert frame["custom_app"].dtype == "bool"
+    running = frame[frame["state"] == "RUNNING"]
+    assert (running["running_containers"] > 0).all()
+
+
+def test_empty_inventory_gives_empty_frames_with_the_same_columns(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    with Pilot(TrueNASDockerManager(sb.url, sb.api_key, username=sb.username)) as p:
+        assert list(p.apps().columns) == list(APP_COLUMNS) and p.apps().empty
+        assert list(p.containers().columns) == list(CONTAINER_COLUMNS)
+
+
+def test_containers_frame_one_row_per_container(pilot: Pilot) -> None:
+    apps = pilot.apps()
+    containers = pilot.containers()
+    assert len(containers) == apps["containers"].sum()
+    assert set(containers["app"]) <= set(apps["name"])
+
+
+def test_deploy_stop_start_delete_round_trip(pilot: Pilot) -> None:
+    assert pilot.deploy(NGINX, "web")["web"].action == "created"
+    assert pilot.stop("web").state == "STOPPED"
+    assert pilot.start("web").name == "web"
+    lines = list(pilot.logs("web", tail=3))
+    assert lines and all(line.service == "web" for line in lines)
+    with pytest.raises(ConfirmationRequired):
+        pilot.delete("web")
+    assert "web" in set(pilot.apps()["name"])
+    pilot.delete("web", confirm="web")
+    assert "web" not in set(pilot.apps()["name"])
+
+
+def test_works_inside_a_running_event_loop_like_a_notebook_cell(pilot: Pilot) -> None:
+    async def cell() -> int:
+        return pilot.status().app_count  # sync call while this thread runs a loop
+
+    assert asyncio.run(cell()) > 0
+
+
+def test_calling_from_the_loop_thread_is_refused(pilot: Pilot) -> None:
+    async def inside_loop() -> None:
+        pilot.status()
+
+    with pytest.raises(RuntimeError, match="loop"):
+        pilot._runner.run(inside_loop())
+
+
+def test_ctrl_c_cancels_the_pending_call(pilot: Pilot) -> None:
+    pilot.deploy(NGINX + "    labels: {sandbox.health: unhealthy}\n", "sick", wait=False)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        pilot.wait_for_state("sick", "RUNNING", timeout=30)
+    timer.join()
+    assert pilot.status().app_count > 0  # the pilot still works afterwards
+
+
+def test_connect_sandbox_starts_and_stops_an_embedded_nas() -> None:
+    with connect(sandbox=True) as p:
+        assert p.sandbox is not None
+        assert p.status().app_count > 0
+        port = p.sandbox.port
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_connect_reads_the_environment(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUENAS_URL", sandbox.url)
+    monkeypatch.setenv("TRUENAS_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("TRUENAS_USERNAME", sandbox.username)
+    with pilot_module.connect() as p:
+        assert p.status().app_count > 0
