@@ -105,7 +105,7 @@ class Connection:
         self._handshake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._reader: asyncio.Task[None] | None = None
         self._closed: ConnectionError | None = None
-        self.last_activity = asyncio.get_running_loop().time()
+        self.last_received = asyncio.get_running_loop().time()
 
     @property
     def dialect(self) -> Dialect:
@@ -118,9 +118,9 @@ class Connection:
         return self._closed is not None
 
     @property
-    def in_flight(self) -> int:
-        """Requests sent or about to be sent that have no answer yet."""
-        return len(self._pending)
+    def saturated(self) -> bool:
+        """True when every call slot is taken (a new request would wait)."""
+        return self._slots.locked()
 
     async def start(self, timeout: float | None) -> None:
         """Start reading and perform the dialect's handshake (legacy ``connect``).
@@ -207,16 +207,15 @@ class Connection:
         method: str,
         registered: Callable[[str], None] | None,
     ) -> Any:
-        if self._closed is not None:
-            raise ConnectionLost(str(self._closed), sent=False)
         await self._slots.acquire()
+        if self._closed is not None:
+            self._slots.release()
+            raise ConnectionLost(str(self._closed), sent=False)
         pending = self._expect(request_id, method)
         pending.future.add_done_callback(lambda _: self._slots.release())
         if registered is not None:
             registered(request_id)
         try:
-            if self._closed is not None:
-                raise ConnectionLost(str(self._closed), sent=False)
             pending.sent = True
             await self._send(text)
             return await asyncio.shield(pending.future)
@@ -225,11 +224,12 @@ class Connection:
             self._drop(request_id)
             raise
         except TransportClosed as exc:
-            self._lost(exc)
+            self._drop(request_id)
             raise ConnectionLost(str(exc), sent=not exc.unsent) from None
 
     def _expect(self, request_id: str, method: str) -> _Pending:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_consume)  # a failure nobody awaits is not "never retrieved"
         pending = _Pending(method, future)
         self._pending[request_id] = pending
         return pending
@@ -240,16 +240,19 @@ class Connection:
             pending.future.cancel()
 
     async def _send(self, text: str) -> None:
-        await self._transport.send(text)
+        try:
+            await self._transport.send(text)
+        except TransportClosed as exc:
+            self._lost(exc)
+            raise
         self._stats.frames_sent += 1
-        self.last_activity = asyncio.get_running_loop().time()
 
     async def _read_forever(self) -> None:
         try:
             while True:
                 text = await self._transport.recv()
                 self._stats.frames_received += 1
-                self.last_activity = asyncio.get_running_loop().time()
+                self.last_received = asyncio.get_running_loop().time()
                 for event in self.protocol.feed(text):
                     self._dispatch(event)
         except TransportClosed as exc:
@@ -314,8 +317,8 @@ class Connection:
         for request_id, pending in list(self._pending.items()):
             self._fail(request_id, ConnectionLost(str(error), sent=pending.sent))
         if not self._handshake.done():
-            self._handshake.set_exception(error)
             self._handshake.add_done_callback(_consume)
+            self._handshake.set_exception(error)
         return True
 
 

@@ -430,18 +430,23 @@ class Session:
             ) from None
 
     async def _keep_alive(self) -> None:
-        """Ping an idle, logged-in connection; an unanswered ping drops it (then reconnect)."""
+        """Ping a logged-in connection that has been silent; no answer drops it (reconnect).
+
+        Silence is measured on what the server sends: a client that keeps sending into a
+        dead connection is exactly what this must catch. When every call slot is taken the
+        ping is skipped rather than queued, so long jobs cannot make it time out.
+        """
         interval = self.timeouts.keepalive
         assert interval is not None
         loop = asyncio.get_running_loop()
         while True:
             conn = self._conn
-            if conn is None or conn.closed:
+            if conn is None or conn.closed or conn.saturated:
                 await asyncio.sleep(interval)
                 continue
-            idle = loop.time() - conn.last_activity
-            if idle < interval:
-                await asyncio.sleep(interval - idle)
+            silent = loop.time() - conn.last_received
+            if silent < interval:
+                await asyncio.sleep(interval - silent)
                 continue
             self.stats.keepalive_pings += 1
             try:
