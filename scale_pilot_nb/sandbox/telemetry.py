@@ -115,15 +115,15 @@ def _crash_lines(container: Container) -> list[str]:
 
 def log_line(container: Container, index: int) -> dict[str, Any]:
     """Line ``index`` of ``container``'s log as a ``container_log_follow`` event."""
+    rng = random.Random(f"{container.id}:{index}")
     when = datetime.fromtimestamp(container.started_at + index * LINE_SPACING, UTC)
+    when = when.replace(microsecond=rng.randrange(1_000_000))
     if container.settled == "crashed":
         lines = _crash_lines(container)
         text = lines[min(index, len(lines) - 1)]
     else:
-        rng = random.Random(f"{container.id}:{index}")
         text = _style(container.image)(rng, when)
-    stamp = when.replace(microsecond=(index * 137_713) % 1_000_000)
-    return {"data": text + "\n", "timestamp": str(stamp)}
+    return {"data": text + "\n", "timestamp": str(when)}
 
 
 def history_length(container: Container) -> int:
