@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import scale_pilot_nb.rpc as rpc
 
 
 def test_public_names_are_pinned() -> None:
-    assert sorted(rpc.__all__) == [
+    assert rpc.__all__ == [
         "DEFAULT_RECONNECT",
         "DEFAULT_TIMEOUTS",
         "NO_RECONNECT",
@@ -31,21 +34,19 @@ def test_public_names_are_pinned() -> None:
         assert getattr(rpc, name) is not None
 
 
-def test_only_the_transport_imports_websockets() -> None:
-    import ast
-    from pathlib import Path
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
 
+
+def test_only_the_transport_imports_websockets() -> None:
     package = Path(rpc.__file__).parent
-    importers = sorted(
-        path.name
-        for path in package.glob("*.py")
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        and any(
-            (name or "").split(".")[0] == "websockets"
-            for name in (
-                [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
-            )
-        )
-    )
+    importers = [
+        p.name for p in sorted(package.glob("*.py")) if "websockets" in _imported_modules(p)
+    ]
     assert importers == ["transport.py"]
