@@ -21,11 +21,13 @@ Contract between this first half and ``validate`` / ``convert`` / ``plan`` / ``r
   ``key``) for anything unsafe or malformed, and never returns a non-mapping. YAML follows the
   1.2 core schema as compose-go does (``yes``/``no``/``on``/``off`` and ``22:22`` stay strings).
   Aliases share objects: treat ``LoadedCompose.data`` as read-only.
-* ``interpolate`` never raises for missing variables: it reports them (names and YAML paths,
-  never values) in ``unset`` / ``missing`` / ``issues`` and returns fresh data. With
-  ``env_files=True`` it also resolves each service's environment as ``docker compose config``
-  does: ``env_file:`` contents are merged under ``environment`` (which wins) and bare ``KEY``
-  entries take the variable's value; ``env_file`` itself is kept so validation can judge it.
+* ``interpolate`` never raises for problems in the document: it reports them (names and YAML
+  paths, never values) in ``unset`` / ``missing`` / ``issues`` and returns fresh data. Like
+  ``docker compose config`` it also resolves each service's ``environment`` into a mapping:
+  bare ``KEY`` entries take the variable's value (``None`` and reported as unset when there is
+  none) and, with ``env_files=True``, ``env_file:`` contents are merged under it
+  (``environment`` wins). ``env_file`` itself is kept so validation can judge it;
+  ``InterpolationResult.env_files`` lists the files actually read.
 * ``normalise`` turns short syntax into long syntax with the defaults spelled out, never mutates
   its input, and is idempotent (``normalise(normalise(d)) == normalise(d)``); plan compares two
   normalised documents with ``==``. Invalid entries raise
