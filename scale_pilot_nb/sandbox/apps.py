@@ -7,6 +7,7 @@ TrueNAS. Progress messages are the middleware's.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 from typing import Any
 
@@ -142,20 +143,25 @@ def _new_app(model: SandboxModel, name: str, **fields: Any) -> App:
 
 
 async def _install(model: SandboxModel, app: App, steps: Steps, *, catalog_app: bool) -> None:
+    """Register ``app`` and bring it up; on failure or abort remove every trace of it."""
     model.apps[app.name] = app
     if catalog_app:
         model.publish("app.query", "added", app.name, model.entry(app))
-    await steps(60, "App installation in progress, pulling images")
     try:
-        compose_up(model, app)
-    except SandboxCallError:
-        if catalog_app:
-            await steps(80, f"Failure occurred while installing '{app.name}', cleaning up")
+        await steps(60, "App installation in progress, pulling images")
+        try:
+            compose_up(model, app)
+        except SandboxCallError:
+            if catalog_app:
+                await steps(80, f"Failure occurred while installing '{app.name}', cleaning up")
+            raise
+        await steps(100, f"'{app.name}' installed successfully")
+    except (SandboxCallError, asyncio.CancelledError):
+        compose_down(model, app)
         del model.apps[app.name]
         model.changed(app, publish=False)
         model.publish("app.query", "removed", app.name)
         raise
-    await steps(100, f"'{app.name}' installed successfully")
     model.changed(app, publish=catalog_app)
     if not catalog_app:
         model.publish("app.query", "added", app.name, model.entry(app))

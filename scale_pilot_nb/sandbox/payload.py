@@ -56,12 +56,32 @@ def validate_payload(version: str, schema: str, app_name: str, data: dict[str, A
             compose = yaml.safe_load(as_text)
         except yaml.YAMLError:
             raise _error(text_attr, "Invalid YAML provided") from None
+        if _expanded_size(compose) > MAX_NODES:
+            # An alias bomb: tiny as YAML, unbounded once re-serialised as JSON.
+            raise _error(text_attr, "Invalid YAML provided")
     if modern:
         problem = _compose_config_error(app_name, compose)
         if problem is not None:
             attr = text_attr if as_text else f"{schema}.custom_compose_config"
             raise _error(attr, f"Invalid compose configuration: {problem}")
     return compose
+
+
+#: Values a compose document may expand to (anchors counted once per use).
+MAX_NODES = 100_000
+
+
+def _expanded_size(document: Any) -> int:
+    """Number of values ``document`` has once aliases are expanded (stops past the limit)."""
+    count, stack = 0, [document]
+    while stack and count <= MAX_NODES:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
 
 
 def _error(attribute: str, message: str) -> SandboxValidationErrors:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 
 import pytest
 from modelkit import WHOAMI, custom, nas
 
 from scale_pilot_nb.sandbox.contract import SandboxValidationErrors
+from scale_pilot_nb.sandbox.state import Timing
 
 TWO_SERVICES = """
 services:
@@ -266,3 +268,27 @@ async def test_missing_app_fails_lifecycle_jobs_with_instance_not_found() -> Non
     for method in ("app.start", "app.stop", "app.redeploy", "app.delete"):
         error = await n.fails(method, "ghost")
         assert error.reason == "[ENOENT] None: App ghost does not exist"
+
+
+async def test_an_aborted_create_leaves_no_app_behind() -> None:
+    n = nas(timing=Timing(job_delay=5))
+    task = asyncio.ensure_future(n.call("app.create", custom("whoami")))
+    for _ in range(50):
+        if n.last_job is not None and n.last_job.progress:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await n.call("app.query") == []
+    assert n.model.apps == {}
+
+
+async def test_yaml_alias_bombs_are_rejected_as_invalid_yaml() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdef", "bcdefg", strict=True)
+    )
+    error = await nas().fails("app.create", custom("bomb", bomb))
+    assert isinstance(error, SandboxValidationErrors)
+    assert error.errors[0][1] == "Invalid YAML provided"
