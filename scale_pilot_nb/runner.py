@@ -64,6 +64,8 @@ class _LoopThread:
         self.thread = thread
         self.pid = os.getpid()
         self.failure: BaseException | None = None
+        # Set by the starting thread: stops the loop when called or when the runner is collected.
+        self.stop: weakref.finalize[[asyncio.AbstractEventLoop], LoopRunner] | None = None
 
 
 class LoopRunner:
@@ -255,7 +257,8 @@ class LoopRunner:
         _LIVE_RUNNERS.discard(self)
         if current is None or not current.thread.is_alive():
             return
-        current.loop.call_soon_threadsafe(current.loop.stop)
+        if current.stop is not None:
+            current.stop()
         current.thread.join(timeout)
 
     # -- internals ---------------------------------------------------------------------------
@@ -283,7 +286,7 @@ class LoopRunner:
         ready = threading.Event()
         box: dict[str, Any] = {}
         thread = threading.Thread(
-            target=self._thread_main, args=(ready, box), name=self._name, daemon=True
+            target=_run_loop, args=(self._loop_factory, ready, box), name=self._name, daemon=True
         )
         thread.start()
         if not ready.wait(self._start_timeout):
@@ -296,24 +299,10 @@ class LoopRunner:
             thread.join(self._start_timeout)
             raise box["error"]
         started: _LoopThread = box["started"]
+        # A runner dropped without close() (a re-run notebook cell) must not leave its thread
+        # and connections behind: stop the loop when the runner is garbage-collected.
+        started.stop = weakref.finalize(self, _request_stop, started.loop)
         return started
-
-    def _thread_main(self, ready: threading.Event, box: dict[str, Any]) -> None:
-        try:
-            loop = self._loop_factory()
-        except BaseException as exc:  # re-raised in the starting thread
-            box["error"] = exc
-            ready.set()
-            return
-        current = _LoopThread(loop, threading.current_thread())
-        box["started"] = current
-        loop.call_soon(ready.set)
-        try:
-            loop.run_forever()
-        except BaseException as exc:  # kept for callers instead of vanishing with the thread
-            current.failure = exc
-        finally:
-            _shut_down(loop)
 
     def _wait(
         self,
@@ -354,6 +343,8 @@ class LoopRunner:
         # The parent's loop thread does not exist in the child and its loop cannot be closed
         # safely here (it looks "running"); drop both and start afresh on first use.
         self._lock = threading.Lock()
+        if self._current is not None and self._current.stop is not None:
+            self._current.stop.detach()
         self._current = None
 
 
@@ -406,6 +397,35 @@ async def _close_quietly(iterator: AsyncIterator[Any]) -> None:
         return
     with contextlib.suppress(RuntimeError):
         await aclose()
+
+
+def _run_loop(
+    loop_factory: Callable[[], asyncio.AbstractEventLoop],
+    ready: threading.Event,
+    box: dict[str, Any],
+) -> None:
+    """Body of the loop thread; holds no reference to the runner so that it can be collected."""
+    try:
+        loop = loop_factory()
+    except BaseException as exc:  # re-raised in the starting thread
+        box["error"] = exc
+        ready.set()
+        return
+    current = _LoopThread(loop, threading.current_thread())
+    box["started"] = current
+    loop.call_soon(ready.set)
+    try:
+        loop.run_forever()
+    except BaseException as exc:  # kept for callers instead of vanishing with the thread
+        current.failure = exc
+    finally:
+        _shut_down(loop)
+
+
+def _request_stop(loop: asyncio.AbstractEventLoop) -> None:
+    """Ask ``loop`` to stop from any thread; a no-op once it is closed."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(loop.stop)
 
 
 def _shut_down(loop: asyncio.AbstractEventLoop) -> None:

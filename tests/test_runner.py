@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import gc
 import os
 import threading
 import time
@@ -185,6 +186,16 @@ def test_close_joins_the_thread_and_leaks_nothing() -> None:
     assert loop.is_closed()
     assert runner.closed
     assert "closed" in repr(runner)
+
+
+def test_a_runner_dropped_without_close_stops_its_thread() -> None:
+    # A notebook cell re-run rebinds `pilot`; the old runner must not keep a thread alive.
+    runner = LoopRunner(name="dropped")
+    thread = runner.run(_current_thread())
+    del runner
+    gc.collect()
+    thread.join(5)
+    assert not thread.is_alive()
 
 
 def test_close_cancels_pending_work_and_refuses_new_calls() -> None:
