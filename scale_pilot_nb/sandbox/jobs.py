@@ -171,7 +171,7 @@ class JobManager:
         message_id: str | None,
         credentials: dict[str, Any] | None,
     ) -> Job:
-        """Create a job, publish ``added`` (WAITING) and start ``body(handle)`` as a task."""
+        """Create a job and start a task that publishes ``added`` (WAITING) and runs ``body``."""
         job = Job(
             next(self._ids),
             method,
@@ -181,13 +181,15 @@ class JobManager:
         )
         self.jobs[job.id] = job
         self._forget_old()
-        self.publish(job, "added")
         job.task = asyncio.get_running_loop().create_task(
             self._run(job, body), name=f"sandbox-job-{job.id}"
         )
         return job
 
     async def _run(self, job: Job, body: Callable[[_Handle], Awaitable[Any] | Any]) -> None:
+        # ``added`` goes out from the task, so a legacy caller's job-id response (queued in the
+        # same loop step as the submit) precedes it, as in the captures of real clients.
+        self.publish(job, "added")
         try:
             await asyncio.sleep(0)
             job.state = "RUNNING"
