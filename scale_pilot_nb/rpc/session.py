@@ -156,15 +156,19 @@ class Session:
     async def connect(self) -> None:
         """Connect, negotiate, log in and subscribe to job events.
 
+        Idempotent while the client is open (a reconnect in progress carries on by itself).
+
         Raises:
-            ConnectionError: the NAS cannot be reached (the first connect is not retried).
+            ConnectionError: the NAS cannot be reached (the first connect is not retried), or
+                the client was closed (a closed client is not reopened).
             AuthenticationError: the login was refused (``RateLimitedError`` when throttled).
             ConfigError: the URL or TLS settings are unusable.
         """
-        if self.state is not ClientState.UNOPENED:
+        if self.state is ClientState.OPEN:
+            return
+        if self.state is ClientState.CLOSED:
             raise ConnectionError(
-                f"This client is {self.state.value}; a client connects once",
-                hint="Create a new client.",
+                "This client was closed; a client connects once", hint="Create a new client."
             )
         self.state = ClientState.OPEN
         try:

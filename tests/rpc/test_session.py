@@ -245,3 +245,12 @@ async def test_opening_sequence_on_the_wire(sandbox: Sandbox) -> None:
     assert (subscribe["method"], subscribe["params"]) == ("core.subscribe", ["core.get_jobs"])
     assert job["method"] == "test.progress" and job["jsonrpc"] == "2.0"
     assert len(recorder.sent) == 4  # nothing else: no polling, no extra subscribe
+
+
+async def test_connect_is_idempotent_while_open(sandbox_2510: Sandbox) -> None:
+    async with client_for(sandbox_2510) as client:
+        await client.connect()
+        await asyncio.to_thread(sandbox_2510.close_connections)
+        await client.connect()  # during the reconnect: no second session, no error
+        assert await client.call("core.ping") == "pong"
+    assert sandbox_2510.metrics.logins == 2  # the first connection and the reconnect
