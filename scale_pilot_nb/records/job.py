@@ -26,6 +26,7 @@ from scale_pilot_nb.records._base import (
     text,
     wire_datetime,
 )
+from scale_pilot_nb.rpc import error_map
 
 __all__ = ["Job", "JobProgress", "JobState"]
 
@@ -145,7 +146,7 @@ class Job(Record):
             error=text(entry.get("error")),
             error_type=error_type,
             errno=integer(exc_info.get("errno")),
-            field_errors=_field_errors(exc_info.get("extra")) if error_type == "VALIDATION" else (),
+            field_errors=_validation_errors(error_type, exc_info.get("extra")),
             traceback=text(entry.get("exception")),
             abortable=flag(entry.get("abortable")),
             transient=flag(entry.get("transient")),
@@ -181,15 +182,8 @@ class Job(Record):
         return f"Job({', '.join(parts)})"
 
 
-def _field_errors(extra: object) -> tuple[FieldError, ...]:
-    """``[[attribute, message, errno], ...]`` -> field errors, skipping malformed items.
-
-    A ``None`` attribute (an error about the whole call) becomes ``"ALL"``, as in the rpc layer.
-    """
-    if not isinstance(extra, list | tuple):
+def _validation_errors(error_type: str | None, extra: object) -> tuple[FieldError, ...]:
+    """Field errors of a VALIDATION failure; ``extra`` means something else for other errors."""
+    if error_type != "VALIDATION":
         return ()
-    return tuple(
-        FieldError(str(item[0] or "ALL"), str(item[1]), integer(item[2]) if len(item) > 2 else None)
-        for item in extra
-        if isinstance(item, list | tuple) and len(item) >= 2
-    )
+    return tuple(error_map.field_errors(extra))
