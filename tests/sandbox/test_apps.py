@@ -271,12 +271,13 @@ async def test_missing_app_fails_lifecycle_jobs_with_instance_not_found() -> Non
 
 
 async def test_an_aborted_create_leaves_no_app_behind() -> None:
-    n = nas(timing=Timing(job_delay=5))
+    n = nas(timing=Timing(job_delay=0.4))
     task = asyncio.ensure_future(n.call("app.create", custom("whoami")))
-    for _ in range(50):
-        if n.last_job is not None and n.last_job.progress:
+    for _ in range(200):
+        if "whoami" in n.model.apps:
             break
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.005)
+    assert "whoami" in n.model.apps  # installing, not yet up
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
