@@ -11,6 +11,7 @@ What each TrueNAS version checks (reference §3.3), raised inside the job as Val
 from __future__ import annotations
 
 import errno
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -59,6 +60,7 @@ def validate_payload(version: str, schema: str, app_name: str, data: dict[str, A
         if _expanded_size(compose) > MAX_NODES:
             # An alias bomb: tiny as YAML, unbounded once re-serialised as JSON.
             raise _error(text_attr, "Invalid YAML provided")
+    compose = json_safe(compose)
     if modern:
         problem = _compose_config_error(app_name, compose)
         if problem is not None:
@@ -82,6 +84,22 @@ def _expanded_size(document: Any) -> int:
         elif isinstance(value, list):
             stack.extend(value)
     return count
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with only JSON types: YAML dates become ISO strings, keys become strings.
+
+    The stored compose must survive ``--state`` files and the wire unchanged.
+    """
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _error(attribute: str, message: str) -> SandboxValidationErrors:

@@ -293,3 +293,11 @@ async def test_yaml_alias_bombs_are_rejected_as_invalid_yaml() -> None:
     error = await nas().fails("app.create", custom("bomb", bomb))
     assert isinstance(error, SandboxValidationErrors)
     assert error.errors[0][1] == "Invalid YAML provided"
+
+
+async def test_yaml_only_values_are_stored_as_json_types() -> None:
+    n = nas()
+    text = "services:\n  x:\n    image: redis:7\n    labels: {built: 2025-01-02, 8080: port}\n"
+    await n.call("app.create", custom("dates", text))
+    labels = (await n.call("app.config", "dates"))["services"]["x"]["labels"]
+    assert labels == {"built": "2025-01-02", "8080": "port"}
