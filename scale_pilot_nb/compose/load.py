@@ -88,9 +88,9 @@ def load(
             that is not a mapping; with file, line, column and key where known, and a hint.
     """
     base = Path(base_dir) if base_dir is not None else None
-    if isinstance(source, Mapping):
-        return _from_mapping(source, base)
     limits = Limits(max_aliases, max_depth, max_keys, max_nodes)
+    if isinstance(source, Mapping):
+        return _from_mapping(source, base, limits)
     path = _as_path(source)
     if path is None:
         text = str(source)
@@ -100,14 +100,40 @@ def load(
     return _parse(_read(path, max_bytes), str(path), base or path.parent, limits)
 
 
-def _from_mapping(source: Mapping[str, Any], base: Path | None) -> LoadedCompose:
+def _from_mapping(source: Mapping[str, Any], base: Path | None, limits: Limits) -> LoadedCompose:
     bad = [key for key in source if not isinstance(key, str)]
     if bad:
         raise ComposeLoadError(
             f"top-level keys must be strings, got {bad[0]!r}", file="<dict>", key=str(bad[0])
         )
+    _check_size(source, limits)
     data = source if isinstance(source, dict) else dict(source)
     return LoadedCompose(data=data, file="<dict>", base_dir=base)
+
+
+def _check_size(source: Mapping[str, Any], limits: Limits) -> None:
+    """Apply the depth and value limits to a mapping built in Python.
+
+    Shared objects count once per appearance, so a cycle trips a limit instead of making the
+    later steps recurse forever.
+    """
+    stack: list[tuple[Any, int]] = [(source, 1)]
+    values = 0
+    while stack:
+        node, depth = stack.pop()
+        values += 1
+        if values > limits.max_nodes or depth > limits.max_depth:
+            what = "values" if values > limits.max_nodes else "levels"
+            limit = limits.max_nodes if values > limits.max_nodes else limits.max_depth
+            raise ComposeLoadError(
+                f"the mapping holds more than {limit} {what} (or refers to itself)",
+                file="<dict>",
+                hint=LIMIT_HINT.format(name="max_nodes" if what == "values" else "max_depth"),
+            )
+        if isinstance(node, Mapping):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend((child, depth + 1) for child in node)
 
 
 def _as_path(source: str | os.PathLike[str]) -> Path | None:

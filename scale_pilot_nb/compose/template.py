@@ -20,9 +20,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Substitution", "TemplateError", "substitute"]
+__all__ = ["MAX_NESTING", "Substitution", "TemplateError", "substitute"]
 
 _NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+MAX_NESTING = 32
+"""Deepest ``${A:-${B:-…}}`` accepted; keeps hostile values from exhausting the stack."""
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 Lookup = Callable[[str], "str | None"]
@@ -67,11 +69,13 @@ def substitute(text: str, lookup: Lookup) -> Substitution:
         TemplateError: a malformed expression.
     """
     result = Substitution(value="")
-    result.value = _expand(text, lookup, result)
+    result.value = _expand(text, lookup, result, 0)
     return result
 
 
-def _expand(text: str, lookup: Lookup, report: Substitution) -> str:
+def _expand(text: str, lookup: Lookup, report: Substitution, depth: int) -> str:
+    if depth > MAX_NESTING:
+        raise TemplateError(f"defaults are nested more than {MAX_NESTING} levels deep")
     parts: list[str] = []
     start = 0
     while (dollar := text.find("$", start)) >= 0:
@@ -82,7 +86,7 @@ def _expand(text: str, lookup: Lookup, report: Substitution) -> str:
             start = dollar + 2
         elif following == "{":
             end = _closing_brace(text, dollar + 2)
-            parts.append(_braced(text[dollar + 2 : end], lookup, report))
+            parts.append(_braced(text[dollar + 2 : end], lookup, report, depth))
             start = end + 1
         elif match := _NAME.match(text, dollar + 1):
             parts.append(_plain(match.group(), lookup, report))
@@ -124,7 +128,7 @@ def _plain(name: str, lookup: Lookup, report: Substitution) -> str:
     return value
 
 
-def _braced(body: str, lookup: Lookup, report: Substitution) -> str:
+def _braced(body: str, lookup: Lookup, report: Substitution, depth: int) -> str:
     match = _NAME.match(body)
     if match is None:
         raise TemplateError("'${' must be followed by a variable name")
@@ -138,9 +142,9 @@ def _braced(body: str, lookup: Lookup, report: Substitution) -> str:
     value = lookup(name)
     present = value is not None and (value != "" or ":" not in operator)
     if operator.endswith("-"):
-        return value if present and value is not None else _expand(word, lookup, report)
+        return value if present and value is not None else _expand(word, lookup, report, depth + 1)
     if operator.endswith("+"):
-        return _expand(word, lookup, report) if present else ""
+        return _expand(word, lookup, report, depth + 1) if present else ""
     if present and value is not None:
         return value
     report.missing.append((name, word or f"required variable {name} is missing a value"))

@@ -55,6 +55,15 @@ def test_a_mapping_is_used_as_is_with_an_optional_base_dir(tmp_path: Path) -> No
     assert (loaded.file, loaded.base_dir, loaded.source_map) == ("<dict>", tmp_path, {})
 
 
+def test_a_self_referring_or_oversized_mapping_is_refused() -> None:
+    cyclic: dict[str, object] = {"services": {}}
+    cyclic["x-loop"] = cyclic
+    with pytest.raises(ComposeLoadError, match="more than 64 levels"):
+        load(cyclic)
+    with pytest.raises(ComposeLoadError, match="more than 10 values"):
+        load({"x": list(range(20))}, max_nodes=10)
+
+
 def test_a_missing_yaml_file_is_reported_as_not_found() -> None:
     error = _load_error("no-such-compose.yml")
     assert error.file == "no-such-compose.yml"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scale_pilot_nb.compose.template import TemplateError, substitute
+from scale_pilot_nb.compose.template import MAX_NESTING, TemplateError, substitute
 
 VALUES = {"SET": "value", "EMPTY": "", "DOLLAR": "$HOME"}
 
@@ -106,6 +106,13 @@ def test_malformed_expressions_are_errors_that_never_quote_the_text(
         substitute(text, VALUES.get)
     assert fragment in str(caught.value)
     assert text not in str(caught.value)
+
+
+def test_hostile_nesting_is_an_error_not_a_stack_overflow() -> None:
+    deep = "${A:-" * (MAX_NESTING + 1) + "x" + "}" * (MAX_NESTING + 1)
+    assert substitute(deep[5:-1], VALUES.get).value == "x"  # exactly at the limit
+    with pytest.raises(TemplateError, match=f"nested more than {MAX_NESTING} levels"):
+        substitute("${A:-" * 5000 + "x" + "}" * 5000, VALUES.get)
 
 
 def test_an_error_in_a_password_does_not_reveal_it() -> None:
