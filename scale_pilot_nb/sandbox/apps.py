@@ -82,6 +82,7 @@ def render_catalog(
     Raises:
         SandboxValidationErrors: ix-app values that fail its schema.
     """
+    values = payload.json_safe(values)
     if entry.name == catalog.IX_APP:
         values, errors = ixapp.normalize(model.version, values, model.path_exists)
         if errors:
