@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 from scale_pilot_nb.sandbox.args import Arg, require, require_name
-from scale_pilot_nb.sandbox.common import InstanceNotFound, get_app, require_docker
+from scale_pilot_nb.sandbox.catalog import version_key
+from scale_pilot_nb.sandbox.common import get_app, require_docker
 from scale_pilot_nb.sandbox.contract import CallContext
 from scale_pilot_nb.sandbox.entries import present
 from scale_pilot_nb.sandbox.query import check_options, filter_list
@@ -107,14 +108,9 @@ def available_space(model: SandboxModel, ctx: CallContext) -> int:
 
 
 def rollback_versions(model: SandboxModel, ctx: CallContext, name: Any) -> list[str]:
-    """``app.rollback_versions``: older installed chart versions, ascending."""
-    from scale_pilot_nb.sandbox.catalog import version_key
-
+    """``app.rollback_versions``: older installed chart versions, ascending (``[]`` for custom)."""
     name = require_name(model.version, "app_rollback_versions.app_name", name)
     app = get_app(model, name)
     return sorted(
         (v for v in app.history if version_key(v) < version_key(app.version)), key=version_key
     )
-
-
-__all__ = ["InstanceNotFound"]
