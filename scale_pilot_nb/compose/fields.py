@@ -23,19 +23,30 @@ from scale_pilot_nb.compose.scalars import scalar_text, to_bool, to_bytes, to_fl
 from scale_pilot_nb.compose.volumes import parse_volume
 from scale_pilot_nb.errors import ComposeError
 
-__all__ = ["SERVICE_FIELDS", "Context", "normalise_resources"]
+__all__ = ["MAX_PORT_MAPPINGS", "SERVICE_FIELDS", "Context", "normalise_resources"]
 
 _RESTART = re.compile(r"^(?:no|always|unless-stopped|on-failure(?::\d+)?)$")
 _CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
 _HEALTH_TESTS = ("NONE", "CMD", "CMD-SHELL")
 
 
+MAX_PORT_MAPPINGS = 65_536
+"""Most port mappings one document may expand to; ranges beyond it are reported, not built."""
+
+
 @dataclass
 class Context:
-    """What every handler may need: values for bare environment keys, and the issue list."""
+    """What every handler may need while one document is normalised.
+
+    Attributes:
+        environment: values for bare ``KEY`` entries of ``environment``.
+        issues: problems found so far.
+        port_mappings: port mappings built so far (ranges are bounded by the document).
+    """
 
     environment: Mapping[str, str] | None = None
     issues: list[Issue] = field(default_factory=list)
+    port_mappings: int = 0
 
 
 Handler = Callable[[Any, YamlPath, Context], Any]
@@ -45,10 +56,23 @@ def _ports(value: Any, path: YamlPath, ctx: Context) -> list[Any]:
     out: list[Any] = []
     for index, item in enumerate(_as_list(value, path)):
         try:
-            out.extend(mapping.to_dict() for mapping in parse_ports(item))
+            mappings = parse_ports(item)
         except ComposeError as exc:
             ctx.issues.append(Issue((*path, index), exc.message, exc.hint))
             out.append(copy.deepcopy(item))
+            continue
+        ctx.port_mappings += len(mappings)
+        if ctx.port_mappings > MAX_PORT_MAPPINGS:
+            ctx.issues.append(
+                Issue(
+                    (*path, index),
+                    f"port ranges expand to more than {MAX_PORT_MAPPINGS} mappings",
+                    "Publish narrower ranges.",
+                )
+            )
+            out.append(copy.deepcopy(item))
+            continue
+        out.extend(mapping.to_dict() for mapping in mappings)
     return out
 
 

@@ -224,6 +224,18 @@ def test_strict_mode_raises_listing_every_issue_with_its_path() -> None:
     assert "services.web.restart: restart 'sometimes' is not valid" in message
 
 
+def test_port_ranges_cannot_expand_without_bound() -> None:
+    services = {f"s{i}": {"ports": ["1-65535"]} for i in range(3)}
+    result = normalise_lenient({"services": services})
+    assert len(result.data["services"]["s0"]["ports"]) == 65535
+    assert result.data["services"]["s1"]["ports"] == ["1-65535"]
+    assert [issue.path for issue in result.issues] == [
+        ("services", "s1", "ports", 0),
+        ("services", "s2", "ports", 0),
+    ]
+    assert "more than 65536 mappings" in result.issues[0].message
+
+
 def test_a_service_that_is_not_a_mapping_is_an_issue() -> None:
     result = normalise_lenient({"services": {"web": None}})
     assert result.issues[0].path == ("services", "web")
