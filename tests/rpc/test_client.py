@@ -17,8 +17,9 @@ from scale_pilot_nb.errors import (
 )
 from scale_pilot_nb.rpc import Dialect, RpcClient
 from scale_pilot_nb.sandbox import Sandbox
+from scale_pilot_nb.sandbox.state import Timing
 
-from .conftest import FIELD_ERRORS, PROGRESS_STEPS, client_for, eventually
+from .conftest import FIELD_ERRORS, PROGRESS_STEPS, SourceLog, client_for, eventually, extend
 
 
 async def test_negotiates_dialect_and_jobs_per_version(sandbox: Sandbox) -> None:
@@ -183,3 +184,33 @@ def test_the_client_never_imports_the_sandbox() -> None:
 
     assert "sandbox" not in (module.__doc__ or "")
     assert RpcClient.__module__ == "scale_pilot_nb.rpc.client"
+
+
+@pytest.mark.chaos
+@pytest.mark.parametrize("version", ["24.10", "25.10"])
+async def test_drops_at_every_point_never_resend_a_mutation(version: str) -> None:
+    """Cut the connection after each possible server frame of a mixed workload."""
+    outcomes: set[str] = set()
+    for cut_after in range(1, 14):
+        with Sandbox(version=version, timing=Timing(), extend=extend(SourceLog())) as sb:
+            async with client_for(sb) as client:
+                sb.drop_after_frames(cut_after)
+                results = await asyncio.gather(
+                    client.call("app.query", [], {"count": True}),
+                    client.call_job("test.progress"),
+                    client.call("test.sleep", 0.01),
+                    return_exceptions=True,
+                )
+                count, job, sleep = results
+                assert count == len(await client.call("app.query"))  # reads always succeed
+                for result, expected in ((job, {"done": True}), (sleep, 0.01)):
+                    if isinstance(result, RequestOutcomeUnknown):
+                        outcomes.add("unknown")
+                    else:
+                        assert result == expected
+                        outcomes.add("done")
+            metrics = sb.metrics
+            assert metrics.requests["test.progress"] <= 1
+            assert metrics.requests["test.sleep"] <= 1
+            assert metrics.logins == client.stats.logins == metrics.connections
+    assert outcomes == {"done", "unknown"}  # both paths were exercised
