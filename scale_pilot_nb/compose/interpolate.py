@@ -32,14 +32,22 @@ from scale_pilot_nb.compose.model import (
     UnsetVariable,
     YamlPath,
 )
-from scale_pilot_nb.compose.template import TemplateError, substitute
+from scale_pilot_nb.compose.template import (
+    MAX_LENGTH,
+    ExpansionLimitError,
+    TemplateError,
+    substitute,
+)
 
-__all__ = ["MAX_ENV_FILE_BYTES", "interpolate"]
+__all__ = ["MAX_ENV_FILE_BYTES", "MAX_INTERPOLATED_CHARS", "interpolate"]
 
 MAX_ENV_FILE_BYTES = 1024 * 1024
 """Largest ``.env`` / ``env_file`` read; anything bigger is reported, not parsed."""
+MAX_INTERPOLATED_CHARS = 16 * 1024 * 1024
+"""Most characters variable values may add to one document (aliases repeat a string)."""
 
 _ESCAPE_HINT = "Write a literal '$' as '$$'."
+_SIZE_HINT = "Variables may add at most 1 MiB to a value and 16 MiB to a document."
 
 
 class _Collector:
@@ -49,6 +57,7 @@ class _Collector:
         self.unset: dict[str, list[YamlPath]] = {}
         self.missing: dict[str, tuple[str, list[YamlPath]]] = {}
         self.issues: list[Issue] = []
+        self.room = MAX_INTERPOLATED_CHARS
 
     def note_unset(self, name: str, path: YamlPath) -> None:
         self.unset.setdefault(name, []).append(path)
@@ -128,10 +137,14 @@ def _interpolate_string(
     if "$" not in text:
         return text
     try:
-        outcome = substitute(text, project.get)
+        outcome = substitute(text, project.get, max_length=min(MAX_LENGTH, collector.room))
+    except ExpansionLimitError as exc:
+        collector.issues.append(Issue(path, str(exc), _SIZE_HINT))
+        return text
     except TemplateError as exc:
         collector.issues.append(Issue(path, f"invalid interpolation: {exc}", _ESCAPE_HINT))
         return text
+    collector.room -= len(outcome.value)
     for name in outcome.unset:
         collector.note_unset(name, path)
     for name, message in outcome.missing:

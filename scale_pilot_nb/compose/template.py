@@ -20,11 +20,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_NESTING", "Substitution", "TemplateError", "substitute"]
+__all__ = [
+    "MAX_LENGTH",
+    "MAX_NESTING",
+    "ExpansionLimitError",
+    "Substitution",
+    "TemplateError",
+    "substitute",
+]
 
 _NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 MAX_NESTING = 32
 """Deepest ``${A:-${B:-…}}`` accepted; keeps hostile values from exhausting the stack."""
+MAX_LENGTH = 1024 * 1024
+"""Longest result of one string by default: ``$A$A$A…`` must not multiply a big value."""
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 Lookup = Callable[[str], "str | None"]
@@ -39,6 +48,10 @@ class TemplateError(ValueError):
     """
 
 
+class ExpansionLimitError(TemplateError):
+    """Variable values would make the result longer than allowed (``$A$A$A…`` with a big A)."""
+
+
 @dataclass
 class Substitution:
     """The result of :func:`substitute` and what it had to report.
@@ -47,28 +60,38 @@ class Substitution:
         value: the text with every expression resolved.
         unset: names used without a value or default (each once, in order of use).
         missing: ``(name, message)`` of required variables without a value.
+        room: how many more characters variable values may add.
     """
 
     value: str
     unset: list[str] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)
+    room: int = field(default=MAX_LENGTH, repr=False)
+
+    def insert(self, value: str) -> str:
+        """Account for a variable's value about to be inserted; refuse when out of room."""
+        self.room -= len(value)
+        if self.room < 0:
+            raise ExpansionLimitError("variable values make it longer than the length limit")
+        return value
 
 
-def substitute(text: str, lookup: Lookup) -> Substitution:
+def substitute(text: str, lookup: Lookup, *, max_length: int = MAX_LENGTH) -> Substitution:
     """Resolve every ``$`` expression in ``text``.
 
     Args:
         text: a string from a compose document or ``.env`` file.
         lookup: where variable values come from.
+        max_length: most characters variable values may add in total.
 
     Returns:
         The resolved text plus unset and missing variables; a missing required variable
         resolves to ``""`` so the rest of the document can still be checked.
 
     Raises:
-        TemplateError: a malformed expression.
+        TemplateError: a malformed expression, or values beyond ``max_length``.
     """
-    result = Substitution(value="")
+    result = Substitution(value="", room=max_length)
     result.value = _expand(text, lookup, result, 0)
     return result
 
@@ -125,7 +148,7 @@ def _plain(name: str, lookup: Lookup, report: Substitution) -> str:
         if name not in report.unset:
             report.unset.append(name)
         return ""
-    return value
+    return report.insert(value)
 
 
 def _braced(body: str, lookup: Lookup, report: Substitution, depth: int) -> str:
@@ -141,11 +164,11 @@ def _braced(body: str, lookup: Lookup, report: Substitution, depth: int) -> str:
     word = rest[len(operator) :]
     value = lookup(name)
     present = value is not None and (value != "" or ":" not in operator)
+    if present and value is not None and not operator.endswith("+"):
+        return report.insert(value)
     if operator.endswith("-"):
-        return value if present and value is not None else _expand(word, lookup, report, depth + 1)
+        return _expand(word, lookup, report, depth + 1)
     if operator.endswith("+"):
         return _expand(word, lookup, report, depth + 1) if present else ""
-    if present and value is not None:
-        return value
     report.missing.append((name, word or f"required variable {name} is missing a value"))
     return ""

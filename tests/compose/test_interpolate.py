@@ -166,6 +166,18 @@ def test_env_file_quoting_and_bad_lines_follow_compose(tmp_path: Path) -> None:
     assert result.issues[0].path == (".env",)
 
 
+def test_a_variable_repeated_through_aliases_cannot_blow_up_memory() -> None:
+    big = "x" * (1024 * 1024)
+    text = "x-a: &a ${BIG}\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nx-c: [*b, *b, *b]\n"
+    result = interpolate(load(text), variables={"BIG": big})
+    # 33 appearances of ${BIG}; the 16 MiB budget holds the first 16, the rest stay as written.
+    assert result.data["x-c"][0][6] == big
+    assert result.data["x-c"][0][7] == result.data["x-c"][2][7] == "${BIG}"
+    assert len(result.issues) == 33 - 16
+    assert result.issues[0].message == "variable values make it longer than the length limit"
+    assert result.issues[0].hint is not None and "16 MiB" in result.issues[0].hint
+
+
 def test_a_plain_mapping_can_be_interpolated() -> None:
     result = interpolate({"name": "${A:-x}"})
     assert result.data == {"name": "x"}

@@ -115,6 +115,15 @@ def test_hostile_nesting_is_an_error_not_a_stack_overflow() -> None:
         substitute("${A:-" * 5000 + "x" + "}" * 5000, VALUES.get)
 
 
+def test_values_cannot_multiply_beyond_the_length_limit() -> None:
+    lookup = {"BIG": "x" * 1000}.get
+    assert len(substitute("$BIG" * 10, lookup, max_length=10_000).value) == 10_000
+    with pytest.raises(TemplateError, match="longer than the length limit"):
+        substitute("$BIG" * 11, lookup, max_length=10_000)
+    with pytest.raises(TemplateError, match="longer than the length limit"):
+        substitute("${NOPE:-${BIG}}${BIG:?x}" * 6, lookup, max_length=10_000)
+
+
 def test_an_error_in_a_password_does_not_reveal_it() -> None:
     with pytest.raises(TemplateError) as caught:
         substitute("hunter2$9secret", VALUES.get)
