@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scale_pilot_nb.errors import ApiError, ConnectionError, RequestOutcomeUnknown, TrueNASError
-from scale_pilot_nb.rpc.connection import ConnectionLost
+from scale_pilot_nb.rpc.connection import Connection, ConnectionLost
 from scale_pilot_nb.rpc.jobs import JobWaiter, ProgressCallback
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import USE_DEFAULT, TimeoutArg
@@ -172,16 +172,19 @@ class RpcClient(Session):
 
     async def _call(self, method: str, params: Sequence[Any], retry: bool) -> Any:
         resends = 0
+        held_back = False  # a drop stopped the request before it was sent
         while True:
-            conn = await self._connection()
+            conn = await self._reconnected(method, held_back and not retry)
             try:
                 return await conn.request(method, params)
             except ConnectionLost as lost:
                 if not lost.sent:
+                    held_back = True
                     continue
                 if not retry:
                     raise RequestOutcomeUnknown(
-                        f"{method}: the connection dropped after the request was sent ({lost})",
+                        f"{method}: the connection dropped after the request was sent "
+                        f"({lost.message})",
                         method=method,
                         sent=True,
                     ) from None
@@ -200,16 +203,19 @@ class RpcClient(Session):
             requests.append(request_id)
             self._jobs.expect(request_id, waiter)
 
+        held_back = False  # a drop stopped the request before it was sent
         while True:
-            conn = await self._connection()
+            conn = await self._reconnected(method, held_back)
             try:
                 answer = await conn.request(method, params, registered=expect)
             except ConnectionLost as lost:
                 if waiter.job_id is None and not waiter.done:
                     if not lost.sent:
+                        held_back = True
                         continue
                     raise RequestOutcomeUnknown(
-                        f"{method}: the connection dropped before the job id was known ({lost})",
+                        f"{method}: the connection dropped before the job id was known "
+                        f"({lost.message})",
                         method=method,
                         sent=True,
                     ) from None
@@ -228,6 +234,21 @@ class RpcClient(Session):
                 for request_id in requests:
                     self._jobs.unexpect(request_id)
             return await waiter.future
+
+    async def _reconnected(self, method: str, held_back_mutation: bool) -> Connection:
+        """The live connection; for a mutation a drop kept from being sent, a failure to
+        reconnect is reported as :class:`RequestOutcomeUnknown` with ``sent=False``."""
+        try:
+            return await self._connection()
+        except ConnectionError as exc:
+            if not held_back_mutation or isinstance(exc, RequestOutcomeUnknown):
+                raise
+            raise RequestOutcomeUnknown(
+                f"{method}: the connection dropped before the request was sent, and could not "
+                f"be re-established ({exc.message})",
+                method=method,
+                sent=False,
+            ) from None
 
     async def _attach(self, job_id: int, waiter: JobWaiter) -> Any:
         self._jobs.bind(waiter, job_id)

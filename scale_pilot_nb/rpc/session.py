@@ -157,10 +157,11 @@ class Session:
         """Connect, negotiate, log in and subscribe to job events.
 
         Idempotent while the client is open (a reconnect in progress carries on by itself).
+        A failed connect is not retried automatically but may be retried by calling this again.
 
         Raises:
-            ConnectionError: the NAS cannot be reached (the first connect is not retried), or
-                the client was closed (a closed client is not reopened).
+            ConnectionError: the NAS cannot be reached, or the client was closed (a closed
+                client is not reopened).
             AuthenticationError: the login was refused (``RateLimitedError`` when throttled).
             ConfigError: the URL or TLS settings are unusable.
         """
@@ -174,7 +175,7 @@ class Session:
         try:
             await self._establish()
         except BaseException:
-            await self.close()
+            self.state = ClientState.UNOPENED  # nothing was kept; connect() may be tried again
             raise
         if self._credentials is not None and self.timeouts.keepalive is not None:
             self._keepalive = asyncio.create_task(self._keep_alive(), name="truenas-keepalive")
@@ -218,7 +219,7 @@ class Session:
         """The current connection dropped: start reconnecting."""
         if connection is not self._conn or self.state is not ClientState.OPEN:
             return
-        logger.warning("connection to %s lost: %s", self._endpoint, error)
+        logger.warning("connection to %s lost: %s", self._endpoint, error.message)
         self._conn = None
         self._ready.clear()
         self._start_reconnect()

@@ -141,8 +141,8 @@ def client_for(sb: Sandbox, **options: Any) -> RpcClient:
     return RpcClient(options.pop("url", endpoint(sb)), **options)
 
 
-async def eventually(condition: Any, *, attempts: int = 200) -> None:
-    """Wait (bounded, about 2 s) until ``condition()`` is true; fail otherwise."""
+async def eventually(condition: Any, *, attempts: int = 1000) -> None:
+    """Wait until ``condition()`` is true (bounded: about 10 s on a loaded machine); fail after."""
     for _ in range(attempts):
         if condition():
             return

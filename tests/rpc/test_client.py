@@ -15,7 +15,7 @@ from scale_pilot_nb.errors import (
     UnsupportedError,
     ValidationError,
 )
-from scale_pilot_nb.rpc import Dialect, RpcClient
+from scale_pilot_nb.rpc import Dialect, ReconnectPolicy, RpcClient
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 
@@ -214,3 +214,19 @@ async def test_drops_at_every_point_never_resend_a_mutation(version: str) -> Non
             assert metrics.requests["test.sleep"] <= 1
             assert metrics.logins == client.stats.logins == metrics.connections
     assert outcomes == {"done", "unknown"}  # both paths were exercised
+
+
+async def test_a_mutation_held_back_by_a_drop_reports_it_was_not_sent(sandbox: Sandbox) -> None:
+    policy = ReconnectPolicy(max_attempts=1, initial_delay=0.01)
+    async with client_for(sandbox, max_in_flight=1, reconnect=policy) as client:
+        first = asyncio.create_task(client.call("test.sleep", 5))
+        await eventually(lambda: sandbox.metrics.requests["test.sleep"] == 1)
+        second = asyncio.create_task(client.call("test.sleep", 0.01))  # waits for the slot
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(sandbox.stop)
+        with pytest.raises(RequestOutcomeUnknown) as sent:
+            await first
+        with pytest.raises(RequestOutcomeUnknown) as held_back:
+            await second
+    assert sent.value.sent and not held_back.value.sent
+    assert "safe to retry" in (held_back.value.hint or "")
