@@ -21,6 +21,18 @@ from scale_pilot_nb.sandbox.workloads import parse_services
 
 TB = 1024**4
 GB = 1024**3
+#: Bytes used by the demo's bigger datasets (the rest show a fresh dataset's 96 KiB).
+DEMO_USAGE = {
+    "tank/ix-apps": 38 * GB,
+    "tank/media": int(4.1 * TB),
+    "tank/media/movies": int(2.6 * TB),
+    "tank/media/tv": int(1.3 * TB),
+    "tank/media/photos": 212 * GB,
+    "tank/home": 640 * GB,
+    "fast/databases": 57 * GB,
+    "fast/databases/immich": 41 * GB,
+    "backup/snapshots": int(4.7 * TB),
+}
 APPS_DATASETS = (
     "ix-apps/app_configs",
     "ix-apps/app_mounts",
@@ -183,6 +195,8 @@ def demo(model: SandboxModel) -> None:
     )
     for directory in ("/mnt/tank/media/music", "/mnt/tank/home/alice", "/mnt/tank/apps/whoami"):
         model.directories.add(directory)
+    for name, used in DEMO_USAGE.items():
+        model.datasets[name]["used"] = used
     _jellyfin(model)
     _install(model, "photos", compose=_photos())
     whoami = _custom("traefik/whoami:v1.10", name="whoami", ports=["30080:80"])
