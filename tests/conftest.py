@@ -121,6 +121,12 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
 
 
 @pytest.fixture
+def test_methods() -> Callable[[Registry], None]:
+    """:func:`register_test_methods`, for tests that build their own ``extend`` hook."""
+    return register_test_methods
+
+
+@pytest.fixture
 def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
     """A 25.10 sandbox with the demo NAS and instant timing, as users get it."""
     return make_sandbox("25.10", "demo", test_methods=False)
