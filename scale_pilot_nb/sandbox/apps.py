@@ -22,7 +22,7 @@ from scale_pilot_nb.sandbox.contract import (
 from scale_pilot_nb.sandbox.entries import app_state, empty_workloads, present
 from scale_pilot_nb.sandbox.lifecycle import compose_down, compose_up
 from scale_pilot_nb.sandbox.state import App, SandboxModel
-from scale_pilot_nb.sandbox.system import full_version
+from scale_pilot_nb.sandbox.system import add_dataset, full_version
 
 CREATE_ARGS = {
     "custom_app": Arg(bool, False),
@@ -112,6 +112,32 @@ def render_catalog(
     return config, compose
 
 
+def ix_volume_root(model: SandboxModel, app_name: str) -> str:
+    """Dataset holding ``app_name``'s ix-volumes."""
+    return f"{model.apps_pool}/ix-apps/app_mounts/{app_name}"
+
+
+def create_ix_volumes(model: SandboxModel, app: App) -> None:
+    """Create the ix-volume datasets a catalog app's config names (kept across updates)."""
+    volumes = app.config.get("ix_volumes") if isinstance(app.config, dict) else None
+    if not volumes or model.apps_pool is None:
+        return
+    root = ix_volume_root(model, app.name)
+    for name in [root, *(f"{root}/{volume}" for volume in volumes)]:
+        if name not in model.datasets:
+            add_dataset(model, name, {"type": "FILESYSTEM"})
+            model.datasets[name]["mountpoint"] = name.replace(
+                f"{model.apps_pool}/ix-apps", "/mnt/.ix-apps", 1
+            )
+
+
+def remove_ix_volumes(model: SandboxModel, app_name: str) -> None:
+    """Delete ``app_name``'s ix-volume datasets (``app.delete`` with ``remove_ix_volumes``)."""
+    root = ix_volume_root(model, app_name)
+    for name in [n for n in model.datasets if n == root or n.startswith(f"{root}/")]:
+        del model.datasets[name]
+
+
 def set_compose(app: App, compose: Any, *, refresh_portals: bool) -> None:
     """Store the compose to run and, when TrueNAS does, its portals and notes."""
     app.compose = compose
@@ -146,6 +172,7 @@ def _new_app(model: SandboxModel, name: str, **fields: Any) -> App:
 async def _install(model: SandboxModel, app: App, steps: Steps, *, catalog_app: bool) -> None:
     """Register ``app`` and bring it up; on failure or abort remove every trace of it."""
     model.apps[app.name] = app
+    create_ix_volumes(model, app)
     if catalog_app:
         model.publish("app.query", "added", app.name, model.entry(app))
     try:
@@ -159,6 +186,7 @@ async def _install(model: SandboxModel, app: App, steps: Steps, *, catalog_app: 
         await steps(100, f"'{app.name}' installed successfully")
     except (SandboxCallError, asyncio.CancelledError):
         compose_down(model, app)
+        remove_ix_volumes(model, app.name)  # created by this install
         del model.apps[app.name]
         model.changed(app, publish=False)
         model.publish("app.query", "removed", app.name)
@@ -251,6 +279,7 @@ async def _apply_update(
         values = user_values(app.config) | args["values"]
         config, compose = render_catalog(model, app.name, entry, app.version, values, "UPDATE")
         app.config = config
+        create_ix_volumes(model, app)
         set_compose(app, compose, refresh_portals=True)
     await steps(25, "Initial Validation completed")
     await steps(60, "Configuration updated")
@@ -285,11 +314,7 @@ async def delete(model: SandboxModel, ctx: CallContext, name: Any, options: Any 
         if opts["remove_images"]:
             _remove_unused_images(model, images)
         if opts["remove_ix_volumes"]:
-            model.directories = {
-                d
-                for d in model.directories
-                if not d.startswith(f"/mnt/.ix-apps/app_mounts/{name}/")
-            }
+            remove_ix_volumes(model, name)
         await steps(100, f"Deleted '{name}' app")
         model.publish("app.query", "removed", name)
     return True

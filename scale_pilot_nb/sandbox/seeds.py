@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from scale_pilot_nb.sandbox import catalog
-from scale_pilot_nb.sandbox.apps import render_catalog, set_compose
+from scale_pilot_nb.sandbox.apps import create_ix_volumes, render_catalog, set_compose
 from scale_pilot_nb.sandbox.lifecycle import compose_up
 from scale_pilot_nb.sandbox.state import App, SandboxModel
 from scale_pilot_nb.sandbox.system import add_dataset
@@ -122,6 +122,7 @@ def _install(
             app.notes = catalog.notes(entry)
     model.installs += 1
     model.apps[name] = app
+    create_ix_volumes(model, app)
     if running:
         compose_up(model, app, seeding=True)
     else:

@@ -12,7 +12,13 @@ import errno
 from typing import Any
 
 from scale_pilot_nb.sandbox import catalog
-from scale_pilot_nb.sandbox.apps import render_catalog, set_compose, stop_app, user_values
+from scale_pilot_nb.sandbox.apps import (
+    create_ix_volumes,
+    render_catalog,
+    set_compose,
+    stop_app,
+    user_values,
+)
 from scale_pilot_nb.sandbox.args import Arg, require, require_name
 from scale_pilot_nb.sandbox.common import Steps, get_app
 from scale_pilot_nb.sandbox.contract import (
@@ -92,6 +98,7 @@ async def upgrade(model: SandboxModel, ctx: CallContext, name: Any, options: Any
             await stop_app(model, app, None)
         app.history[app.version] = copy.deepcopy(app.config)
         app.version, app.config = version, config
+        create_ix_volumes(model, app)
         set_compose(app, compose, refresh_portals=True)
         try:
             compose_up(model, app, pull=True)

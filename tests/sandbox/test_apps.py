@@ -301,3 +301,19 @@ async def test_yaml_only_values_are_stored_as_json_types() -> None:
     await n.call("app.create", custom("dates", text))
     labels = (await n.call("app.config", "dates"))["services"]["x"]["labels"]
     assert labels == {"built": "2025-01-02", "8080": "port"}
+
+
+async def test_catalog_ix_volumes_are_datasets_kept_unless_removed() -> None:
+    n = nas()
+    app = {"app_name": "g", "catalog_app": "gitea", "train": "community"}
+    await n.call("app.create", app)
+    names = [
+        d["id"]
+        for d in await n.call("pool.dataset.query", [["id", "^", "tank/ix-apps/app_mounts/g"]])
+    ]
+    assert names == ["tank/ix-apps/app_mounts/g", "tank/ix-apps/app_mounts/g/config"]
+    await n.call("app.delete", "g")
+    assert await n.call("pool.dataset.query", [["id", "^", "tank/ix-apps/app_mounts/g"]]) != []
+    await n.call("app.create", app)
+    await n.call("app.delete", "g", {"remove_ix_volumes": True})
+    assert await n.call("pool.dataset.query", [["id", "^", "tank/ix-apps/app_mounts/g"]]) == []
