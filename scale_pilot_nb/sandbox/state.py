@@ -10,7 +10,8 @@ it starts at ``BASE_TIME`` and advances one second per mutation — so the same 
 calls always give the same entries, ids, logs and stats.
 
 Test controls (Python only, never reachable over the wire): ``publish_image``,
-``set_unhealthy``, ``set_log_rate``, ``set_docker_pool`` and the ``timing`` attribute.
+``set_unhealthy``, ``set_log_rate``, ``set_docker_pool`` and the ``timing`` attribute. The
+model is not thread-safe: call them on the sandbox's loop thread (``Sandbox.call_in_loop``).
 """
 
 from __future__ import annotations
