@@ -171,6 +171,7 @@ async def rollback(model: SandboxModel, ctx: CallContext, name: Any, options: An
         newer = catalog.version_key(target)
         app.history = {v: c for v, c in app.history.items() if catalog.version_key(v) < newer}
         app.version, app.config = target, config
+        create_ix_volumes(model, app)
         set_compose(app, compose, refresh_portals=True)
         try:
             compose_up(model, app)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scale_pilot_nb.sandbox.contract import SandboxValidationErrors
 from scale_pilot_nb.sandbox.query import MatchNotFound, filter_list, get_path
@@ -101,3 +103,24 @@ def test_get_path_prefers_a_literal_dotted_key() -> None:
     assert get_path({"a.b": 1, "a": {"b": 2}}, "a.b") == 1
     assert get_path({"a": {"b": 2}}, "a.b") == 2
     assert get_path({"a": [1]}, "a.5") is None
+
+
+NUMBERS = st.one_of(st.none(), st.integers(-5, 5))
+RECORDS = st.lists(
+    st.fixed_dictionaries({"n": NUMBERS, "s": st.sampled_from("abc")}),
+    max_size=12,
+)
+
+
+@given(items=RECORDS, value=st.integers(-5, 5), offset=st.integers(0, 4), limit=st.integers(0, 4))
+def test_filters_and_paging_agree_with_plain_python(
+    items: list[dict[str, object]], value: int, offset: int, limit: int
+) -> None:
+    wanted = [i for i in items if i["n"] is not None and i["n"] >= value]  # type: ignore[operator]
+    assert filter_list(items, [["n", ">=", value]], {"count": True}) == len(wanted)
+    paged = filter_list(items, [["n", ">=", value]], {"offset": offset, "limit": limit})
+    assert paged == wanted[offset:][: limit or None]
+    ordered = filter_list(items, [], {"order_by": ["-n"]})
+    numbers = [i["n"] for i in ordered if i["n"] is not None]
+    assert numbers == sorted(numbers, reverse=True)
+    assert [i["n"] for i in ordered][len(numbers) :] == [None] * (len(items) - len(numbers))
