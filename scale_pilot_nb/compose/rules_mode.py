@@ -66,6 +66,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             )
         for name, service in services:
             for path, what in ix_app_unsupported(ctx.compose, name, service):
+                if path[-1] == "env_file" and _all_inlined(service, ctx.local_env_files):
+                    continue  # its contents were merged into the environment, which ix-app keeps
                 yield ctx.finding(
                     Severity.WARNING,
                     "mode.ix-app-dropped",
@@ -129,6 +131,12 @@ def ix_app_unsupported(
                 (*base, "volumes", index),
                 f"the {volume.get('type')} mount {volume.get('target')}",
             )
+
+
+def _all_inlined(service: dict[str, Any], local: frozenset[str]) -> bool:
+    entries = as_list(service.get("env_file"))
+    paths = [as_dict(e).get("path") if isinstance(e, dict) else e for e in entries]
+    return all(path in local for path in paths)
 
 
 def _healthcheck_disabled(healthcheck: dict[str, Any]) -> bool:

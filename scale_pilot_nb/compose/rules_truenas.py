@@ -59,6 +59,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     yield from _images(ctx)
     yield from _healthchecks(ctx)
     yield from _externals(ctx)
+    yield from _portals(ctx)
     if "name" in ctx.compose:
         yield ctx.finding(
             Severity.INFO,
@@ -282,6 +283,45 @@ def _externals(ctx: RuleContext) -> Iterator[Finding]:
                     f"Create it first (e.g. docker {kind[:-1]} create {real} on the NAS shell), "
                     "or let compose create it by removing `external: true`.",
                 )
+
+
+def _portals(ctx: RuleContext) -> Iterator[Finding]:
+    """``x-portals`` must match the schema TrueNAS reads it with, or the portal is lost."""
+    if "x-portals" not in ctx.compose:
+        return
+    portals = ctx.compose["x-portals"]
+    entries = portals if isinstance(portals, list) else [portals]
+    for index, portal in enumerate(entries):
+        problem = _portal_problem(portal)
+        if problem:
+            yield ctx.finding(
+                Severity.WARNING,
+                "truenas.invalid-portal",
+                ("x-portals", index),
+                f"x-portals entry {index}: {problem}.",
+                "Each portal is {name, scheme: http|https, host, port: int, path: /...}; "
+                "TrueNAS builds the app's Web UI links from it.",
+            )
+
+
+def _portal_problem(portal: Any) -> str | None:
+    if not isinstance(portal, dict):
+        return "must be a mapping"
+    extra = sorted(set(portal) - {"name", "scheme", "host", "port", "path"})
+    if extra:
+        return f"unknown key(s) {', '.join(map(str, extra))}"
+    if not isinstance(portal.get("name"), str) or not portal["name"]:
+        return "needs a non-empty name"
+    if portal.get("scheme") not in ("http", "https"):
+        return "scheme must be http or https"
+    if not isinstance(portal.get("host"), str):
+        return "host must be a string"
+    port = portal.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        return "port must be a number 1-65535"
+    if "path" in portal and not str(portal["path"]).startswith("/"):
+        return "path must start with /"
+    return None
 
 
 def _truthy(value: Any) -> bool:

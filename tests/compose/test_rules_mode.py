@@ -95,3 +95,13 @@ def test_split_warns_for_each_cross_reference() -> None:
         ("services.web", "'api'"),
         ("services.web", "'db'"),
     ]
+
+
+def test_ix_app_keeps_env_files_that_were_inlined() -> None:
+    service = {"image": "x:1", "env_file": [{"path": "app.env"}, {"path": "/mnt/tank/b.env"}]}
+    compose = {"services": {"app": service}}
+    ctx = RuleContext(compose=compose, raw=compose, mode="ix-app", local_env_files=frozenset())
+    assert [f.path for f in check(ctx)] == ["services.app.env_file"]
+    inlined = frozenset({"app.env", "/mnt/tank/b.env"})
+    ctx = RuleContext(compose=compose, raw=compose, mode="ix-app", local_env_files=inlined)
+    assert list(check(ctx)) == []

@@ -163,3 +163,20 @@ def test_variable_findings_name_variables_never_values() -> None:
     ]
     assert (findings[0].line, findings[0].column) == (7, 9)
     assert "PW" in findings[0].message and "TAG" in findings[1].message
+
+
+def test_x_portals_follow_the_truenas_schema() -> None:
+    good = {"name": "Web UI", "scheme": "http", "host": "0.0.0.0", "port": 30080, "path": "/"}
+    compose = one()
+    compose["x-portals"] = [
+        good,
+        {**good, "scheme": "ftp"},
+        {**good, "port": "30080"},
+        {**good, "path": "admin"},
+        {**good, "color": "red"},
+        {"scheme": "http", "host": "x", "port": 1},
+        "http://nas:30080",
+    ]
+    findings = run(compose)
+    assert {f.rule for f in findings} == {"truenas.invalid-portal"}
+    assert [f.path for f in findings] == [f"x-portals[{i}]" for i in range(1, 7)]
