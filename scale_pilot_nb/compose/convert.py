@@ -183,7 +183,7 @@ def _refuse_unconvertible(prepared: Prepared) -> None:
             "required variables are not set: " + ", ".join(m.name for m in missing),
             hint="Pass them with variables={...} or a .env beside the file.",
         )
-    issues = [*prepared.interpolation.issues, *prepared.normalised.issues]
+    issues = prepared.blocking_issues
     if issues:
         listed = "; ".join(str(issue) for issue in issues[:_MAX_LISTED])
         raise ComposeError(

@@ -31,7 +31,14 @@ from scale_pilot_nb.compose.rules_base import (
 )
 from scale_pilot_nb.errors import ComposeError
 
-__all__ = ["APP_NAME_MAX", "RESERVED_PORTS", "app_name_problem", "check", "variable_findings"]
+__all__ = [
+    "APP_NAME_MAX",
+    "RESERVED_PORTS",
+    "app_name_finding",
+    "app_name_problem",
+    "check",
+    "variable_findings",
+]
 
 APP_NAME_PATTERN = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 APP_NAME_MAX = 40
@@ -48,6 +55,20 @@ def app_name_problem(name: str) -> str | None:
             "and not end with '-'"
         )
     return None
+
+
+def app_name_finding(name: str) -> Finding | None:
+    """The error for an app name TrueNAS would refuse, or None (needs no compose file)."""
+    problem = app_name_problem(name)
+    if problem is None:
+        return None
+    return Finding(
+        Severity.ERROR,
+        "truenas.app-name",
+        "",
+        problem[0].upper() + problem[1:] + ".",
+        "Example of a valid name: my-app2 (pattern ^[a-z]([-a-z0-9]*[a-z0-9])?$, max 40).",
+    )
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -73,15 +94,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 def _app_names(ctx: RuleContext) -> Iterator[Finding]:
     if ctx.app_name is None:
         return
-    problem = app_name_problem(ctx.app_name)
-    if problem:
-        yield ctx.finding(
-            Severity.ERROR,
-            "truenas.app-name",
-            (),
-            problem[0].upper() + problem[1:] + ".",
-            "Example of a valid name: my-app2 (pattern ^[a-z]([-a-z0-9]*[a-z0-9])?$, max 40).",
-        )
+    finding = app_name_finding(ctx.app_name)
+    if finding:
+        yield finding
         return
     services = list(ctx.services())
     if ctx.split and len(services) > 1:

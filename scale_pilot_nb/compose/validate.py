@@ -28,8 +28,8 @@ from scale_pilot_nb.compose.rules_base import Mode, RuleContext, as_dict, as_lis
 from scale_pilot_nb.compose.rules_mode import check as check_mode
 from scale_pilot_nb.compose.rules_security import check as check_security
 from scale_pilot_nb.compose.rules_structure import check as check_structure
+from scale_pilot_nb.compose.rules_truenas import app_name_finding, variable_findings
 from scale_pilot_nb.compose.rules_truenas import check as check_truenas
-from scale_pilot_nb.compose.rules_truenas import variable_findings
 from scale_pilot_nb.errors import ComposeError, ComposeLoadError
 
 __all__ = [
@@ -57,12 +57,14 @@ class Prepared:
         interpolation: variables resolved; unset and missing ones listed by name.
         normalised: long syntax; entries that could not be normalised are listed as issues.
         findings: findings of these first steps (variables, invalid entries, unknown keys).
+        blocking_issues: entries that cannot be turned into a payload (conversion refuses them).
     """
 
     loaded: LoadedCompose
     interpolation: InterpolationResult
     normalised: Normalised
     findings: list[Finding] = field(default_factory=list)
+    blocking_issues: list[Issue] = field(default_factory=list)
 
     @property
     def compose(self) -> dict[str, Any]:
@@ -86,10 +88,15 @@ def prepare(
     interpolation = interpolate(loaded, variables=variables, use_environ=use_environ)
     normalised = normalise_lenient(interpolation.data)
     source_map = loaded.source_map
+    on_nas = [i for i in interpolation.issues if _absolute_env_file(i, normalised.data)]
+    blocking = [
+        *(i for i in interpolation.issues if i not in on_nas),
+        *normalised.issues,
+    ]
     findings = [
         *variable_findings(source_map, interpolation.unset, interpolation.missing),
-        *_issue_findings(source_map, interpolation.issues, interpolated=True),
-        *_issue_findings(source_map, normalised.issues, interpolated=False),
+        *_issue_findings(source_map, blocking, interpolation.issues),
+        *(_nas_env_file_finding(source_map, issue) for issue in on_nas),
     ]
     for unknown in normalised.unknown_keys:
         findings.append(
@@ -102,21 +109,51 @@ def prepare(
                 "Compose ignores or rejects unknown keys; check the spelling.",
             )
         )
-    return Prepared(loaded, interpolation, normalised, findings)
+    return Prepared(loaded, interpolation, normalised, findings, blocking)
 
 
 def _issue_findings(
-    source_map: SourceMap, issues: Iterable[Issue], *, interpolated: bool
+    source_map: SourceMap, issues: Iterable[Issue], interpolation_issues: tuple[Issue, ...]
 ) -> Iterator[Finding]:
     for issue in issues:
         yield make_finding(
             source_map,
             Severity.ERROR,
-            "interpolate.invalid" if interpolated else _issue_rule(issue),
+            "interpolate.invalid" if issue in interpolation_issues else _issue_rule(issue),
             issue.path,
             issue.message,
             issue.hint or "Fix this entry; the Compose Specification documents its syntax.",
         )
+
+
+def _absolute_env_file(issue: Issue, compose: dict[str, Any]) -> bool:
+    """True for an ``env_file`` problem (not found, unreadable) about an absolute path.
+
+    An absolute ``env_file`` is how TrueNAS users keep secrets out of the compose text: the
+    file lives on the NAS, so not finding it on this machine is expected, not an error.
+    """
+    path = issue.path
+    if len(path) != 4 or path[0] != "services" or path[2] != "env_file":
+        return False
+    entries = as_list(as_dict(as_dict(compose.get("services")).get(str(path[1]))).get("env_file"))
+    index = path[3]
+    if not isinstance(index, int) or not 0 <= index < len(entries):
+        return False
+    entry = entries[index]
+    written = as_dict(entry).get("path") if isinstance(entry, dict) else entry
+    return isinstance(written, str) and written.startswith("/")
+
+
+def _nas_env_file_finding(source_map: SourceMap, issue: Issue) -> Finding:
+    return make_finding(
+        source_map,
+        Severity.WARNING,
+        "truenas.env-file-on-nas",
+        issue.path,
+        f"{issue.message[0].upper()}{issue.message[1:]} here; it must exist on the NAS, and its "
+        "variables are not checked.",
+        "Keep it under /mnt/<pool>/ with permissions 600; compose reads it on the NAS at deploy.",
+    )
 
 
 def _issue_rule(issue: Issue) -> str:
@@ -208,8 +245,9 @@ def validate(
     try:
         prepared = prepare(source, variables=variables, use_environ=use_environ, base_dir=base_dir)
     except ComposeLoadError as exc:
+        name_finding = app_name_finding(name) if name is not None else None
         report.source = exc.file
-        report.extend([_load_finding(exc)])
+        report.extend([_load_finding(exc), *([name_finding] if name_finding else [])])
         return report
     except ComposeError as exc:
         report.extend([Finding(Severity.ERROR, "load.error", "", exc.message, exc.hint or "")])

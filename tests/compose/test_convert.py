@@ -108,6 +108,12 @@ def test_env_file_read_locally_is_inlined(tmp_path: Path) -> None:
     assert [f.rule for f in conversion.findings] == ["convert.env-file-inlined"]
 
 
+def test_absolute_env_file_stays_for_the_nas_to_read() -> None:
+    conversion = convert(CORPUS / "good/env-file-on-nas.yml", "miniflux")
+    service = stored(conversion.payload)["services"]["miniflux"]
+    assert service["env_file"] == [{"path": "/mnt/tank/secrets/miniflux.env", "required": True}]
+
+
 def test_named_volumes_become_datasets() -> None:
     text = """\
 services:

@@ -45,6 +45,11 @@ def test_syntax_error_becomes_a_finding_with_position() -> None:
     assert not finding.message.startswith("<string>")
 
 
+def test_bad_name_is_reported_even_when_the_file_cannot_be_read() -> None:
+    report = validate("services: [", name="Bad_Name")
+    assert report.rules(Severity.ERROR) == {"load.error", "truenas.app-name"}
+
+
 def test_variables_are_applied_and_unset_ones_reported() -> None:
     text = "services:\n  web:\n    image: nginx:${TAG}\n    environment:\n      X: ${MISSING}\n"
     report = validate(text, variables={"TAG": "1.27"})
