@@ -138,8 +138,14 @@ def convert(
     Raises:
         ComposeError: invalid app name, unreadable file, missing required variables, entries
             that cannot be read, relative paths with ``relative_paths="reject"``, several
-            services in ix-app mode without ``split``, or a ``depends_on`` cycle when split.
+            services in ix-app mode without ``split``, an ix-app service without ``image``,
+            or a ``depends_on`` cycle when split.
+        ValueError: an option has a value outside its documented choices.
     """
+    if mode not in ("compose", "ix-app"):
+        raise ValueError(f"mode must be 'compose' or 'ix-app', not {mode!r}")
+    if volumes not in ("keep", "datasets") or relative_paths not in ("reject", "resolve"):
+        raise ValueError("volumes must be 'keep'/'datasets'; relative_paths 'reject'/'resolve'")
     _check_name(name)
     prepared = prepare(source, variables=variables, use_environ=use_environ, base_dir=base_dir)
     _refuse_unconvertible(prepared)
@@ -359,6 +365,12 @@ def _payload(
             "custom_compose_config_string": render(compose, escape_dollars=True),
         }
     (service_name, service), *_ = as_dict(compose["services"]).items()
+    if not service.get("image"):
+        raise ComposeError(
+            f"ix-app pulls an image, but service {service_name!r} has none",
+            hint="Build and push the image, then set `image:`; or deploy in compose mode, "
+            "where TrueNAS can build.",
+        )
 
     def note(path: YamlPath, message: str) -> None:
         findings.append(

@@ -179,3 +179,14 @@ def test_split_with_invalid_derived_name_or_cycle_is_refused() -> None:
         convert(CORPUS / "bad/split-invalid-derived-name.yml", "shop", split=True)
     with pytest.raises(ComposeError, match="cycle"):
         convert(CORPUS / "bad/dependency-cycle.yml", "loop", split=True)
+
+
+def test_ix_app_needs_an_image_and_options_are_checked() -> None:
+    text = "services:\n  app:\n    build: {context: /mnt/tank/src}\n"
+    with pytest.raises(ComposeError, match="image"):
+        convert(text, "app", mode="ix-app")
+    assert convert(text, "app").payload["custom_app"] is True  # compose mode can build
+    with pytest.raises(ValueError, match="mode"):
+        convert(text, "app", mode="helm")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="volumes"):
+        convert(text, "app", volumes="zfs")  # type: ignore[arg-type]
