@@ -164,6 +164,8 @@ def _issue_rule(issue: Issue) -> str:
             return "structure.invalid-port"
         if parts[2] in ("volumes", "tmpfs"):
             return "structure.invalid-volume"
+        if parts[2] == "healthcheck":
+            return "structure.invalid-healthcheck"
     return "structure.invalid-value"
 
 
