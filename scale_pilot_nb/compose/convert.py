@@ -61,6 +61,15 @@ class AppPayload:
     services: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data summary; the payload itself is left out (it may hold secret values)."""
+        return {
+            "app_name": self.app_name,
+            "mode": self.mode,
+            "services": list(self.services),
+            "datasets": list(self.datasets),
+        }
+
 
 @dataclass
 class Conversion:
@@ -92,6 +101,14 @@ class Conversion:
     def datasets(self) -> list[str]:
         """Every dataset to create before deploying, parents first, without repeats."""
         return list(dict.fromkeys(d for app in self.apps for d in app.datasets))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data summary for JSON output and AIHelper (no payloads, so no secrets)."""
+        return {
+            "apps": [app.to_dict() for app in self.apps],
+            "datasets": self.datasets,
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
 
     def __repr__(self) -> str:
         names = ", ".join(app.app_name for app in self.apps)

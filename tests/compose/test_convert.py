@@ -190,3 +190,14 @@ def test_ix_app_needs_an_image_and_options_are_checked() -> None:
         convert(text, "app", mode="helm")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="volumes"):
         convert(text, "app", volumes="zfs")  # type: ignore[arg-type]
+
+
+def test_summary_and_repr_never_carry_the_payload() -> None:
+    text = "services:\n  db:\n    image: postgres:16\n    environment:\n      PW: ${PW}\n"
+    conversion = convert(text, "db", variables={"PW": "top-secret-pw"})
+    assert "top-secret-pw" in conversion.payload["custom_compose_config_string"]
+    summary = f"{conversion.to_dict()} {conversion!r} {conversion.apps!r}"
+    assert "top-secret-pw" not in summary
+    assert conversion.to_dict()["apps"] == [
+        {"app_name": "db", "mode": "compose", "services": ["db"], "datasets": []}
+    ]
