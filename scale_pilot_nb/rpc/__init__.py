@@ -9,7 +9,9 @@ Layers, bottom up — each usable and tested on its own:
 * :mod:`.transport` — the only module importing ``websockets`` (send / receive / close);
 * :mod:`.connection` — one connection: request matching, 20 calls in flight;
 * :mod:`.session` — connect, ``core.set_options``, login, reconnect, keepalive;
-* :mod:`.client` — :class:`RpcClient`: calls, jobs, subscriptions.
+* :mod:`.client` — :class:`RpcClient`: calls, jobs, subscriptions;
+* :mod:`.official` — the same interface over the official ``truenas_api_client`` (optional);
+* :mod:`.factory` — :func:`make_client` picks one (``transport="websockets"|"official"``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from __future__ import annotations
 from scale_pilot_nb.rpc.auth import Credentials, SecretLike, SupportsGetSecret, SupportsReveal
 from scale_pilot_nb.rpc.client import RpcClient
 from scale_pilot_nb.rpc.events import CollectionUpdate
+from scale_pilot_nb.rpc.factory import TrueNASClient, make_client
 from scale_pilot_nb.rpc.jobs import JobSnapshot, ProgressCallback
 from scale_pilot_nb.rpc.methods import is_read_method
+from scale_pilot_nb.rpc.official import OfficialClient, official_available
 from scale_pilot_nb.rpc.options import (
     DEFAULT_RECONNECT,
     DEFAULT_TIMEOUTS,
@@ -43,6 +47,7 @@ __all__ = [
     "Credentials",
     "Dialect",
     "JobSnapshot",
+    "OfficialClient",
     "ProgressCallback",
     "ReconnectPolicy",
     "RpcClient",
@@ -51,5 +56,8 @@ __all__ = [
     "SupportsGetSecret",
     "SupportsReveal",
     "Timeouts",
+    "TrueNASClient",
     "is_read_method",
+    "make_client",
+    "official_available",
 ]

@@ -20,6 +20,7 @@ def test_public_names_are_pinned() -> None:
         "Credentials",
         "Dialect",
         "JobSnapshot",
+        "OfficialClient",
         "ProgressCallback",
         "ReconnectPolicy",
         "RpcClient",
@@ -28,7 +29,10 @@ def test_public_names_are_pinned() -> None:
         "SupportsGetSecret",
         "SupportsReveal",
         "Timeouts",
+        "TrueNASClient",
         "is_read_method",
+        "make_client",
+        "official_available",
     ]
     for name in rpc.__all__:
         assert getattr(rpc, name) is not None

@@ -1,0 +1,98 @@
+"""The adapter for the official ``truenas_api_client``, against the sandbox.
+
+Marked ``official_client``: skipped where the package is not installed (it is not on PyPI).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scale_pilot_nb.errors import (
+    AuthenticationError,
+    ConfigError,
+    JobFailedError,
+    UnsupportedError,
+    ValidationError,
+)
+from scale_pilot_nb.rpc.client import RpcClient
+from scale_pilot_nb.rpc.factory import make_client
+from scale_pilot_nb.rpc.official import OfficialClient, official_available
+from scale_pilot_nb.sandbox import Sandbox
+
+from .conftest import FIELD_ERRORS, PROGRESS_STEPS, TEST_TIMEOUTS, endpoint
+
+needs_official = pytest.mark.skipif(
+    not official_available(), reason="truenas_api_client is not installed"
+)
+
+
+def official_for(sb: Sandbox, api_key: str | None = None) -> OfficialClient:
+    client = make_client(
+        endpoint(sb),
+        transport="official",
+        api_key=api_key or sb.api_key,
+        username=sb.username,
+        timeouts=TEST_TIMEOUTS,
+    )
+    assert isinstance(client, OfficialClient)
+    return client
+
+
+def test_the_default_transport_is_websockets() -> None:
+    assert isinstance(make_client("nas.local", api_key="1-x"), RpcClient)
+    with pytest.raises(ConfigError, match="carrier-pigeon"):
+        make_client("nas.local", transport="carrier-pigeon")  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(official_available(), reason="truenas_api_client is installed")
+def test_official_without_the_package_says_how_to_get_it() -> None:
+    with pytest.raises(UnsupportedError) as missing:
+        make_client("nas.local", transport="official")
+    assert "api_client" in (missing.value.hint or "")
+
+
+@pytest.mark.official_client
+@needs_official
+async def test_calls_jobs_and_progress(sandbox: Sandbox) -> None:
+    seen: list[tuple[int | None, str]] = []
+    async with official_for(sandbox) as client:
+        assert await client.call("core.ping") == "pong"
+        assert await client.call_job(
+            "test.progress", progress=lambda p, d: seen.append((p, d))
+        ) == {"done": True}
+        assert client.stats.logins == 1
+    assert [d for _, d in seen if d] == [text for _, text in PROGRESS_STEPS]
+    assert sandbox.metrics.logins == 1
+
+
+@pytest.mark.official_client
+@needs_official
+async def test_errors_are_the_same_classes(sandbox: Sandbox) -> None:
+    async with official_for(sandbox) as client:
+        with pytest.raises(ValidationError) as fields:
+            await client.call_job("test.fields")
+        app = (await client.call("app.query"))[0]["name"]
+        sandbox.fail_next_job("registry unreachable")
+        with pytest.raises(JobFailedError) as failed:
+            await client.call_job("app.stop", app)
+        with pytest.raises(UnsupportedError):
+            await client.call("no.such_method")
+    assert [f.attribute for f in fields.value.field_errors] == [a for a, _, _ in FIELD_ERRORS]
+    assert isinstance(failed.value.job_id, int) and "registry unreachable" in (
+        failed.value.reason or ""
+    )
+
+
+@pytest.mark.official_client
+@needs_official
+async def test_subscriptions_end_with_the_source(sandbox: Sandbox) -> None:
+    async with official_for(sandbox) as client:
+        events = [e async for e in client.subscribe('test.count:{"n": 3}')]
+    assert [e.fields for e in events] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+@pytest.mark.official_client
+@needs_official
+async def test_a_refused_login_is_an_authentication_error(sandbox: Sandbox) -> None:
+    with pytest.raises(AuthenticationError):
+        await official_for(sandbox, api_key="1-wrong").connect()
