@@ -7,6 +7,7 @@ Heavy parts (pandas, ipywidgets, the sandbox server) are imported on first use, 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.errors import (
@@ -39,11 +40,13 @@ _LAZY = {
     "Sandbox": "scale_pilot_nb.sandbox",
     "TrueNASDockerManager": "scale_pilot_nb.manager",
     "connect": "scale_pilot_nb.pilot",
+    "style": "scale_pilot_nb.notebook",
 }
 
 if TYPE_CHECKING:
     from scale_pilot_nb.ai import AIHelper
     from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.notebook import style
     from scale_pilot_nb.pilot import Pilot, connect
     from scale_pilot_nb.sandbox import Sandbox
 
@@ -72,6 +75,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "connect",
+    "style",
 ]
 
 
@@ -86,3 +90,10 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+if "IPython" in sys.modules:
+    # Inside a kernel, register the HTML reprs now: compose results (ValidationReport,
+    # DeployPlan) cannot import the notebook layer and find their renderer through
+    # compose.display, which this import fills. Scripts and the CLI skip it.
+    import scale_pilot_nb.notebook.html  # noqa: F401

@@ -116,6 +116,17 @@ class Pilot:
         where = "sandbox " if self.sandbox else ""
         return f"<Pilot {where}{self.manager.client.url}>"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's connection card: host, version, apps service, app counts (never the key)."""
+        from scale_pilot_nb.notebook.html import connection_html
+
+        try:
+            status, problem = self._runner.run(self.manager.system_status(), timeout=10), ""
+        except TrueNASError as exc:
+            status, problem = None, str(exc)
+        url = self.manager.client.url or ""
+        return connection_html(url, status, sandbox=self.sandbox is not None, problem=problem)
+
     def __enter__(self) -> Self:
         return self
 

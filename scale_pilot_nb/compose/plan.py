@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
+from scale_pilot_nb.compose.display import html_of
 from scale_pilot_nb.compose.ixapp import canonical_values
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.normalise import normalise_lenient
@@ -111,6 +112,10 @@ class DeployPlan:
         if self.diff:
             lines.append(self.diff)
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich view, from the renderer the notebook layer registered (if any)."""
+        return html_of(self)
 
     def __repr__(self) -> str:
         return (

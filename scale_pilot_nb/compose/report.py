@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from scale_pilot_nb.compose.display import html_of
+
 __all__ = ["Finding", "Severity", "ValidationReport"]
 
 
@@ -153,6 +155,10 @@ class ValidationReport:
         )
         lines = [title, self.summary(), *(str(f) for f in self.findings)]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich view, from the renderer the notebook layer registered (if any)."""
+        return html_of(self)
 
     def __repr__(self) -> str:
         rules = ", ".join(sorted(self.rules(Severity.ERROR))) or "-"

@@ -60,6 +60,12 @@ class Record:
         instance: DataclassInstance = self  # type: ignore[assignment]
         return {f.name: plain(getattr(self, f.name)) for f in fields(instance)}
 
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich view (None for records without one: the repr is shown)."""
+        from scale_pilot_nb.notebook.html import repr_html
+
+        return repr_html(self)
+
 
 def plain(value: Any) -> Any:
     """Convert a record field value to JSON-serialisable plain data."""

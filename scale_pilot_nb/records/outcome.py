@@ -91,6 +91,12 @@ class OperationResult:
             "findings": [dict(f) for f in self.findings],
         }
 
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich view: a table of per-app outcomes."""
+        from scale_pilot_nb.notebook.html import repr_html
+
+        return repr_html(self)
+
     def __repr__(self) -> str:
         done = ", ".join(f"{o.app_name}:{o.action}" for o in self.outcomes)
         return f"<OperationResult {self.operation} ok={self.ok} [{done}]>"
