@@ -22,7 +22,7 @@ from scale_pilot_nb.compose.ixapp import canonical_values
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.normalise import normalise_lenient
 from scale_pilot_nb.compose.rules_base import Mode, as_dict, as_list
-from scale_pilot_nb.compose.rules_security import is_secret_key
+from scale_pilot_nb.compose.rules_security import mask_secrets
 from scale_pilot_nb.errors import ComposeError
 
 __all__ = ["DeployPlan", "PlanAction", "plan"]
@@ -244,29 +244,40 @@ def _port_text(port: dict[str, Any]) -> str:
 
 
 def _changed_secrets(live: dict[str, Any], desired: dict[str, Any]) -> list[str]:
-    """Paths of secret-looking values that differ; the values themselves never leave here."""
-    old = {path: holder[key] for path, holder, key in _secret_slots(live)}
-    new = {path: holder[key] for path, holder, key in _secret_slots(desired)}
+    """Paths of secret values that differ; the values themselves never leave here."""
+    old, new = dict(_secret_values(live)), dict(_secret_values(desired))
     return sorted(path for path in old.keys() | new.keys() if old.get(path) != new.get(path))
 
 
-def _secret_slots(config: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """(display path, container, key) of every secret-looking environment value."""
+def _secret_values(config: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(display path, value) of every environment value that holds a secret."""
+    for path, key, value, _holder, _slot in _environment_slots(config):
+        if mask_secrets(key, value, _MASK) != value:
+            yield path, value
+
+
+def _environment_slots(
+    config: dict[str, Any],
+) -> Iterator[tuple[str, str, Any, dict[str, Any], str]]:
+    """(display path, variable name, value, container, slot) of every environment value.
+
+    Compose keeps values in ``services.<s>.environment``; ix-app in ``envs[i].value``.
+    ``container[slot]`` is where :func:`_masked` writes the mask.
+    """
     for service, spec in as_dict(config.get("services")).items():
         environment = as_dict(as_dict(spec).get("environment"))
-        for key in environment:
-            if is_secret_key(str(key)) and environment[key] not in (None, ""):
-                yield f"services.{service}.environment.{key}", environment, key
+        for key, value in environment.items():
+            yield f"services.{service}.environment.{key}", str(key), value, environment, key
     for index, env in enumerate(as_list(config.get("envs"))):
         env = as_dict(env)
-        if is_secret_key(str(env.get("name"))) and env.get("value") not in (None, ""):
-            yield f"envs[{index}].{env.get('name')}", env, "value"
+        name = str(env.get("name"))
+        yield f"envs[{index}].{name}", name, env.get("value"), env, "value"
 
 
 def _masked(config: dict[str, Any]) -> dict[str, Any]:
     masked = copy.deepcopy(config)
-    for _path, holder, key in _secret_slots(masked):
-        holder[key] = _MASK
+    for _path, key, value, holder, slot in list(_environment_slots(masked)):
+        holder[slot] = mask_secrets(key, value, _MASK)
     return masked
 
 

@@ -17,7 +17,7 @@ from scale_pilot_nb.compose.paths import is_docker_socket
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext, as_dict, as_list
 
-__all__ = ["DANGEROUS_CAPABILITIES", "check", "is_secret_key"]
+__all__ = ["DANGEROUS_CAPABILITIES", "URL_PASSWORD", "check", "is_secret_key", "mask_secrets"]
 
 DANGEROUS_CAPABILITIES = frozenset(
     {
@@ -38,6 +38,8 @@ _SECRET_WORDS = frozenset(
 )
 _WORD_SPLIT = re.compile(r"[^A-Z0-9]+")
 _REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_DIR")
+URL_PASSWORD = re.compile(r"://[^/\s:@]+:([^@\s/]+)@")
+"""``scheme://user:password@host``: group 1 is the password."""
 _FLAG_VALUES = frozenset({"none", "", "0", "1", "true", "false", "yes", "no"})
 
 
@@ -130,11 +132,21 @@ def _docker_socket(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iter
 def _plain_secrets(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iterator[Finding]:
     raw = _raw_environment(ctx.raw_service(name).get("environment"))
     for key, value in as_dict(service.get("environment")).items():
-        if not is_secret_key(str(key)) or str(value).lower() in _FLAG_VALUES:
-            continue  # unset, empty or a yes/no switch such as MYSQL_RANDOM_ROOT_PASSWORD=1
         written = raw.get(str(key))
         if isinstance(written, str) and "$" in written.replace("$$", ""):
             continue  # a ${VAR} reference: the file itself holds no secret
+        if isinstance(value, str) and URL_PASSWORD.search(value):
+            yield ctx.finding(
+                Severity.WARNING,
+                "security.url-password",
+                ("services", name, "environment", str(key)),
+                f"Service {name!r} sets {key} to a URL with a password in it (not shown here).",
+                "Anyone who can read the app config sees it: build the URL from a ${VARIABLE} "
+                "set at deploy time, or use the software's *_FILE / password setting.",
+            )
+            continue
+        if not is_secret_key(str(key)) or str(value).lower() in _FLAG_VALUES:
+            continue  # unset, empty or a yes/no switch such as MYSQL_RANDOM_ROOT_PASSWORD=1
         yield ctx.finding(
             Severity.WARNING,
             "security.plain-secret",
@@ -155,3 +167,13 @@ def _raw_environment(environment: Any) -> dict[str, Any]:
             key, _, value = item.partition("=")
             out[key] = value
     return out
+
+
+def mask_secrets(key: str, value: Any, mask: str) -> Any:
+    """``value`` with anything secret replaced by ``mask``: the whole value of a secret-looking
+    key, or the password part of a URL. Other values come back unchanged."""
+    if not isinstance(value, str) or value == "":
+        return value
+    if is_secret_key(key) and value.lower() not in _FLAG_VALUES:
+        return mask
+    return URL_PASSWORD.sub(lambda m: m.group(0).replace(m.group(1), mask), value)

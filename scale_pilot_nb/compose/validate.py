@@ -121,7 +121,7 @@ def _issue_findings(
             Severity.ERROR,
             "interpolate.invalid" if issue in interpolation_issues else _issue_rule(issue),
             issue.path,
-            issue.message,
+            _safe_message(issue),
             issue.hint or "Fix this entry; the Compose Specification documents its syntax.",
         )
 
@@ -154,6 +154,13 @@ def _nas_env_file_finding(source_map: SourceMap, issue: Issue) -> Finding:
         "variables are not checked.",
         "Keep it under /mnt/<pool>/ with permissions 600; compose reads it on the NAS at deploy.",
     )
+
+
+def _safe_message(issue: Issue) -> str:
+    """The issue's message, unless it may quote an environment value (a possible secret)."""
+    if "environment" in issue.path[:-1] or any(str(p).startswith("x-") for p in issue.path):
+        return "This value cannot be read (it is not shown: environment values may be secrets)."
+    return issue.message
 
 
 def _issue_rule(issue: Issue) -> str:

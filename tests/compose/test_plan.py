@@ -116,3 +116,22 @@ def test_payload_accepts_the_dict_form_and_rejects_others() -> None:
     assert plan(desired, compose).action == "noop"
     with pytest.raises(ComposeError, match="payload"):
         plan({"app_name": "web", "values": {}}, None)
+
+
+def test_url_password_and_ix_app_secrets_are_masked_in_the_diff() -> None:
+    text = (
+        "services:\n  web:\n    image: x:1\n    environment:\n"
+        "      DB_URL: ${URL}\n      API_TOKEN: ${TOKEN}\n"
+    )
+    old = convert(
+        text, "web", mode="ix-app", variables={"URL": "pg://u:pw-one@db/x", "TOKEN": "t-one"}
+    )
+    new = convert(
+        text, "web", mode="ix-app", variables={"URL": "pg://u:pw-two@db/y", "TOKEN": "t-two"}
+    )
+    result = plan(new.payload, old.payload["values"])
+    assert result.action == "update"
+    assert result.secrets_changed == ["envs[0].DB_URL", "envs[1].API_TOKEN"]
+    assert "pg://u:<redacted>@db/y" in result.diff
+    for value in ("pw-one", "pw-two", "t-one", "t-two"):
+        assert value not in f"{result} {result.to_dict()}"

@@ -8,7 +8,7 @@ import pytest
 
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext
-from scale_pilot_nb.compose.rules_security import check, is_secret_key
+from scale_pilot_nb.compose.rules_security import check, is_secret_key, mask_secrets
 
 
 def run(compose: dict[str, Any], raw: dict[str, Any] | None = None, **kw: Any) -> list[Finding]:
@@ -91,3 +91,26 @@ def test_escaped_dollar_is_still_a_literal_secret() -> None:
     compose = one(environment={"ADMIN_PASSWORD": "pa$word"})
     raw = {"services": {"app": {"environment": {"ADMIN_PASSWORD": "pa$$word"}}}}
     assert [f.rule for f in run(compose, raw)] == ["security.plain-secret"]
+
+
+def test_password_inside_a_url_is_flagged_without_showing_it() -> None:
+    compose = one(
+        environment={
+            "DATABASE_URL": "postgres://app:s3cr3t@db:5432/app",
+            "CACHE_URL": "redis://cache:6379/0",
+            "USER_ONLY": "postgresql://shop@db/shop",
+        }
+    )
+    findings = run(compose)
+    assert [(f.rule, f.path) for f in findings] == [
+        ("security.url-password", "services.app.environment.DATABASE_URL")
+    ]
+    assert "s3cr3t" not in str(findings[0].to_dict())
+
+
+def test_mask_secrets() -> None:
+    assert mask_secrets("DB_PASSWORD", "hunter2", "***") == "***"
+    assert mask_secrets("DB_PASSWORD", "1", "***") == "1"
+    assert mask_secrets("URL", "https://u:p4ss@h/x", "***") == "https://u:***@h/x"
+    assert mask_secrets("URL", "https://h/x", "***") == "https://h/x"
+    assert mask_secrets("PORT", 8080, "***") == 8080

@@ -93,3 +93,11 @@ def test_relative_env_file_read_locally_is_not_an_error(tmp_path: Path) -> None:
     report = validate(tmp_path / "c.yml")
     paths = [f.path for f in report.findings if f.rule == "truenas.relative-path"]
     assert paths == ["services.app.env_file[1]"]
+
+
+def test_unreadable_environment_value_is_reported_without_quoting_it() -> None:
+    text = "services:\n  db:\n    image: x:1\n    environment:\n      PW: p4ss${word\n"
+    report = validate(text)
+    (finding,) = report.errors
+    assert finding.rule == "interpolate.invalid" and finding.path == "services.db.environment.PW"
+    assert "p4ss" not in str(report.to_dict())
