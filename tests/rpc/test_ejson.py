@@ -60,3 +60,14 @@ def test_unserialisable_values_raise_type_error() -> None:
 
 def test_ascii_only_output_like_the_official_client() -> None:
     assert ejson.dumps("café") == '"caf\\u00e9"'
+
+
+def test_a_wrapper_key_with_an_escaped_dollar_is_still_decoded() -> None:
+    assert ejson.loads('{"\\u0024set": [1]}') == {1}
+    assert ejson.loads(b'{"\\u0024set": [1]}') == {1}
+
+
+def test_text_without_wrapper_keys_decodes_as_plain_json() -> None:
+    text = '{"price": "5 $", "nested": [{"a": {"b": null}}]}'
+    expected = {"price": "5 $", "nested": [{"a": {"b": None}}]}
+    assert ejson.loads(text) == ejson.loads(text.encode()) == expected
