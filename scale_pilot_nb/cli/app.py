@@ -1,0 +1,143 @@
+"""``main``: parse the command line, run one command, map every error to one exit status.
+
+This is the only place that catches exceptions (STYLE.md house rule 11): library errors
+become one line plus a hint on stderr (and ``{"version": 1, "error": ...}`` on stdout with
+``--json``), Ctrl-C becomes 130, a closed stdout (``| head``) ends quietly, and anything
+unexpected becomes exit status 1 with a traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from scale_pilot_nb import __version__
+from scale_pilot_nb.cli import deploying, inventory, lifecycle, setup
+from scale_pilot_nb.cli.exits import ExitStatus, describe_statuses, exit_status_for
+from scale_pilot_nb.cli.output import Output
+from scale_pilot_nb.cli.parsing import connected_parent
+from scale_pilot_nb.cli.session import Session
+from scale_pilot_nb.errors import TrueNASError
+
+__all__ = ["build_parser", "main"]
+
+_EXAMPLES = """\
+examples:
+  scale-compose list
+  scale-compose deploy nginx.yml my-nginx
+  scale-compose start my-nginx
+  scale-compose stop my-nginx
+  scale-compose list --sandbox          (try it on an embedded demo NAS)
+"""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``scale-compose`` parser with every command registered.
+
+    Args:
+        command: the command about to run; the sandbox's own parser (which imports the
+            sandbox server) is only built when it is ``"sandbox"``, keeping ``--help`` fast.
+    """
+    parser = argparse.ArgumentParser(
+        prog="scale-compose",
+        description="Manage TrueNAS SCALE Docker Compose apps.",
+        epilog=f"{_EXAMPLES}\n{describe_statuses()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"scale-compose {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    connected = connected_parent()
+    inventory.register(commands, connected)
+    deploying.register(commands, connected)
+    lifecycle.register(commands, connected)
+    setup.register(commands)
+    if command == "sandbox":
+        from scale_pilot_nb.sandbox import cli as sandbox_cli
+
+        sandbox_cli.add_parser(commands)
+    else:  # a stand-in for the command list; its help text mirrors sandbox.cli's
+        commands.add_parser("sandbox", help="run the embedded TrueNAS sandbox until Ctrl-C")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run ``scale-compose`` with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    Args:
+        argv: the arguments after the program name.
+        stdout: where data goes (default ``sys.stdout``).
+        stderr: where progress, prompts and errors go (default ``sys.stderr``).
+        stdin: where confirmations are read from (default ``sys.stdin``).
+    """
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    stdin = stdin or sys.stdin
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(arguments))
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = parser.parse_args(arguments)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else ExitStatus.USAGE
+    if args.command is None:
+        parser.print_usage(stderr)
+        stderr.write("scale-compose: error: a command is required (see scale-compose --help)\n")
+        return ExitStatus.USAGE
+    out = Output.for_streams(stdout, stderr, json=getattr(args, "json", False))
+    with contextlib.redirect_stdout(stdout):
+        return int(_run(args, out, stdin))
+
+
+def _command_of(arguments: Sequence[str]) -> str | None:
+    """The command word (top-level options take no values, so it is the first non-option)."""
+    return next((a for a in arguments if not a.startswith("-")), None)
+
+
+def _run(args: argparse.Namespace, out: Output, stdin: TextIO) -> ExitStatus:
+    """Run the command; the one place that turns exceptions into exit statuses."""
+    debug = getattr(args, "debug", False)
+    try:
+        handler = getattr(args, "handler", None)
+        if handler is None:  # `sandbox` brings its own runner
+            return ExitStatus(args.run(args))
+        with Session(args, out, stdin) as session:
+            return ExitStatus(handler(session))
+    except BrokenPipeError:
+        _silence(out.stdout)
+        return ExitStatus.OK
+    except KeyboardInterrupt:
+        out.note("interrupted")
+        return ExitStatus.INTERRUPTED
+    except TrueNASError as exc:
+        if debug:
+            traceback.print_exc(file=out.stderr)
+        out.failure(exc.to_dict(), f"scale-compose: error: {exc}")
+        return exit_status_for(exc)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc(file=out.stderr)
+        internal = TrueNASError(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="Run again with --debug for the traceback, and please report it.",
+        )
+        out.failure(internal.to_dict(), f"scale-compose: error: {internal}")
+        return ExitStatus.ERROR
+
+
+def _silence(stream: Any) -> None:
+    """After the reader of stdout went away: point the descriptor at /dev/null so the
+    interpreter's final flush does not fail again."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())

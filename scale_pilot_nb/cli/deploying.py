@@ -1,0 +1,190 @@
+"""Compose commands: ``validate`` (offline by default), ``plan`` and ``deploy``.
+
+``validate`` needs no NAS: it runs the local validation engine, and asks the NAS only with
+``--check-ports``. ``deploy`` is the library's idempotent deploy; its job progress goes to
+stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.cli.exits import ExitStatus, UsageError
+from scale_pilot_nb.cli.outcomes import print_outcomes
+from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.progress import ProgressPrinter
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.cli.output import Output
+    from scale_pilot_nb.cli.session import Session
+    from scale_pilot_nb.compose.report import ValidationReport
+
+__all__ = ["register"]
+
+
+def register(commands: Any, connected: argparse.ArgumentParser) -> None:
+    """Add ``validate``, ``plan`` and ``deploy`` to ``commands``."""
+    validate = add_command(
+        commands,
+        "validate",
+        validate_file,
+        summary="check a compose file for what would fail or surprise on TrueNAS",
+        description=(
+            "Check a compose file locally (no NAS needed). With --check-ports, also ask the "
+            "NAS which host ports other apps already use. Exit status 2 when there are errors."
+        ),
+        examples=[
+            "scale-compose validate nginx.yml --name my-nginx",
+            "scale-compose validate stack.yml --env-file prod.env --json",
+        ],
+        parents=[connected],
+    )
+    _add_compose_arguments(validate, name_required=False)
+    validate.add_argument(
+        "--check-ports",
+        action="store_true",
+        help="ask the NAS for host ports already in use (needs a connection)",
+    )
+
+    plan = add_command(
+        commands,
+        "plan",
+        plan_deploy,
+        summary="show what deploying a compose file would change on the NAS",
+        examples=["scale-compose plan nginx.yml my-nginx"],
+        parents=[connected],
+    )
+    _add_compose_arguments(plan, name_required=True)
+
+    deploy = add_command(
+        commands,
+        "deploy",
+        deploy_file,
+        summary="validate, plan and create or update an app from a compose file",
+        description=(
+            "Validate, plan and create or update an app from a compose file, then wait until "
+            "it runs. Idempotent: deploying an unchanged file changes nothing."
+        ),
+        examples=[
+            "scale-compose deploy nginx.yml my-nginx",
+            "scale-compose deploy stack.yml shop --split --dry-run",
+        ],
+        parents=[connected],
+    )
+    _add_compose_arguments(deploy, name_required=True)
+    deploy.add_argument(
+        "--no-wait", action="store_true", help="return once the job is done, without waiting"
+    )
+    deploy.add_argument("--dry-run", action="store_true", help="only plan; change nothing")
+
+
+def _add_compose_arguments(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
+    parser.add_argument("file", metavar="FILE", help="the compose file")
+    if name_required:
+        parser.add_argument("name", metavar="NAME", help="the app name on TrueNAS")
+    else:
+        parser.add_argument("--name", help="also check this app name against TrueNAS rules")
+    parser.add_argument(
+        "--mode",
+        choices=["compose", "ix-app"],
+        default="compose",
+        help="custom compose app (default) or ix-app values",
+    )
+    parser.add_argument("--split", action="store_true", help="one app per service")
+    parser.add_argument(
+        "--env-file", metavar="FILE", help="values for ${VARIABLES} (KEY=VALUE lines)"
+    )
+
+
+def _variables(args: argparse.Namespace) -> dict[str, str] | None:
+    """The ``--env-file`` values (keys without a value are left out)."""
+    if args.env_file is None:
+        return None
+    path = Path(args.env_file)
+    if not path.is_file():
+        raise UsageError(f"--env-file {args.env_file}: no such file")
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _compose_file(args: argparse.Namespace) -> Path:
+    """The FILE argument as a path (a str would be taken as YAML text by the library)."""
+    return Path(args.file)
+
+
+def validate_file(session: Session) -> int:
+    """``validate FILE``: exit 0 when valid, 2 when the file has errors."""
+    args = session.args
+    if args.check_ports:
+        report = session.pilot.validate(
+            _compose_file(args),
+            args.name,
+            mode=args.mode,
+            split=args.split,
+            variables=_variables(args),
+        )
+    else:
+        from scale_pilot_nb.compose.validate import validate
+
+        report = validate(
+            _compose_file(args),
+            name=args.name,
+            mode=args.mode,
+            split=args.split,
+            variables=_variables(args),
+        )
+    _print_report(session.out, report)
+    return ExitStatus.OK if report.valid else ExitStatus.USAGE
+
+
+def _print_report(out: Output, report: ValidationReport) -> None:
+    if out.json:
+        out.document("validate", report=report.to_dict())
+        return
+    out.line(str(report))
+
+
+def plan_deploy(session: Session) -> int:
+    """``plan FILE NAME``: one plan per app that deploying would touch."""
+    args = session.args
+    plans = session.pilot.plan(
+        _compose_file(args), args.name, mode=args.mode, split=args.split, variables=_variables(args)
+    )
+    out = session.out
+    if out.json:
+        out.document("plan", plans=[p.to_dict() for p in plans])
+        return ExitStatus.OK
+    for plan in plans:
+        out.line(str(plan))
+    return ExitStatus.OK
+
+
+def deploy_file(session: Session) -> int:
+    """``deploy FILE NAME``: exit 0 when every app was deployed, 1 when one failed."""
+    args, out = session.args, session.out
+    progress = ProgressPrinter(out.stderr)
+    try:
+        result = session.pilot.deploy(
+            _compose_file(args),
+            args.name,
+            mode=args.mode,
+            split=args.split,
+            wait=not args.no_wait,
+            dry_run=args.dry_run,
+            variables=_variables(args),
+            progress=progress,
+        )
+    finally:
+        progress.finish()
+    for finding in result.findings:
+        if finding.get("severity") == "warning":
+            out.note(f"warning: {finding.get('message')}", "warn")
+    if args.dry_run and not out.json:
+        for plan in result.plans.values():
+            out.line(str(plan))
+        out.note("dry run: nothing was changed")
+        return ExitStatus.OK
+    return print_outcomes(out, result)

@@ -1,0 +1,173 @@
+"""Read-only commands: ``list`` (``ps``), ``status``, ``config`` and ``logs``.
+
+They use the records (:meth:`Pilot.list_apps`), never the DataFrame views, so pandas is not
+imported by the CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.cli.exits import ExitStatus, UsageError
+from scale_pilot_nb.cli.parsing import add_command
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.cli.session import Session
+    from scale_pilot_nb.records import App, SystemStatus
+
+__all__ = ["register"]
+
+
+def register(commands: Any, connected: argparse.ArgumentParser) -> None:
+    """Add the read-only commands to ``commands``."""
+    listing = add_command(
+        commands,
+        "list",
+        list_apps,
+        aliases=["ps"],
+        summary="list the apps on the NAS",
+        examples=["scale-compose list", "scale-compose ps --all --json | jq '.apps[].name'"],
+        parents=[connected],
+    )
+    listing.add_argument("--all", "-a", action="store_true", help="also list every container")
+
+    add_command(
+        commands,
+        "status",
+        status,
+        summary="show the NAS: version, apps service, pools and app counts",
+        examples=["scale-compose status", "scale-compose status --profile lab --json"],
+        parents=[connected],
+    )
+
+    config = add_command(
+        commands,
+        "config",
+        app_config,
+        summary="print the stored configuration of an app (a custom app's compose) as YAML",
+        examples=["scale-compose config my-nginx > my-nginx.yml"],
+        parents=[connected],
+    )
+    config.add_argument("name", metavar="NAME", help="the app")
+
+    logs = add_command(
+        commands,
+        "logs",
+        app_logs,
+        summary="print the container logs of an app",
+        examples=["scale-compose logs my-nginx --tail 20", "scale-compose logs my-stack -s db -f"],
+        parents=[connected],
+    )
+    logs.add_argument("name", metavar="NAME", help="the app")
+    logs.add_argument("--service", "-s", help="only this compose service")
+    logs.add_argument(
+        "--tail", "-n", type=int, default=100, metavar="N", help="lines of history (default 100)"
+    )
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until Ctrl-C")
+
+
+def list_apps(session: Session) -> int:
+    """``list``: one row per app (and with ``--all`` one per container)."""
+    apps = session.pilot.list_apps()
+    out = session.out
+    if out.json:
+        out.document("list", apps=[app.to_dict() for app in apps])
+        return ExitStatus.OK
+    if not apps:
+        out.note("No apps installed.")
+        return ExitStatus.OK
+    out.table(
+        ["NAME", "STATE", "KIND", "VERSION", "PORTS"],
+        [
+            [
+                app.name,
+                app.state.value,
+                "custom" if app.custom_app else app.catalog_app or "catalog",
+                app.human_version or app.version or "",
+                ",".join(str(p) for p in app.published_ports),
+            ]
+            for app in apps
+        ],
+    )
+    if session.args.all:
+        out.line()
+        out.table(["APP", "SERVICE", "STATE", "IMAGE", "ID"], _container_rows(apps))
+    return ExitStatus.OK
+
+
+def _container_rows(apps: list[App]) -> list[list[str]]:
+    return [
+        [app.name, c.service_name, c.state.value, c.image, c.short_id]
+        for app in apps
+        for c in app.containers
+    ]
+
+
+def status(session: Session) -> int:
+    """``status``: machine, apps service, pools, app counts."""
+    report = session.pilot.status()
+    out = session.out
+    if out.json:
+        out.document("status", status=report.to_dict())
+        return ExitStatus.OK
+    _print_status(session, report)
+    return ExitStatus.OK
+
+
+def _print_status(session: Session, report: SystemStatus) -> None:
+    out, info, docker = session.out, report.info, report.docker
+    states = ", ".join(f"{count} {state.lower()}" for state, count in report.app_states.items())
+    docker_style = "good" if docker.running else "bad"
+    out.line(f"host     {info.hostname}  ({info.version_string or info.version})")
+    out.line(f"docker   {out.paint(docker.state.value, docker_style)}  {docker.description}")
+    out.line(f"apps     {report.app_count}" + (f" ({states})" if states else ""))
+    if report.pools:
+        out.line()
+        out.table(
+            ["POOL", "STATUS", "HEALTHY", "USED"],
+            [
+                [
+                    pool.name,
+                    pool.status,
+                    "yes" if pool.healthy else "NO",
+                    "" if pool.used_fraction is None else f"{pool.used_fraction:.0%}",
+                ]
+                for pool in report.pools
+            ],
+        )
+
+
+def app_config(session: Session) -> int:
+    """``config NAME``: the stored configuration, YAML for people, JSON with ``--json``."""
+    name = session.args.name
+    config = session.pilot.app_config(name)
+    out = session.out
+    if out.json:
+        out.document("config", app_name=name, config=config)
+        return ExitStatus.OK
+    import yaml
+
+    out.stdout.write(yaml.safe_dump(config, sort_keys=False, default_flow_style=False))
+    return ExitStatus.OK
+
+
+def app_logs(session: Session) -> int:
+    """``logs NAME``: the tail, or with ``-f`` every new line until Ctrl-C."""
+    args, out = session.args, session.out
+    if args.tail < 0:
+        raise UsageError("--tail must be 0 or more", hint="Pass --tail 0 for only new lines.")
+    if out.json and args.follow:
+        raise UsageError(
+            "--json prints one document, so it cannot follow logs",
+            hint="Drop --follow, or drop --json for a live stream.",
+        )
+    lines = session.pilot.logs(args.name, args.service, tail=args.tail, follow=args.follow)
+    if out.json:
+        out.document("logs", app_name=args.name, lines=[dataclasses.asdict(ln) for ln in lines])
+        return ExitStatus.OK
+    for line in lines:
+        out.line(str(line))
+        out.stdout.flush()
+    return ExitStatus.OK

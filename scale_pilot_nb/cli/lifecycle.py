@@ -1,0 +1,100 @@
+"""Lifecycle commands: ``start``, ``stop``, ``restart``, ``redeploy`` and ``delete``.
+
+Several names run concurrently through :meth:`Pilot.bulk`; one app's failure never stops the
+others, and the exit status is 1 when any failed. ``delete`` asks for the app's name unless
+``--yes``, and refuses to guess when there is no terminal to ask on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.cli.exits import UsageError
+from scale_pilot_nb.cli.outcomes import print_outcomes
+from scale_pilot_nb.cli.output import is_terminal
+from scale_pilot_nb.cli.parsing import add_command
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.cli.session import Session
+
+__all__ = ["register"]
+
+_SUMMARIES = {
+    "start": "start apps",
+    "stop": "stop apps (containers removed, images and volumes kept)",
+    "restart": "stop then start apps",
+    "redeploy": "recreate the containers of apps from their stored configuration",
+}
+
+
+def register(commands: Any, connected: argparse.ArgumentParser) -> None:
+    """Add the lifecycle commands to ``commands``."""
+    for action, summary in _SUMMARIES.items():
+        parser = add_command(
+            commands,
+            action,
+            run_action,
+            summary=summary,
+            examples=[f"scale-compose {action} my-nginx", f"scale-compose {action} web db cache"],
+            parents=[connected],
+        )
+        parser.add_argument("names", nargs="+", metavar="NAME", help="apps (run concurrently)")
+        parser.set_defaults(action=action)
+
+    delete = add_command(
+        commands,
+        "delete",
+        delete_app,
+        summary="delete an app (its ix-volumes are kept unless --remove-volumes)",
+        examples=["scale-compose delete my-nginx", "scale-compose delete old-app --yes"],
+        parents=[connected],
+    )
+    delete.add_argument("name", metavar="NAME", help="the app")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    delete.add_argument(
+        "--remove-volumes", action="store_true", help="also delete the app's ix-volumes"
+    )
+    delete.add_argument("--remove-images", action="store_true", help="also delete its images")
+
+
+def run_action(session: Session) -> int:
+    """``start|stop|restart|redeploy NAME…``: every app at once, one line each."""
+    args = session.args
+    return print_outcomes(session.out, session.pilot.bulk(args.action, args.names))
+
+
+def delete_app(session: Session) -> int:
+    """``delete NAME``: confirm, delete, report."""
+    args = session.args
+    if not args.yes:
+        _confirm(session, args.name)
+    session.pilot.delete(
+        args.name,
+        confirm=True,
+        remove_volumes=args.remove_volumes,
+        remove_images=args.remove_images,
+    )
+    from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+
+    return print_outcomes(
+        session.out, OperationResult("delete", (AppOutcome(args.name, "deleted"),))
+    )
+
+
+def _confirm(session: Session, name: str) -> None:
+    """Ask for the app's name on the terminal.
+
+    Raises:
+        UsageError: there is no terminal to ask on, or the answer was not the name.
+    """
+    if not is_terminal(session.stdin):
+        raise UsageError(
+            f"Deleting {name!r} needs a confirmation and there is no terminal to ask on",
+            hint="Pass --yes to delete without asking.",
+        )
+    session.out.stderr.write(f"Type the app name ({name}) to delete it: ")
+    session.out.stderr.flush()
+    answer = session.stdin.readline().strip()
+    if answer != name:
+        raise UsageError(f"Confirmation did not match; {name!r} was not deleted")

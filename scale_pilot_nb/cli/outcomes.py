@@ -1,0 +1,47 @@
+"""Printing what an operation did to each app, and the exit status that follows from it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scale_pilot_nb.cli.exits import ExitStatus
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.cli.output import Output
+    from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+
+__all__ = ["print_outcomes"]
+
+_STATE_STYLES = {"RUNNING": "good", "CRASHED": "bad", "DEPLOYING": "warn", "STOPPING": "warn"}
+
+
+def print_outcomes(out: Output, result: OperationResult) -> int:
+    """Print one line per app (failures with their hint on stderr).
+
+    Returns:
+        OK when every app's operation succeeded, else ERROR: a partly failed bulk run fails.
+    """
+    if out.json:
+        out.document(result.operation, result=result.to_dict())
+    else:
+        for outcome in result.outcomes:
+            if outcome.ok:
+                out.line(_success(out, outcome))
+            else:
+                _failure(out, outcome)
+    return ExitStatus.OK if result.ok else ExitStatus.ERROR
+
+
+def _success(out: Output, outcome: AppOutcome) -> str:
+    if outcome.app is None:
+        return f"{outcome.app_name}: {outcome.action}"
+    state = outcome.app.state.value
+    style = _STATE_STYLES.get(state)
+    return f"{outcome.app_name}: {outcome.action} ({out.paint(state, style) if style else state})"
+
+
+def _failure(out: Output, outcome: AppOutcome) -> None:
+    error = outcome.error or {}
+    out.note(f"{outcome.app_name}: failed: {error.get('message', 'unknown error')}", "bad")
+    if error.get("hint"):
+        out.note(f"  hint: {error['hint']}")

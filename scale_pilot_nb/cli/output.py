@@ -1,0 +1,134 @@
+"""Where and how ``scale-compose`` writes: tables or one JSON document, colour, errors.
+
+Data goes to stdout, everything else (progress, warnings, errors) to stderr, so
+``scale-compose list --json | jq`` always parses. Colour is used only when the stream is a
+terminal and ``NO_COLOR`` is unset (https://no-color.org).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+__all__ = [
+    "JSON_VERSION",
+    "TABLE_WIDTH",
+    "Output",
+    "is_terminal",
+    "render_table",
+    "wants_colour",
+]
+
+#: Version of the ``--json`` documents; bumped when a key changes meaning or disappears.
+JSON_VERSION = 1
+#: Tables are cut to fit this many columns.
+TABLE_WIDTH = 80
+
+_STYLES = {"good": "32", "bad": "31", "warn": "33", "dim": "2", "bold": "1"}
+_ELLIPSIS = "…"
+
+
+def wants_colour(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    """True when ``stream`` is a terminal and neither ``NO_COLOR`` nor ``TERM=dumb`` is set."""
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
+        return False
+    return is_terminal(stream)
+
+
+def is_terminal(stream: object) -> bool:
+    """True when ``stream`` is an interactive terminal (False for files, pipes, StringIO)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int = TABLE_WIDTH
+) -> list[str]:
+    """Lay ``rows`` out in columns, shrinking the widest columns until a line fits ``width``.
+
+    Cut cells end in ``…``; no column shrinks below its header's width.
+    """
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    gaps = 2 * (len(headers) - 1)
+    while sum(widths) + gaps > width:
+        widest = max(range(len(widths)), key=lambda i: (widths[i] - len(headers[i]), i))
+        if widths[widest] <= max(len(headers[widest]), 4):
+            break
+        widths[widest] -= 1
+    return [
+        "  ".join(_fit(cell, w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in [list(headers), *rows]
+    ]
+
+
+def _fit(cell: str, width: int) -> str:
+    if len(cell) > width:
+        return cell[: width - 1] + _ELLIPSIS
+    return cell.ljust(width)
+
+
+@dataclass
+class Output:
+    """The streams of one command run and how to write to them.
+
+    Attributes:
+        stdout: data (tables or the JSON document).
+        stderr: progress, notes and errors.
+        json: write one JSON document instead of tables.
+        colour: colour stdout (a terminal without ``NO_COLOR``).
+        colour_err: colour stderr.
+    """
+
+    stdout: TextIO
+    stderr: TextIO
+    json: bool = False
+    colour: bool = False
+    colour_err: bool = False
+
+    @classmethod
+    def for_streams(cls, stdout: TextIO, stderr: TextIO, *, json: bool) -> Output:
+        """An output deciding colour from the streams and the environment."""
+        return cls(stdout, stderr, json, wants_colour(stdout), wants_colour(stderr))
+
+    def document(self, command: str, **data: Any) -> None:
+        """Write the one JSON document of a run: ``{"version": 1, "command": ..., **data}``."""
+        payload = {"version": JSON_VERSION, "command": command, **data}
+        self.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+        self.stdout.flush()
+
+    def line(self, text: str = "") -> None:
+        """Write one line of human output to stdout."""
+        self.stdout.write(text + "\n")
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """Write a table to stdout; the header row is bold on a terminal."""
+        for number, text in enumerate(render_table(headers, rows)):
+            self.line(self.paint(text, "bold") if number == 0 else text)
+
+    def note(self, text: str, style: str | None = None) -> None:
+        """Write one line to stderr (progress, warnings, hints)."""
+        if style and self.colour_err:
+            text = _paint(text, style)
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+    def paint(self, text: str, style: str) -> str:
+        """``text`` in ``style`` (good, bad, warn, dim, bold) when stdout is coloured."""
+        return _paint(text, style) if self.colour else text
+
+    def failure(self, error: Mapping[str, Any], text: str) -> None:
+        """Report a failed run: ``{"version": 1, "error": ...}`` on stdout with ``--json``,
+        and always ``text`` on stderr."""
+        if self.json:
+            payload = {"version": JSON_VERSION, "error": dict(error)}
+            self.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+            self.stdout.flush()
+        self.note(text, "bad")
+
+
+def _paint(text: str, style: str) -> str:
+    return f"\033[{_STYLES[style]}m{text}\033[0m"

@@ -1,0 +1,103 @@
+"""The options every command shares, and one way to declare a command.
+
+Secrets never come from a plain argument (they would land in shell history and ``ps``):
+``--api-key-file`` and ``--password-file`` name files, and the environment / profile /
+``.env`` layers of :mod:`scale_pilot_nb.config` do the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.cli.session import Session
+
+__all__ = [
+    "Handler",
+    "add_address_options",
+    "add_command",
+    "add_connection_options",
+    "add_output_options",
+    "connected_parent",
+]
+
+Handler = Callable[["Session"], int]
+"""A command: reads ``session.args``, writes through ``session.out``, returns an exit status."""
+
+
+def add_command(
+    commands: Any,
+    name: str,
+    handler: Handler,
+    *,
+    summary: str,
+    examples: Sequence[str],
+    parents: Sequence[argparse.ArgumentParser] = (),
+    aliases: Sequence[str] = (),
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add sub-command ``name`` whose ``--help`` ends with ``examples``."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        aliases=list(aliases),
+        parents=list(parents),
+        help=summary,
+        description=description or summary[0].upper() + summary[1:] + ".",
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def connected_parent() -> argparse.ArgumentParser:
+    """A parent parser with the connection and output options of commands that talk to a NAS."""
+    parent = argparse.ArgumentParser(add_help=False)
+    add_connection_options(parent)
+    add_output_options(parent)
+    return parent
+
+
+def add_output_options(parser: argparse.ArgumentParser, *, json: bool = True) -> None:
+    """``--json`` (when the command returns data) and ``--debug``."""
+    group = parser.add_argument_group("output")
+    if json:
+        group.add_argument(
+            "--json",
+            action="store_true",
+            help="print one JSON document ({'version': 1, ...}) on stdout instead of tables",
+        )
+    group.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+
+
+def add_address_options(group: argparse._ArgumentGroup) -> None:
+    """``--url``, ``--profile`` and ``--api-key-file`` (shared by ``init``)."""
+    group.add_argument("--url", help="NAS address: host, host:port or a ws(s):// URL")
+    group.add_argument("--profile", help="profile in the config file (default: 'default')")
+    group.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="read the API key from FILE (never pass a key as an argument)",
+    )
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """Every way to say which NAS to talk to and how to log in."""
+    group = parser.add_argument_group(
+        "connection",
+        "Defaults: TRUENAS_URL, TRUENAS_API_KEY(_FILE), TRUENAS_USERNAME + TRUENAS_PASSWORD,\n"
+        "then the profile in ~/.config/scale-pilot/config.toml, then ./.env.",
+    )
+    add_address_options(group)
+    group.add_argument("--username", help="log in as this user (with --password-file)")
+    group.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
+    group.add_argument(
+        "--insecure", action="store_true", help="do not verify the NAS's TLS certificate"
+    )
+    group.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against a fresh embedded sandbox NAS (demo apps) instead",
+    )

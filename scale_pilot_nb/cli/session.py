@@ -1,0 +1,107 @@
+"""The context of one command run: arguments, output, stdin and a lazily connected Pilot.
+
+Secrets are read from the files named by ``--api-key-file`` / ``--password-file`` here, at
+the moment of connecting, and handed straight to :func:`~scale_pilot_nb.pilot.connect`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self, TextIO
+
+from scale_pilot_nb.cli.output import Output
+from scale_pilot_nb.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.pilot import Pilot
+
+__all__ = ["Session", "read_secret_file"]
+
+#: A key or password file larger than this is certainly the wrong file.
+MAX_SECRET_FILE_BYTES = 64 * 1024
+
+
+def read_secret_file(path: str, what: str) -> str:
+    """The stripped content of a key or password file.
+
+    Raises:
+        ConfigError: the file cannot be read, is empty or is implausibly large.
+    """
+    file = Path(path).expanduser()
+    try:
+        if file.stat().st_size > MAX_SECRET_FILE_BYTES:
+            raise ConfigError(f"The {what} file {path} is too large to hold a {what}.")
+        value = file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read the {what} file {path}: {exc.strerror}",
+            hint="Check the path and its permissions.",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"The {what} file {path} is not UTF-8 text.") from exc
+    if not value:
+        raise ConfigError(f"The {what} file {path} is empty.")
+    return value
+
+
+class Session:
+    """One command run: its arguments, output, stdin and (on first use) a connected Pilot.
+
+    Args:
+        args: the parsed command line.
+        out: where to write.
+        stdin: where to read confirmations from.
+    """
+
+    def __init__(self, args: argparse.Namespace, out: Output, stdin: TextIO) -> None:
+        self.args = args
+        self.out = out
+        self.stdin = stdin
+        self._pilot: Pilot | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def pilot(self) -> Pilot:
+        """The connected :class:`Pilot` (connects on first use).
+
+        Raises:
+            ConfigError / ConnectionError / AuthenticationError: see :func:`connect`.
+        """
+        if self._pilot is None:
+            from scale_pilot_nb.pilot import connect
+
+            args = self.args
+            if args.sandbox:
+                self._pilot = connect(sandbox=True)
+            else:
+                self._pilot = connect(
+                    args.url,
+                    read_secret_file(args.api_key_file, "API key") if args.api_key_file else None,
+                    username=args.username,
+                    password=(
+                        read_secret_file(args.password_file, "password")
+                        if args.password_file
+                        else None
+                    ),
+                    verify_ssl=False if args.insecure else None,
+                    profile=args.profile,
+                )
+        return self._pilot
+
+    def close(self) -> None:
+        """Disconnect (and stop an embedded sandbox); idempotent."""
+        if self._pilot is not None:
+            pilot, self._pilot = self._pilot, None
+            pilot.close()
