@@ -86,9 +86,17 @@ def _references(ctx: RuleContext) -> Iterator[Finding]:
         for index, volume in enumerate(as_list(service.get("volumes"))):
             volume = as_dict(volume)
             source = volume.get("source")
+            path = ("services", name, "volumes", index)
             if volume.get("type") == "volume" and source and source not in declared["volumes"]:
-                path = ("services", name, "volumes", index)
                 yield _undefined(ctx, "volume", name, path, str(source))
+            if volume.get("type") == "bind" and not source:
+                yield ctx.finding(
+                    Severity.ERROR,
+                    "structure.invalid-volume",
+                    path,
+                    f"Service {name!r} has a bind mount without `source`.",
+                    "Give the host path to mount, e.g. source: /mnt/tank/data.",
+                )
         for kind in ("secrets", "configs"):
             for index, item in enumerate(as_list(service.get(kind))):
                 source = as_dict(item).get("source") if isinstance(item, dict) else item

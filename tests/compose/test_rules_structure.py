@@ -180,3 +180,10 @@ def test_findings_are_located_through_the_source_map() -> None:
     ctx = RuleContext(compose=compose, source_map={("services", "web"): (3, 3)})
     (finding,) = check(ctx)
     assert (finding.line, finding.column) == (3, 3)
+
+
+def test_bind_without_source() -> None:
+    compose = {"services": {"web": svc(volumes=[{"type": "bind", "target": "/x"}])}}
+    assert [(f.rule, f.path) for f in run(compose)] == [
+        ("structure.invalid-volume", "services.web.volumes[0]")
+    ]
