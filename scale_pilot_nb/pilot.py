@@ -14,10 +14,14 @@ the manager's names and arguments and reuse its docstrings; a few add the notebo
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import datetime as dt
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from scale_pilot_nb.compose.plan import DeployPlan
 from scale_pilot_nb.compose.report import ValidationReport
@@ -26,7 +30,7 @@ from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.logs import LogLine
 from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
-from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
+from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
 from scale_pilot_nb.runner import LoopRunner
@@ -34,9 +38,12 @@ from scale_pilot_nb.runner import LoopRunner
 if TYPE_CHECKING:
     import pandas as pd
 
+    from scale_pilot_nb.notebook.widgets import Dashboard, DeployForm, LogViewer
     from scale_pilot_nb.sandbox import Sandbox
 
 __all__ = ["ConfirmationRequired", "Pilot", "connect"]
+
+T = TypeVar("T")
 
 _M = TrueNASDockerManager
 
@@ -187,10 +194,41 @@ class Pilot:
 
     used_ports.__doc__ = _M.used_ports.__doc__
 
-    def images(self) -> list[Image]:
-        return self._runner.run(self.manager.images())
+    def ports(self, filters: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Published host ports as a DataFrame, one row per host binding (``notebook.tables``)."""
+        from scale_pilot_nb.notebook.tables import ports_frame
 
-    images.__doc__ = _M.images.__doc__
+        return ports_frame(self._runner.run(self.manager.query_apps(filters)))
+
+    def volumes(self, filters: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Every mount of every app, with where its data lives (ix-volume, pool, system …)."""
+        from scale_pilot_nb.notebook.tables import volumes_frame
+
+        return volumes_frame(self._runner.run(self.manager.query_apps(filters)))
+
+    def images(self) -> pd.DataFrame:
+        """Docker images as a DataFrame with the apps using each (records: manager.images())."""
+        from scale_pilot_nb.notebook.tables import images_frame
+
+        images = self._runner.run(self.manager.images())
+        return images_frame(images, self._runner.run(self.manager.query_apps()))
+
+    def stats(self, samples: int = 5, interval: int = 2) -> pd.DataFrame:
+        """``samples`` rounds of ``app.stats``, ``interval`` s apart (min 2), as a timed frame.
+
+        Blocks for about ``samples * interval`` seconds; each row is one app in one round.
+
+        Raises:
+            ValueError: ``samples`` is less than 1.
+        """
+        from scale_pilot_nb.notebook.tables import stats_frame
+
+        if samples < 1:
+            raise ValueError(f"samples must be at least 1, not {samples}")
+        rounds = self._runner.iterate(self.manager.stats(interval), timeout=30.0 + 3 * interval)
+        # islice stops after the last round; the generator is then dropped, which closes the
+        # subscription on the loop.
+        return stats_frame([(dt.datetime.now(dt.UTC), items) for items in islice(rounds, samples)])
 
     def pools(self) -> list[Pool]:
         return self._runner.run(self.manager.pools())
@@ -333,3 +371,33 @@ class Pilot:
     ) -> Iterator[LogLine]:
         """Log lines of ``name``; with ``follow`` an endless iterator (break to stop)."""
         return self._runner.iterate(self.manager.logs(name, service, tail=tail, follow=follow))
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start ``coro`` on this pilot's loop thread and return at once (widgets use this).
+
+        The returned future completes on the loop thread; nothing waits for it unless you call
+        ``.result()``.
+        """
+        return asyncio.run_coroutine_threadsafe(coro, self._runner.loop)
+
+    # -- notebook widgets ------------------------------------------------------------------
+
+    def deploy_form(
+        self, compose: str | os.PathLike[str] | None = None, name: str | None = None
+    ) -> DeployForm:
+        """A form to edit, validate, plan and deploy a compose file (see ``notebook.widgets``)."""
+        from scale_pilot_nb.notebook.widgets import DeployForm
+
+        return DeployForm(self, compose, name)
+
+    def dashboard(self) -> Dashboard:
+        """The app inventory with Start / Stop / Restart / Logs actions, live from events."""
+        from scale_pilot_nb.notebook.widgets import Dashboard
+
+        return Dashboard(self)
+
+    def log_viewer(self, name: str, service: str | None = None, *, lines: int = 200) -> LogViewer:
+        """Follow the logs of ``name`` in a bounded, scrolling view (last ``lines`` kept)."""
+        from scale_pilot_nb.notebook.widgets import LogViewer
+
+        return LogViewer(self, name, service, max_lines=lines)

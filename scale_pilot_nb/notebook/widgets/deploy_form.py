@@ -1,0 +1,247 @@
+"""``pilot.deploy_form()``: write or pick a compose file, validate it, plan it, deploy it.
+
+The form is a thin shell over ``TrueNASDockerManager.validate`` / ``plan`` / ``deploy``: each
+button runs one of them on the Pilot's loop and puts the result (the record's own HTML repr)
+into the results area. Deploy also drives a progress bar from the job's progress events and
+ends with the app's card, or with a clear error and its hint.
+
+Calling :meth:`DeployForm.validate` and friends from a cell does the same as the buttons and
+waits for the result, which is how notebooks and tests drive the form without a browser.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from scale_pilot_nb.compose.rules_base import Mode
+from scale_pilot_nb.notebook.widgets._base import Bundle, PilotWidget, error_html, rich_bundle
+from scale_pilot_nb.notebook.widgets.progress import ProgressBar
+
+if TYPE_CHECKING:
+    import ipywidgets  # type: ignore[import-untyped]
+
+    from scale_pilot_nb.compose.plan import DeployPlan
+    from scale_pilot_nb.compose.report import ValidationReport
+    from scale_pilot_nb.pilot import Pilot
+    from scale_pilot_nb.records.outcome import OperationResult
+
+__all__ = ["CUSTOM_CHOICE", "DeployForm", "default_examples_dir"]
+
+T = TypeVar("T")
+
+#: The example dropdown's entry for "whatever is in the editor".
+CUSTOM_CHOICE = "(edit below)"
+
+#: Seconds a blocking call from a cell waits for the form's action.
+WAIT_TIMEOUT = 600.0
+
+
+def default_examples_dir() -> Path | None:
+    """``examples/`` of a source checkout (or the current directory), if there is one."""
+    for candidate in (Path(__file__).resolve().parents[3] / "examples", Path("examples")):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class DeployForm(PilotWidget):
+    """Name, YAML editor, example picker, mode and split; Validate / Plan / Deploy buttons.
+
+    Args:
+        pilot: the connection to deploy through.
+        compose: initial YAML text, or a path to a compose file to load into the editor.
+        name: initial app name.
+        examples: a folder of ``*.yml`` files offered in the picker (default: the checkout's
+            ``examples/``).
+    """
+
+    def __init__(
+        self,
+        pilot: Pilot,
+        compose: str | os.PathLike[str] | None = None,
+        name: str | None = None,
+        *,
+        examples: str | Path | None = None,
+    ) -> None:
+        super().__init__(pilot)
+        folder = Path(examples) if examples is not None else default_examples_dir()
+        self.examples: dict[str, Path] = (
+            {p.name: p for p in sorted(folder.glob("*.yml"))} if folder else {}
+        )
+        self._initial_text = _load_text(compose)
+        self._initial_name = name or ""
+        self.last_result: object = None
+        self.widget  # noqa: B018 - build the fields now: actions and tests read them
+
+    # -- the ipywidget tree ----------------------------------------------------------------
+
+    def _build(self) -> ipywidgets.Widget:
+        import ipywidgets as widgets
+
+        self.name_field = widgets.Text(
+            value=self._initial_name, description="App name", placeholder="my-app"
+        )
+        self.example_picker = widgets.Dropdown(
+            options=[CUSTOM_CHOICE, *self.examples], value=CUSTOM_CHOICE, description="Example"
+        )
+        self.editor = widgets.Textarea(
+            value=self._initial_text,
+            placeholder="services:\n  web:\n    image: nginx:1.27",
+            layout=widgets.Layout(width="100%", height="16em"),
+        )
+        self.mode_picker = widgets.ToggleButtons(
+            options=["compose", "ix-app"], value="compose", description="Mode"
+        )
+        self.split_box = widgets.Checkbox(value=False, description="one app per service")
+        self.validate_button = widgets.Button(description="Validate", icon="check")
+        self.plan_button = widgets.Button(description="Plan", icon="list")
+        self.deploy_button = widgets.Button(
+            description="Deploy", icon="rocket", button_style="primary"
+        )
+        self.progress = ProgressBar("")
+        self.progress.widget.layout.display = "none"
+        self.results = widgets.Output(layout=widgets.Layout(width="100%"))
+
+        self.example_picker.observe(self._on_example, names="value")
+        self.validate_button.on_click(lambda _: self._start(self._validate))
+        self.plan_button.on_click(lambda _: self._start(self._plan))
+        self.deploy_button.on_click(lambda _: self._start(self._deploy))
+
+        buttons = widgets.HBox([self.validate_button, self.plan_button, self.deploy_button])
+        box = widgets.VBox(
+            [
+                widgets.HBox([self.name_field, self.example_picker]),
+                self.editor,
+                widgets.HBox([self.mode_picker, self.split_box]),
+                buttons,
+                self.progress.widget,
+                self.results,
+            ]
+        )
+        box.add_class("sp-deploy-form")
+        return box
+
+    def __repr__(self) -> str:
+        lines = len(self.editor.value.splitlines())
+        return (
+            f"DeployForm(name={self.name_field.value!r}, mode={self.mode_picker.value}, "
+            f"split={self.split_box.value}, yaml={lines} lines)"
+        )
+
+    # -- actions (blocking, for cells and tests) -------------------------------------------
+
+    def validate(self) -> ValidationReport:
+        """Validate the editor's YAML as the Validate button does; return the report."""
+        return self._wait(self._start(self._validate))
+
+    def plan(self) -> list[DeployPlan]:
+        """Plan the deployment as the Plan button does; return the plans."""
+        return self._wait(self._start(self._plan))
+
+    def deploy(self) -> OperationResult:
+        """Deploy as the Deploy button does; return the result once the apps are up."""
+        return self._wait(self._start(self._deploy))
+
+    # -- what the buttons run (on the loop thread) -----------------------------------------
+
+    async def _validate(self) -> ValidationReport:
+        report = await self.pilot.manager.validate(
+            self.editor.value, self._name() or None, mode=self._mode(), split=self.split_box.value
+        )
+        self._show(report)
+        return report
+
+    async def _plan(self) -> list[DeployPlan]:
+        plans = await self.pilot.manager.plan(
+            self.editor.value, self._name(), mode=self._mode(), split=self.split_box.value
+        )
+        for plan in plans:
+            self._show(plan, clear=plan is plans[0])
+        return plans
+
+    async def _deploy(self) -> OperationResult:
+        name = self._name()
+        self.progress.bar.bar_style = ""
+        self.progress.bar.value = 0
+        self.progress.bar.description = name
+        self.progress.label.value = "starting"
+        self.progress.widget.layout.display = ""
+        result = await self.pilot.manager.deploy(
+            self.editor.value,
+            name,
+            mode=self._mode(),
+            split=self.split_box.value,
+            progress=self.progress,
+        )
+        if not result.ok:
+            self.progress.finish(False, "failed")
+            self._show(result)
+            for outcome in result.failed:
+                message = (outcome.error or {}).get("message", "failed")
+                self.results.append_display_data(
+                    Bundle(error_html(_Failed(outcome.app_name, message)), str(message))
+                )
+            return result
+        apps = [o.app for o in result.outcomes if o.app is not None]
+        summary = ", ".join(f"{app.name} is {app.state.value}" for app in apps)
+        self.progress.finish(True, summary or "done")
+        for app in apps:
+            self._show(app, clear=app is apps[0])
+        return result
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _start(self, action: Callable[[], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        self.results.outputs = ()
+        return self._submit(action, self._fail)
+
+    def _wait(self, future: concurrent.futures.Future[T]) -> T:
+        return future.result(timeout=WAIT_TIMEOUT)
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.progress.widget.layout.display != "none":
+            self.progress.finish(False, "failed")
+        self.last_result = exc
+        self.results.append_display_data(Bundle(error_html(exc), f"{type(exc).__name__}: {exc}"))
+
+    def _show(self, obj: object, *, clear: bool = True) -> None:
+        if clear:
+            self.results.outputs = ()
+        self.last_result = obj
+        self.results.append_display_data(rich_bundle(obj))
+
+    def _on_example(self, change: dict[str, Any]) -> None:
+        path = self.examples.get(change["new"])
+        if path is None:
+            return
+        self.editor.value = path.read_text(encoding="utf-8")
+        if not self.name_field.value:
+            self.name_field.value = path.stem
+
+    def _name(self) -> str:
+        return str(self.name_field.value).strip()
+
+    def _mode(self) -> Mode:
+        return "ix-app" if self.mode_picker.value == "ix-app" else "compose"
+
+
+class _Failed(Exception):
+    """One app's failure inside a deploy result, shaped for :func:`error_html`."""
+
+    def __init__(self, app_name: str, message: str) -> None:
+        super().__init__(f"{app_name}: {message}")
+        self.message = f"{app_name}: {message}"
+
+
+def _load_text(compose: str | os.PathLike[str] | None) -> str:
+    if compose is None:
+        return ""
+    if not isinstance(compose, str) or (
+        "\n" not in compose and compose.endswith((".yml", ".yaml"))
+    ):
+        return Path(compose).read_text(encoding="utf-8")
+    return compose

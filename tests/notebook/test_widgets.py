@@ -1,0 +1,246 @@
+"""Widgets driven without a browser: build them against the sandbox, click, look at outputs.
+
+Buttons are pressed with ``Button.click()``, which runs the same handlers a browser click
+does; the work then runs on the Pilot's loop and the test waits on the widget's future.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from scale_pilot_nb.notebook.widgets import Dashboard, DeployForm, LogViewer
+from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.records import AppState
+from scale_pilot_nb.sandbox import Sandbox
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+NGINX = (EXAMPLES / "nginx.yml").read_text()
+WAIT = 20.0
+
+
+@pytest.fixture
+def pilot(sandbox: Sandbox) -> Iterator[Pilot]:
+    from scale_pilot_nb.manager import TrueNASDockerManager
+
+    manager = TrueNASDockerManager(sandbox.url, sandbox.api_key, username=sandbox.username)
+    with Pilot(manager) as pilot:
+        yield pilot
+
+
+def eventually(check: Callable[[], bool], what: str) -> None:
+    """Wait (bounded) for a condition set by the loop thread."""
+    deadline = time.monotonic() + WAIT
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        time.sleep(0.02)
+
+
+def shown(form: DeployForm) -> str:
+    return "\n".join(o["data"]["text/plain"] for o in form.results.outputs)
+
+
+# -- deploy form -------------------------------------------------------------------------------
+
+
+def test_validate_button_shows_the_report_of_the_editor_text(pilot: Pilot) -> None:
+    form = pilot.deploy_form(NGINX, "my-nginx")
+    form.validate_button.click()
+    report = form.pending.result(WAIT)  # type: ignore[union-attr]
+    assert report.valid
+    assert "valid" in shown(form)
+    assert form.results.outputs[0]["data"]["text/html"]
+
+
+def test_validate_shows_errors_of_a_flawed_file(pilot: Pilot) -> None:
+    form = pilot.deploy_form("services:\n  web:\n    ports: ['80:80']\n", "bad")
+    report = form.validate()
+    assert not report.valid
+    assert "error" in shown(form)
+
+
+def test_example_picker_loads_the_file_and_a_default_name(pilot: Pilot) -> None:
+    form = DeployForm(pilot, examples=EXAMPLES)
+    form.example_picker.value = "redis.yml"
+    assert form.editor.value == (EXAMPLES / "redis.yml").read_text()
+    assert form.name_field.value == "redis"
+
+
+def test_plan_button_shows_a_create_plan(pilot: Pilot) -> None:
+    form = pilot.deploy_form(NGINX, "my-nginx")
+    form.plan_button.click()
+    plans = form.pending.result(WAIT)  # type: ignore[union-attr]
+    assert [p.app_name for p in plans] == ["my-nginx"]
+    assert "create" in shown(form)
+
+
+def test_deploy_button_creates_the_app_with_progress_and_its_card(pilot: Pilot) -> None:
+    form = pilot.deploy_form(NGINX, "my-nginx")
+    form.deploy_button.click()
+    result = form.pending.result(WAIT)  # type: ignore[union-attr]
+    assert result.ok
+    assert pilot.app("my-nginx").state is AppState.RUNNING
+    assert form.progress.bar.value == 100
+    assert form.progress.bar.bar_style == "success"
+    assert "my-nginx" in shown(form)
+
+
+def test_deploy_of_an_invalid_file_ends_with_a_clear_error(pilot: Pilot) -> None:
+    form = pilot.deploy_form("services:\n  web:\n    ports: ['80:80']\n", "bad")
+    form.deploy_button.click()
+    with pytest.raises(Exception):  # noqa: B017 - the widget shows whatever the deploy raised
+        form.pending.result(WAIT)  # type: ignore[union-attr]
+    html = form.results.outputs[-1]["data"]["text/html"]
+    assert "sp-error" in html
+    assert form.progress.bar.bar_style == "danger"
+    assert "bad" not in {app.name for app in pilot.list_apps()}
+
+
+def test_form_mimebundle_has_view_html_and_text(pilot: Pilot) -> None:
+    bundle = pilot.deploy_form(NGINX, "my-nginx")._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == (
+        "DeployForm(name='my-nginx', mode=compose, split=False, yaml=25 lines)"
+    )
+    assert bundle["text/html"].startswith("<pre>DeployForm(")
+
+
+# -- dashboard ---------------------------------------------------------------------------------
+
+
+def test_dashboard_lists_every_app_with_four_actions(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        names = {app.name for app in pilot.list_apps()}
+        assert set(board.apps) == names
+        header, actions = 4 + 4, 8
+        assert len(board.table.children) == header + actions * len(names)
+        assert "jellyfin" in repr(board)
+    finally:
+        board.close()
+
+
+def test_stop_asks_for_confirmation_then_stops(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        assert board.request("stop", "whoami") is None
+        assert board.pending_action is not None
+        assert board.confirm_bar.layout.display == ""
+        assert pilot.app("whoami").state is AppState.RUNNING  # nothing happened yet
+        future = board.confirm()
+        assert future is not None
+        future.result(WAIT)
+        assert pilot.app("whoami").state is AppState.STOPPED
+    finally:
+        board.close()
+
+
+def test_cancel_drops_the_pending_action(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        board.request("restart", "whoami")
+        board.cancel()
+        assert board.confirm() is None
+        assert board.confirm_bar.layout.display == "none"
+    finally:
+        board.close()
+
+
+def test_state_follows_app_query_events_from_elsewhere(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        assert board.live.wait(WAIT)
+        pilot.stop("whoami")  # not through the dashboard: only an event can tell it
+        eventually(lambda: board.apps["whoami"].state is AppState.STOPPED, "whoami STOPPED")
+        assert "STOPPED" in board._states["whoami"].value
+        pilot.deploy(NGINX, "my-nginx")
+        eventually(lambda: "my-nginx" in board.apps, "new app row")
+        assert "my-nginx" in repr(board)
+        pilot.delete("my-nginx", confirm=True)
+        eventually(lambda: "my-nginx" not in board.apps, "row removed")
+    finally:
+        board.close()
+
+
+def test_logs_button_opens_a_viewer_under_the_table(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        assert board.request("logs", "whoami") is None
+        assert isinstance(board.log_viewer, LogViewer)
+        assert board.log_viewer.widget in board.log_area.children
+    finally:
+        board.close()
+
+
+def test_unknown_action_or_app_is_refused(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        with pytest.raises(ValueError, match="action"):
+            board.request("explode", "whoami")
+        with pytest.raises(ValueError, match="no app"):
+            board.request("start", "nope")
+    finally:
+        board.close()
+
+
+def test_dashboard_text_is_stable(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        assert isinstance(board, Dashboard)
+        assert repr(board) == repr(board)
+        assert repr(board).splitlines()[0] == "Dashboard: 9 apps (5 running)"
+    finally:
+        board.close()
+
+
+# -- log viewer --------------------------------------------------------------------------------
+
+
+def test_log_viewer_shows_the_tail(pilot: Pilot) -> None:
+    viewer = pilot.log_viewer("whoami", lines=5)
+    try:
+        eventually(lambda: len(viewer.lines) == 5 and viewer.renders > 0, "tail shown")
+        assert all(line.startswith("whoami | ") for line in viewer.lines)
+        assert viewer.view.value.count("whoami | ") == 5
+    finally:
+        viewer.stop()
+
+
+def test_log_viewer_stays_bounded_and_batched_under_a_high_rate(
+    pilot: Pilot, sandbox: Sandbox
+) -> None:
+    sandbox.call_in_loop(lambda: sandbox.model.set_log_rate(5000))
+    viewer = pilot.log_viewer("whoami", lines=20)
+    try:
+        eventually(lambda: viewer.received > 500, "many lines received")
+    finally:
+        viewer.stop()
+    assert len(viewer.lines) == 20
+    assert viewer.view.value.count("whoami | ") <= 20
+    assert viewer.renders < viewer.received / 10  # batched, not one render per line
+
+
+def test_stop_button_stops_and_follow_restarts(pilot: Pilot) -> None:
+    viewer = pilot.log_viewer("whoami", lines=5)
+    viewer.stop_button.click()
+    assert not viewer.following
+    assert viewer.stop_button.description == "Follow"
+    assert "stopped" in repr(viewer)
+    viewer.stop_button.click()
+    assert viewer.following
+    viewer.stop()
+
+
+def test_service_selector_lists_the_services(pilot: Pilot) -> None:
+    viewer = pilot.log_viewer("whoami")
+    viewer.stop()
+    assert list(viewer.service_picker.options)[1:] == viewer.services == ["whoami"]
+
+
+def test_log_viewer_refuses_a_zero_bound(pilot: Pilot) -> None:
+    with pytest.raises(ValueError, match="max_lines"):
+        LogViewer(pilot, "whoami", max_lines=0)
