@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+from scale_pilot_nb import updates
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import DeployPlan
 from scale_pilot_nb.compose.report import ValidationReport
@@ -37,11 +38,15 @@ from scale_pilot_nb.errors import (
     CallTimeoutError,
     JobFailedError,
 )
+from scale_pilot_nb.health import explain
+from scale_pilot_nb.history import Revision, RevisionNotFoundError
 from scale_pilot_nb.lifecycle import LIFECYCLE_ACTIONS, BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
+from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback, RpcClient
+from scale_pilot_nb.updates import UpgradeResult
 
 __all__ = ["TrueNASDockerManager"]
 
@@ -65,6 +70,11 @@ class TrueNASDockerManager:
             25.04+ revokes such keys).
         settings: already resolved settings (the other connection arguments are ignored).
         client: an already configured client to use instead of making one (tests, fleets).
+        history: where revisions are recorded before each change: True (default) = the
+            default file (``SCALE_PILOT_HISTORY`` or the user data dir), False = off, or a
+            path / :class:`~scale_pilot_nb.history.HistoryStore`.
+        history_secrets: store secret environment values in revisions (default: redacted).
+        tool: who drives this manager, recorded with each revision (``sdk``, ``cli``, ``ai``).
     """
 
     def __init__(
@@ -80,6 +90,9 @@ class TrueNASDockerManager:
         allow_insecure: bool = False,
         settings: ConnectionSettings | None = None,
         client: RpcClient | None = None,
+        history: HistorySetting = True,
+        history_secrets: bool = False,
+        tool: str = "sdk",
     ) -> None:
         if client is None:
             if settings is None:
@@ -106,6 +119,8 @@ class TrueNASDockerManager:
         self.client = client
         self._deployer = Deployer(self)
         self._bulk = BulkRunner(self)
+        store = open_store(history, secrets=history_secrets)
+        self.recorder = Recorder(self, store, tool) if store is not None else None
 
     def __repr__(self) -> str:
         return f"<TrueNASDockerManager {self.client.url or self.settings!r}>"
@@ -268,6 +283,7 @@ class TrueNASDockerManager:
         self, payload: Mapping[str, Any], *, progress: ProgressCallback | None = None
     ) -> App:
         """Run ``app.create`` with a ready payload and wait for its job."""
+        await self.record("create", str(payload.get("app_name", "")))
         entry = await self.client.call_job("app.create", dict(payload), progress=progress)
         return App.from_api(entry)
 
@@ -279,6 +295,7 @@ class TrueNASDockerManager:
         progress: ProgressCallback | None = None,
     ) -> App:
         """Run ``app.update`` (recreates the containers of a running app)."""
+        await self.record("update", name)
         try:
             entry = await self.client.call_job("app.update", name, dict(changes), progress=progress)
         except ApiError as exc:
@@ -318,6 +335,7 @@ class TrueNASDockerManager:
     ) -> None:
         """Delete ``name``; its ix-volumes are kept unless ``remove_volumes``."""
         options = {"remove_images": remove_images, "remove_ix_volumes": remove_volumes}
+        await self.record("delete", name)
         await self._job("app.delete", name, options, progress=progress)
 
     async def bulk(
@@ -346,11 +364,22 @@ class TrueNASDockerManager:
         """Wait until ``name`` is in ``state``, driven by ``app.query`` events.
 
         Raises:
-            JobFailedError: waiting for RUNNING and the app CRASHED.
+            AppCrashedError: waiting for RUNNING and the app CRASHED (a ``JobFailedError``
+                naming the crashed service, with its last log lines and a hint).
+            AppNotReadyError: waiting for RUNNING and ``timeout`` passed first (a
+                ``CallTimeoutError`` naming the service still starting, with its logs).
             CallTimeoutError: ``timeout`` passed first (the message says the last state).
             AppNotFoundError: the app does not exist (or was deleted meanwhile).
         """
         wanted = AppState(state)
+        try:
+            return await self._wait_for_state(name, wanted, timeout)
+        except (JobFailedError, CallTimeoutError) as exc:
+            if wanted != AppState.RUNNING:
+                raise
+            raise await explain(self, name, exc) from exc
+
+    async def _wait_for_state(self, name: str, wanted: AppState, timeout: float | None) -> App:
         last: App | None = None
         try:
             async with asyncio.timeout(timeout), self.client.subscribe("app.query") as events:
@@ -407,6 +436,74 @@ class TrueNASDockerManager:
         async with self.client.subscribe(name) as events:
             async for event in events:
                 yield list(event.fields or [])
+
+    # -- history ---------------------------------------------------------------------------
+
+    async def record(self, action: str, name: str) -> Revision | None:
+        """Record how ``name`` is now, before ``action`` changes it (None: history is off)."""
+        return await self.recorder.before(action, name) if self.recorder else None
+
+    async def history(self, name: str | None = None) -> list[Revision]:
+        """Revisions recorded on this NAS (of ``name`` when given), oldest first."""
+        return await self.recorder.revisions(name) if self.recorder else []
+
+    async def diff(self, name: str, a: int, b: int) -> str:
+        """Unified diff (YAML) of revisions ``a`` and ``b`` of ``name``; negative = from the end.
+
+        Raises:
+            RevisionNotFoundError: no such revision (or history is off).
+        """
+        if self.recorder is None:
+            raise RevisionNotFoundError("History recording is off for this manager")
+        return await self.recorder.diff(name, a, b)
+
+    async def rollback(
+        self,
+        name: str,
+        revision: int = -1,
+        *,
+        version: str | None = None,
+        pin_digests: bool = True,
+        secrets: Mapping[str, str] | None = None,
+        timeout: float | None = 600.0,
+    ) -> OperationResult:
+        """Roll ``name`` back; the kind of app decides how.
+
+        Custom apps: redeploy history ``revision`` (-1: as it was before the last change),
+        images pinned to the digests recorded then (``pin_digests``) so ``:latest`` cannot
+        drift. Secrets redacted in the history must be given in ``secrets``
+        (``VARIABLE`` or ``service.VARIABLE`` -> value). Catalog apps: ``app.rollback`` to
+        ``version`` (default: the newest older version ``app.rollback_versions`` offers).
+
+        Raises:
+            SecretsRequiredError: lists the secret names the revision needs.
+            RevisionNotFoundError: no such revision, or the app did not exist then.
+        """
+        return await updates.rollback(
+            self,
+            name,
+            revision=revision,
+            version=version,
+            pin_digests=pin_digests,
+            secrets=secrets,
+            timeout=timeout,
+        )
+
+    # -- updates ---------------------------------------------------------------------------
+
+    async def updates(self) -> list[dict[str, Any]]:
+        """One row per app image: image update available, catalog upgrade and target version."""
+        return await updates.update_rows(self)
+
+    async def update_images(self, name: str, *, timeout: float | None = 600.0) -> App:
+        """Pull newer images for ``name``'s tags (``app.pull_images``) and redeploy it."""
+        return await updates.update_images(self, name, timeout=timeout)
+
+    async def upgrade(
+        self, name: str, version: str = "latest", *, timeout: float | None = 600.0
+    ) -> UpgradeResult:
+        """Upgrade a catalog app; the result carries the ``app.upgrade_summary`` shown first."""
+        return await updates.upgrade(self, name, version, timeout=timeout)
 
     # -- helpers ---------------------------------------------------------------------------
 

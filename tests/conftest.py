@@ -100,6 +100,15 @@ def register_test_methods(registry: Registry) -> None:
         raise SandboxCallError(errno.EFAULT, "Apps are not available")
 
 
+@pytest.fixture(autouse=True)
+def private_history(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revisions recorded by any test go to a temporary file, never to the real home."""
+    path = tmp_path_factory.mktemp("history") / "history.sqlite"
+    monkeypatch.setenv("SCALE_PILOT_HISTORY", str(path))
+
+
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
     """Factory for started sandboxes (stopped at teardown); test methods on by default."""

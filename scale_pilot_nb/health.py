@@ -1,0 +1,198 @@
+"""Why an app did not come up: per-service states, the failing container's last lines, a hint.
+
+TrueNAS reports one app state; a deploy that ends CRASHED or stays DEPLOYING tells the user
+little on its own. When waiting for RUNNING fails, :func:`explain` looks at the app's
+containers, reads the last log lines of the one that failed (through
+``app.container_log_follow``, the only log source TrueNAS has) and guesses the usual cause
+from them: a host port already in use, an image that cannot be pulled, a healthcheck that
+never passes, or a permission problem on a bind path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.errors import CallTimeoutError, JobFailedError, TrueNASError
+from scale_pilot_nb.records import App
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.manager import TrueNASDockerManager
+
+__all__ = [
+    "LOG_TAIL",
+    "AppCrashedError",
+    "AppNotReadyError",
+    "diagnose",
+    "explain",
+    "service_states",
+]
+
+#: Log lines of the failing container put into the error.
+LOG_TAIL = 20
+
+#: (pattern in the log or job error, hint) — the first match wins.
+_CAUSES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"address already in use|port is already allocated|bind: .*in use", re.I),
+        "A host port is already in use: pick another one (pilot.used_ports() lists them).",
+    ),
+    (
+        re.compile(
+            r"manifest unknown|manifest for .* not found|pull access denied|not found: "
+            r"manifest|failed 'pull' action",
+            re.I,
+        ),
+        "The image cannot be pulled: check its name and tag (and registry credentials).",
+    ),
+    (
+        re.compile(r"permission denied|operation not permitted|read-only file system", re.I),
+        "Permission problem on a bind path: check the dataset's ACL / owner matches the "
+        "container's user (PUID/PGID).",
+    ),
+    (
+        re.compile(r"is not set|required setting|missing (?:required )?(?:env|variable)", re.I),
+        "A required setting is missing: check the service's environment.",
+    ),
+)
+_UNHEALTHY_HINT = (
+    "The healthcheck never passes (TrueNAS shows unhealthy containers as starting): check the "
+    "healthcheck command and what the service logs."
+)
+_DEFAULT_HINT = "Look at the full logs: pilot.logs(name) or `scale-compose logs NAME`."
+
+
+class AppCrashedError(JobFailedError):
+    """The app CRASHED while (or after) being deployed.
+
+    Attributes:
+        app_name: the app.
+        services: service -> container state when it was seen crashed.
+        failing_service: the service whose container crashed (None if unknown).
+        log_tail: the last lines that container logged.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        app_name: str,
+        services: Mapping[str, str],
+        failing_service: str | None,
+        log_tail: Sequence[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, state="CRASHED", **kwargs)
+        self.app_name = app_name
+        self.services = dict(services)
+        self.failing_service = failing_service
+        self.log_tail = list(log_tail)
+
+    def __str__(self) -> str:
+        return _with_tail(super().__str__(), self.failing_service, self.log_tail)
+
+
+class AppNotReadyError(CallTimeoutError):
+    """The app did not become RUNNING in time (stuck DEPLOYING, or another state).
+
+    Attributes:
+        app_name: the app.
+        services: service -> container state when the time ran out.
+        failing_service: the first service still not running (None if none is known).
+        log_tail: the last lines that container logged.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        app_name: str,
+        services: Mapping[str, str],
+        failing_service: str | None,
+        log_tail: Sequence[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.app_name = app_name
+        self.services = dict(services)
+        self.failing_service = failing_service
+        self.log_tail = list(log_tail)
+
+    def __str__(self) -> str:
+        return _with_tail(super().__str__(), self.failing_service, self.log_tail)
+
+
+def _with_tail(text: str, service: str | None, tail: Sequence[str]) -> str:
+    if not tail:
+        return text
+    lines = "\n".join(f"    {line}" for line in tail)
+    return f"{text}\n  last lines of {service}:\n{lines}"
+
+
+def service_states(app: App) -> dict[str, str]:
+    """Service -> container state (the worst one when a service has several containers)."""
+    order = ["crashed", "created", "starting", "unknown", "exited", "running"]
+    states: dict[str, str] = {}
+    for container in app.containers:
+        state = container.state.value
+        old = states.get(container.service_name)
+        if old is None or order.index(state) < order.index(old):
+            states[container.service_name] = state
+    return states
+
+
+def diagnose(lines: Sequence[str], *, unhealthy: bool = False) -> str:
+    """The most likely cause's hint, from log (or job error) lines."""
+    text = "\n".join(lines)
+    for pattern, hint in _CAUSES:
+        if pattern.search(text):
+            return hint
+    return _UNHEALTHY_HINT if unhealthy else _DEFAULT_HINT
+
+
+def _failing(states: Mapping[str, str]) -> tuple[str | None, bool]:
+    """The service to blame and whether it is a never-healthy (``starting``) one."""
+    for wanted in ("crashed", "created", "starting"):
+        for service, state in states.items():
+            if state == wanted:
+                return service, wanted == "starting"
+    return None, False
+
+
+async def _tail(manager: TrueNASDockerManager, name: str, service: str | None) -> list[str]:
+    if service is None:
+        return []
+    try:
+        return [line.data async for line in manager.logs(name, service, tail=LOG_TAIL)]
+    except TrueNASError:
+        return []  # the app went away or stopped meanwhile: explain without its logs
+
+
+async def explain(
+    manager: TrueNASDockerManager, name: str, error: JobFailedError | CallTimeoutError
+) -> TrueNASError:
+    """Turn a failed wait for RUNNING into an error naming the service, its logs and a hint.
+
+    Returns ``error`` itself when the app no longer exists (nothing more to say).
+    """
+    entry = await manager.find_app(name)
+    if entry is None:
+        return error
+    app = App.from_api(entry)
+    states = service_states(app)
+    service, unhealthy = _failing(states)
+    tail = await _tail(manager, name, service)
+    summary = ", ".join(f"{svc}: {state}" for svc, state in sorted(states.items())) or "none"
+    details: dict[str, Any] = {
+        "app_name": name,
+        "services": states,
+        "failing_service": service,
+        "log_tail": tail,
+        "hint": diagnose(tail, unhealthy=unhealthy),
+    }
+    if app.state.value == "CRASHED" or isinstance(error, JobFailedError):
+        blame = f"; {service} crashed" if service else ""
+        return AppCrashedError(f"App {name!r} crashed{blame} (containers: {summary})", **details)
+    waiting = f"; {service} is still {states[service]}" if service else ""
+    return AppNotReadyError(f"{error.message}{waiting} (containers: {summary})", **details)

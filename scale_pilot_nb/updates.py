@@ -1,0 +1,167 @@
+"""Image updates, catalog upgrades and rollbacks of both kinds of app.
+
+TrueNAS offers upgrades and rollbacks only for catalog apps (chart versions kept on disk); for a
+custom compose app an "upgrade" is a pull of the same tags and there is no rollback at all. So
+:func:`rollback` dispatches: catalog apps go through ``app.rollback_versions`` /
+``app.rollback``, custom apps are redeployed from a revision of the local history with their
+images pinned to the digests recorded then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.errors import ConfigError, TrueNASError
+from scale_pilot_nb.history import (
+    REDACTED,
+    RevisionNotFoundError,
+    SecretsRequiredError,
+    fill_secrets,
+    pin_images,
+)
+from scale_pilot_nb.recorder import acting_as, image_digests
+from scale_pilot_nb.records import App, AppState
+from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.manager import TrueNASDockerManager
+
+__all__ = ["UpgradeResult", "rollback", "update_images", "update_rows", "upgrade"]
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    """What an upgrade was going to do (``app.upgrade_summary``) and the app afterwards.
+
+    Attributes:
+        app: the app after the upgrade.
+        summary: the ``app.upgrade_summary`` shown before upgrading (versions, changelog).
+    """
+
+    app: App
+    summary: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "app_name": self.app.name,
+            "state": self.app.state.value,
+            "version": self.app.version,
+            "summary": dict(self.summary),
+        }
+
+
+async def update_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
+    """One row per (app, image): image update available, catalog upgrade and its target."""
+    entries, images = await asyncio.gather(
+        manager.query_apps(), manager.client.call("app.image.query")
+    )
+    flagged = {tag for i in images if i.get("update_available") for tag in i["repo_tags"]}
+    digests = image_digests(images)
+    rows = []
+    for entry in entries:
+        app = App.from_api(entry)
+        catalog_upgrade = app.upgrade_available and not app.custom_app
+        if catalog_upgrade and app.latest_version == app.version:
+            catalog_upgrade = False  # 25.10 ix-app with image updates only
+        for image in app.images or ("",):
+            rows.append(
+                {
+                    "app": app.name,
+                    "state": app.state.value,
+                    "custom_app": app.custom_app,
+                    "image": image or None,
+                    "digest": digests.get(image),
+                    "image_update": image in flagged,
+                    "catalog_upgrade": catalog_upgrade,
+                    "version": app.version,
+                    "target_version": app.latest_version if catalog_upgrade else None,
+                }
+            )
+    return rows
+
+
+async def update_images(manager: TrueNASDockerManager, name: str, *, timeout: float | None) -> App:
+    """``app.pull_images`` (then redeploy) and wait for RUNNING unless the app is stopped."""
+    await manager.record("update_images", name)
+    await manager._job("app.pull_images", name, {"redeploy": True})
+    app = await manager.get_app(name)
+    if app.state == AppState.STOPPED:
+        return app
+    return await manager.wait_for_state(name, timeout=timeout)
+
+
+async def upgrade(
+    manager: TrueNASDockerManager, name: str, version: str, *, timeout: float | None
+) -> UpgradeResult:
+    """``app.upgrade_summary`` first, then ``app.upgrade`` to ``version``; wait for RUNNING."""
+    await manager.get_app(name)  # a clear AppNotFoundError first
+    summary = await manager.client.call("app.upgrade_summary", name, {"app_version": version})
+    await manager.record("upgrade", name)
+    await manager._job("app.upgrade", name, {"app_version": version})
+    app = await manager.wait_for_state(name, timeout=timeout)
+    return UpgradeResult(app, summary)
+
+
+async def rollback(
+    manager: TrueNASDockerManager,
+    name: str,
+    *,
+    revision: int = -1,
+    version: str | None = None,
+    pin_digests: bool = True,
+    secrets: Mapping[str, str] | None = None,
+    timeout: float | None,
+) -> OperationResult:
+    """Roll ``name`` back: catalog apps to ``version``, custom apps to a history ``revision``.
+
+    Raises:
+        RevisionNotFoundError: no such revision, or the app did not exist at that revision.
+        SecretsRequiredError: the revision's secrets were redacted and ``secrets`` lacks some.
+        ConfigError: a custom app's rollback needs the history, which is off.
+        ValidationError: the NAS refused a catalog rollback (same version, not available …).
+    """
+    entry = await manager.find_app(name)
+    if entry is not None and not entry.get("custom_app"):
+        return await _catalog_rollback(manager, name, version, timeout)
+    if manager.recorder is None:
+        raise ConfigError(
+            "Rolling back a custom app needs the local history, and recording is off",
+            hint="Create the manager with history=True (the default) or a history path.",
+        )
+    chosen = await manager.recorder.get(name, revision)
+    if chosen.config is None or chosen.custom_app is False:
+        what = "did not exist" if chosen.config is None else "was a catalog app"
+        raise RevisionNotFoundError(
+            f"App {name!r} {what} at revision {chosen.revision}; nothing to roll back to",
+        )
+    config, missing = fill_secrets(chosen.config, secrets)
+    if missing:
+        raise SecretsRequiredError(
+            f"Revision {chosen.revision} of {name!r} was stored without its secrets "
+            f"({REDACTED}): {', '.join(missing)}",
+            missing=missing,
+        )
+    if pin_digests:
+        config = pin_images(config, chosen.digests)
+    with acting_as("rollback"):
+        result = await manager.deploy(config, name, timeout=timeout)
+    return OperationResult("rollback", result.outcomes, result.plans, result.findings)
+
+
+async def _catalog_rollback(
+    manager: TrueNASDockerManager, name: str, version: str | None, timeout: float | None
+) -> OperationResult:
+    versions: list[str] = await manager.client.call("app.rollback_versions", name)
+    if not versions:
+        raise TrueNASError(
+            f"App {name!r} has no older version to roll back to",
+            hint="TrueNAS keeps the versions an app was upgraded from; there are none.",
+        )
+    target = version or versions[-1]
+    await manager.record("rollback", name)
+    await manager._job("app.rollback", name, {"app_version": target})
+    app = await manager.wait_for_state(name, timeout=timeout)
+    return OperationResult("rollback", (AppOutcome(name, "rolled back", app),))

@@ -1,0 +1,86 @@
+"""Health on deploy: a crashed or never-healthy app ends in an error with the failing
+container's last log lines and a hint, against the sandbox over real sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from scale_pilot_nb import CallTimeoutError, JobFailedError
+from scale_pilot_nb.health import AppCrashedError, AppNotReadyError, diagnose
+from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.sandbox import Sandbox
+
+CRASHING = """
+services:
+  web:
+    image: nginx:1.27.3
+  worker:
+    image: ghcr.io/example/worker:2.1
+    command: ["false"]
+"""
+
+UNHEALTHY = """
+services:
+  api:
+    image: ghcr.io/example/api:1.0
+    labels:
+      sandbox.health: unhealthy
+"""
+
+
+@pytest.fixture
+async def manager(make_sandbox: Callable[..., Sandbox]) -> AsyncIterator[TrueNASDockerManager]:
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    async with TrueNASDockerManager(sb.url, sb.api_key, history=False) as m:
+        yield m
+
+
+async def test_crashed_deploy_names_the_service_with_its_last_lines(
+    manager: TrueNASDockerManager,
+) -> None:
+    with pytest.raises(AppCrashedError) as caught:
+        await manager.deploy(CRASHING, "shop", timeout=30)
+    error = caught.value
+    assert isinstance(error, JobFailedError) and error.state == "CRASHED"
+    assert error.failing_service == "worker"
+    assert error.services == {"web": "running", "worker": "crashed"}
+    assert any("DATABASE_URL is not set" in line for line in error.log_tail)
+    assert "missing" in (error.hint or "")
+    assert "DATABASE_URL" in str(error) and "worker crashed" in str(error)
+
+
+async def test_never_healthy_deploy_times_out_naming_the_starting_service(
+    manager: TrueNASDockerManager,
+) -> None:
+    with pytest.raises(AppNotReadyError) as caught:
+        await manager.deploy(UNHEALTHY, "api", timeout=0.3)
+    error = caught.value
+    assert isinstance(error, CallTimeoutError)
+    assert error.failing_service == "api" and error.services == {"api": "starting"}
+    assert error.log_tail  # the container's history lines
+    assert "healthcheck" in (error.hint or "")
+    assert "api is still starting" in str(error)
+
+
+async def test_waiting_for_other_states_keeps_the_plain_timeout(
+    manager: TrueNASDockerManager,
+) -> None:
+    await manager.deploy(UNHEALTHY, "api", wait=False)
+    with pytest.raises(CallTimeoutError) as caught:
+        await manager.wait_for_state("api", "STOPPED", timeout=0.2)
+    assert not isinstance(caught.value, AppNotReadyError)
+
+
+@pytest.mark.parametrize(
+    ("line", "word"),
+    [
+        ("listen tcp 0.0.0.0:80: bind: address already in use", "port"),
+        ("Error response from daemon: manifest for x:y not found: manifest unknown", "pulled"),
+        ("mkdir /config/cache: permission denied", "Permission"),
+        ("all good", "logs"),
+    ],
+)
+def test_diagnose_recognises_the_usual_causes(line: str, word: str) -> None:
+    assert word in diagnose(["starting", line])
