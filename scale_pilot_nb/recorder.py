@@ -89,10 +89,16 @@ class Recorder:
             self._identity = (str(serial) if serial else address, hostname)
         return self._identity
 
-    async def before(self, action: str, name: str) -> Revision:
-        """Record how ``name`` is now, just before ``action`` changes it."""
+    async def before(self, action: str, name: str) -> Revision | None:
+        """Record how ``name`` is now, just before ``action`` changes it.
+
+        Nothing is recorded (None) when the app does not exist and ``action`` is not a
+        create: that change is about to fail anyway.
+        """
         nas, host = await self.identity()
         entry = await self._manager.find_app(name)
+        if entry is None and action != "create":
+            return None
         config: dict[str, Any] | None = None
         digests: dict[str, str] = {}
         if entry is not None:

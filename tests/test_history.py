@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from scale_pilot_nb import AppNotFoundError
 from scale_pilot_nb.history import (
     REDACTED,
     HistoryStore,
@@ -201,3 +202,9 @@ async def test_rollback_of_a_deleted_app_recreates_it(manager: TrueNASDockerMana
     assert (await manager.app_config("web"))["services"]["web"]["image"] == "nginx:1.27.3"
     with pytest.raises(RevisionNotFoundError):
         await manager.rollback("web", revision=1)  # before the create: there was no app
+
+
+async def test_a_change_to_a_missing_app_records_nothing(manager: TrueNASDockerManager) -> None:
+    with pytest.raises(AppNotFoundError):
+        await manager.update_app("ghost", {"custom_compose_config_string": V1})
+    assert await manager.history("ghost") == []

@@ -1,0 +1,71 @@
+"""Image updates, catalog upgrades and catalog rollbacks against the demo sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from scale_pilot_nb import AppNotFoundError, ValidationError
+from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.sandbox import Sandbox
+
+
+@pytest.fixture(params=["24.10", "25.10"])
+async def manager(
+    request: pytest.FixtureRequest, make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> AsyncIterator[TrueNASDockerManager]:
+    sb = make_sandbox(request.param, "demo", test_methods=False)
+    url = sb.legacy_url if sb.version == "24.10" else sb.url
+    async with TrueNASDockerManager(
+        url, sb.api_key, username=sb.username, history=tmp_path / "h.sqlite"
+    ) as m:
+        yield m
+
+
+async def test_updates_lists_image_updates_and_catalog_upgrades(
+    manager: TrueNASDockerManager,
+) -> None:
+    rows = {(r["app"], r["image"]): r for r in await manager.updates()}
+    jellyfin = rows[("jellyfin", "jellyfin/jellyfin:10.10.7")]
+    assert jellyfin["catalog_upgrade"] and jellyfin["target_version"] == "1.3.12"
+    whoami = rows[("whoami", "traefik/whoami:v1.10")]
+    assert whoami["image_update"] and not whoami["catalog_upgrade"]
+    assert whoami["digest"].startswith("sha256:")
+    assert not rows[("gitea", "gitea/gitea:1.24.2")]["image_update"]
+
+
+async def test_update_images_pulls_and_clears_the_flag(manager: TrueNASDockerManager) -> None:
+    app = await manager.update_images("whoami")
+    assert app.state.value == "RUNNING"
+    rows = [r for r in await manager.updates() if r["app"] == "whoami"]
+    assert rows and not any(r["image_update"] for r in rows)
+    assert (await manager.history("whoami"))[-1].action == "update_images"
+
+
+async def test_upgrade_shows_the_summary_then_rollback_goes_back(
+    manager: TrueNASDockerManager,
+) -> None:
+    result = await manager.upgrade("jellyfin")
+    assert result.summary["upgrade_version"] == "1.3.12"
+    assert result.app.version == "1.3.12"
+    back = await manager.rollback("jellyfin")  # newest older version
+    assert back["jellyfin"].action == "rolled back"
+    assert (await manager.get_app("jellyfin")).version == "1.2.9"
+    assert [r.action for r in await manager.history("jellyfin")] == ["upgrade", "rollback"]
+
+
+async def test_catalog_rollback_to_an_unknown_version_is_refused(
+    manager: TrueNASDockerManager,
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await manager.rollback("jellyfin", version="0.0.1")
+    assert "not available for rollback" in str(caught.value)
+
+
+async def test_updates_of_a_missing_app(manager: TrueNASDockerManager) -> None:
+    with pytest.raises(AppNotFoundError):
+        await manager.update_images("nope")
+    with pytest.raises(AppNotFoundError):
+        await manager.upgrade("nope")
