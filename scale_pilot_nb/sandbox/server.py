@@ -58,7 +58,7 @@ TRANSPORT_MAX_SIZE = 2 * 1024 * 1024
 
 
 #: Seconds a client gets to answer the close frame when the sandbox stops.
-STOP_CLOSE_TIMEOUT = 0.2
+STOP_CLOSE_TIMEOUT = 0.05
 
 
 def _release(endpoint: str) -> str:

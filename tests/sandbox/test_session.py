@@ -116,3 +116,20 @@ async def test_closing_a_connection_cancels_its_sources_not_its_jobs(
     jobs = await watcher.result("core.get_jobs", [["id", "=", job_id]])
     assert jobs[0]["state"] == "RUNNING"
     assert sb.metrics.open_connections == 1
+
+
+async def test_model_collection_events_reach_subscribers(make_sandbox: MakeSandbox) -> None:
+    sb = make_sandbox()
+    raw = await logged_in(sb)
+    await raw.result("core.set_options", {"legacy_jobs": False})
+    await raw.result("core.subscribe", "app.query")
+    compose = "services:\n  web:\n    image: nginx:1.27\n"
+    payload = {"app_name": "web", "custom_app": True, "custom_compose_config_string": compose}
+    await raw.result("app.create", payload)
+    events = [f["params"] for f in raw.inbox if f.get("method") == "collection_update"]
+    assert events and {e["collection"] for e in events} == {"app.query"}
+    assert events[0]["msg"] == "added" and events[0]["id"] == "web"
+    assert events[-1]["fields"]["name"] == "web"
+    await raw.result("app.delete", "web")
+    removed = await raw.until(lambda f: f.get("params", {}).get("msg") == "removed")
+    assert removed[-1]["params"] == {"msg": "removed", "collection": "app.query", "id": "web"}
