@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from scale_pilot_nb.errors import ConnectionError, TrueNASError
+from scale_pilot_nb.errors import ApiError, ConnectionError, TrueNASError
 from scale_pilot_nb.rpc.error_map import call_error
 from scale_pilot_nb.rpc.events import (
     CollectionUpdate,
@@ -33,12 +34,22 @@ from scale_pilot_nb.rpc.protocol import Dialect, RpcProtocol
 from scale_pilot_nb.rpc.stats import ClientStats
 from scale_pilot_nb.rpc.transport import Transport, TransportClosed
 
-__all__ = ["DEFAULT_MAX_IN_FLIGHT", "Connection", "ConnectionLost", "EventSink"]
+__all__ = [
+    "DEFAULT_MAX_IN_FLIGHT",
+    "MAX_MESSAGE_BYTES",
+    "Connection",
+    "ConnectionLost",
+    "EventSink",
+]
 
 logger = logging.getLogger(__name__)
 
 #: The middleware's per-connection limit of calls in flight (``SoftHardSemaphore(10, 20)``).
 DEFAULT_MAX_IN_FLIGHT = 20
+
+#: The largest message the middleware accepts from a logged-in client; it closes the
+#: connection (code 1009) on anything bigger, so such a request is refused before sending.
+MAX_MESSAGE_BYTES = 65536
 
 
 class ConnectionLost(ConnectionError):
@@ -169,6 +180,7 @@ class Connection:
 
         Raises:
             ConnectionLost: the connection closed first (``sent`` says whether it left).
+            ApiError: EMSGSIZE, the request is over :data:`MAX_MESSAGE_BYTES` (not sent).
             TrueNASError: the server answered with an error (mapped by ``error_map``).
         """
         request_id, text = self.protocol.call(method, params)
@@ -207,6 +219,14 @@ class Connection:
         method: str,
         registered: Callable[[str], None] | None,
     ) -> Any:
+        if len(text) > MAX_MESSAGE_BYTES:  # ejson text is ASCII: characters are bytes
+            raise ApiError(
+                f"{method}: the request is {len(text)} bytes; TrueNAS accepts at most "
+                f"{MAX_MESSAGE_BYTES} per message and drops the connection on more",
+                errno=errno.EMSGSIZE,
+                errname="EMSGSIZE",
+                hint="Send less per call (for example, split a large compose file).",
+            )
         await self._slots.acquire()
         if self._closed is not None:
             self._slots.release()

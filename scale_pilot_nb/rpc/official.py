@@ -16,6 +16,9 @@ Same behaviour as ``RpcClient`` where the manager can tell:
   callbacks run on one new thread per event and may arrive out of order);
 * subscriptions are the same :class:`~scale_pilot_nb.rpc.subscription.Subscription`.
 
+Tested with the official client of TS-25.04 onwards; the TS-24.10 one speaks only the legacy
+protocol, so give it a ``…/websocket`` URL.
+
 Differences, by design of the official client: no reconnect (a drop fails pending calls:
 reads with ``ConnectionError``, mutations with ``RequestOutcomeUnknown``), no keepalive, no
 ``ca_file`` (only ``verify_ssl``), and frame counters stay at zero.

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from scale_pilot_nb.errors import ApiError
 from scale_pilot_nb.sandbox import Sandbox
 
 from .conftest import client_for
@@ -23,3 +26,13 @@ async def test_frames_counted_match_the_servers_count(sandbox: Sandbox) -> None:
     metrics = sandbox.metrics
     assert sent == metrics.frames_in
     assert client.stats.logins == metrics.logins == 1
+
+
+async def test_an_oversized_request_is_refused_before_sending(sandbox: Sandbox) -> None:
+    async with client_for(sandbox) as client:
+        with pytest.raises(ApiError) as refused:
+            await client.call("test.sleep", "x" * 70_000)
+        assert refused.value.errname == "EMSGSIZE" and refused.value.hint
+        assert await client.call("core.ping") == "pong"
+        assert client.stats.reconnects == 0
+    assert sandbox.metrics.requests["test.sleep"] == 0
