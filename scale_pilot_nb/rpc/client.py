@@ -23,7 +23,8 @@ What happens to a call when the connection drops:
 =====================================  ================================================
 the call was …                         then
 =====================================  ================================================
-not yet sent                           sent on the new connection
+not yet sent                           sent on the new connection (a mutation gets
+                                       ``RequestOutcomeUnknown(sent=False)`` if none comes)
 sent, a read (``methods.py``)          re-sent on the new connection (at most 3 times)
 sent, a mutation                       :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`
 a job whose id is known                re-attached by id; its end is awaited as before
@@ -67,7 +68,7 @@ class RpcClient(Session):
         timeouts: connect / call / job / keepalive timeouts.
         reconnect: backoff policy after a drop; ``NO_RECONNECT`` to fail fast.
         max_in_flight: calls awaiting an answer at once on the connection.
-        transport: opens the wire (:class:`~scale_pilot_nb.rpc.transport.TransportOpener`);
+        opener: opens the wire (:class:`~scale_pilot_nb.rpc.transport.TransportOpener`);
             the ``websockets`` one by default.
 
     Without credentials the client does not log in, and therefore neither waits on jobs nor

@@ -90,10 +90,10 @@ class Session:
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
-        transport: TransportOpener = open_websocket,
+        opener: TransportOpener = open_websocket,
     ) -> None:
         self._candidates = endpoint_candidates(url)
-        self._open_transport = transport
+        self._open_transport = opener
         self._credentials = (
             Credentials(api_key=api_key, username=username, password=password)
             if api_key is not None or password is not None

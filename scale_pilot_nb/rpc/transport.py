@@ -82,7 +82,7 @@ class Transport(Protocol):
 class TransportOpener(Protocol):
     """Opens a :class:`Transport` to a URL; :func:`open_websocket` is the default one.
 
-    Another wire plugs in here (``RpcClient(..., transport=opener)``). It must raise
+    Another wire plugs in here (``RpcClient(..., opener=opener)``). It must raise
     :class:`EndpointNotFound` for HTTP 404 (endpoint discovery relies on it) and
     :class:`~scale_pilot_nb.errors.ConnectionError` for every other failure.
     """

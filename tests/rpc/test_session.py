@@ -221,7 +221,7 @@ class Recorder:
 
 async def test_opening_sequence_on_the_wire(sandbox: Sandbox) -> None:
     recorder = Recorder()
-    async with client_for(sandbox, transport=recorder) as client:
+    async with client_for(sandbox, opener=recorder) as client:
         await client.call_job("test.progress")
     key, user = sandbox.api_key, sandbox.username
     if sandbox.version == "24.10":
