@@ -16,20 +16,28 @@ _STATE_STYLES = {"RUNNING": "good", "CRASHED": "bad", "DEPLOYING": "warn", "STOP
 
 
 def print_outcomes(out: Output, result: OperationResult) -> int:
-    """Print one line per app (failures with their hint on stderr).
+    """Print one line per app (failures with their hint on stderr, also with ``--json``).
 
     Returns:
-        OK when every app's operation succeeded, else ERROR: a partly failed bulk run fails.
+        OK when every app's operation succeeded, else ERROR: a partly failed bulk run fails,
+        and so does one that left an app CRASHED (the job succeeded, the app did not).
     """
     if out.json:
         out.document(result.operation, result=result.to_dict())
-    else:
-        for outcome in result.outcomes:
-            if outcome.ok:
-                out.line(_success(out, outcome))
-            else:
-                _failure(out, outcome)
-    return ExitStatus.OK if result.ok else ExitStatus.ERROR
+    for outcome in result.outcomes:
+        if not outcome.ok:
+            _failure(out, outcome)
+        elif not out.json:
+            out.line(_success(out, outcome))
+        if _crashed(outcome):
+            out.note(f"{outcome.app_name}: the app CRASHED", "bad")
+            out.note(f"  hint: Look at its logs: scale-compose logs {outcome.app_name}")
+    failed = not result.ok or any(_crashed(o) for o in result.outcomes)
+    return ExitStatus.ERROR if failed else ExitStatus.OK
+
+
+def _crashed(outcome: AppOutcome) -> bool:
+    return outcome.app is not None and outcome.app.state.value == "CRASHED"
 
 
 def _success(out: Output, outcome: AppOutcome) -> str:

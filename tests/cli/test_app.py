@@ -6,6 +6,7 @@ tests call ``main`` in-process).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scale_pilot_nb import __version__
-from scale_pilot_nb.cli import ExitStatus
+from scale_pilot_nb.cli import ExitStatus, inventory, main
 from scale_pilot_nb.cli.app import build_parser
 from scale_pilot_nb.sandbox import Sandbox
 from tests.cli.conftest import SCRIPT, SUBPROCESS_TIMEOUT, Result
@@ -191,3 +192,48 @@ def test_list_does_not_import_pandas(nas_env: dict[str, str], workdir: Path) -> 
     )
     assert json.loads(done.stdout.split("HEAVY=")[0])["command"] == "list"
     assert "pandas" not in done.stderr.rsplit("HEAVY=", 1)[1]
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+def _raising(error: BaseException) -> Callable[[object], int]:
+    def handler(session: object) -> int:
+        raise error
+
+    return handler
+
+
+def test_in_process_error_handling(
+    nas_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    err = io.StringIO()
+    assert main(["list"], stdout=_ClosedPipe(), stderr=err) == ExitStatus.OK
+    assert err.getvalue() == ""
+
+    monkeypatch.setattr(inventory, "list_apps", _raising(KeyboardInterrupt()))
+    err = io.StringIO()
+    assert main(["list"], stdout=io.StringIO(), stderr=err) == ExitStatus.INTERRUPTED
+    assert err.getvalue() == "interrupted\n"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_unexpected_errors_are_one_line_unless_debug(
+    debug: bool, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inventory, "status", _raising(RuntimeError("kaput")))
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["status", "--json", *(["--debug"] if debug else [])]
+    assert main(argv, stdout=out, stderr=err) == ExitStatus.ERROR
+    assert json.loads(out.getvalue())["error"]["message"] == "internal error: RuntimeError: kaput"
+    assert "scale-compose: error: internal error: RuntimeError: kaput" in err.getvalue()
+    assert ("Traceback" in err.getvalue()) is debug
+
+
+def test_no_command_is_a_usage_error(cli: Run) -> None:
+    result = cli()
+    assert result.code == ExitStatus.USAGE
+    assert "a command is required" in result.stderr
+    assert cli("list", "--bogus").code == ExitStatus.USAGE

@@ -1,0 +1,98 @@
+"""``list``/``ps``, ``status``, ``config`` and ``logs`` against the demo sandbox, in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import yaml
+
+from scale_pilot_nb.cli import ExitStatus
+from scale_pilot_nb.cli.output import TABLE_WIDTH
+from scale_pilot_nb.sandbox import Sandbox
+from tests.cli.conftest import Result
+
+Run = Callable[..., Result]
+
+
+def test_list_table_fits_80_columns(nas_env: dict[str, str], cli: Run) -> None:
+    result = cli("list", "--all")
+    assert result.code == ExitStatus.OK
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= TABLE_WIDTH for line in lines)
+    assert any(line.startswith("whoami ") and "RUNNING" in line for line in lines)
+    assert any(line.split()[:2] == ["photos", "redis"] for line in lines)  # a container row
+    assert "\033[" not in result.stdout  # no colour when stdout is not a terminal
+
+
+def test_ps_is_list_and_json_has_every_app(
+    nas_env: dict[str, str], cli: Run, sandbox: Sandbox
+) -> None:
+    document = cli("ps", "--json").json()
+    assert (document["version"], document["command"]) == (1, "list")
+    names = {app["name"] for app in document["apps"]}
+    assert {"whoami", "photos", "nightly-report"} <= names
+    whoami = next(app for app in document["apps"] if app["name"] == "whoami")
+    assert whoami["state"] == "RUNNING"
+    assert whoami["containers"][0]["service_name"] == "whoami"
+
+
+def test_list_with_no_apps_says_so_on_stderr(
+    make_sandbox: Callable[..., Sandbox], cli: Run
+) -> None:
+    empty = make_sandbox("25.10", "empty", test_methods=False)
+    key_file = "key.txt"
+    with open(key_file, "w") as handle:
+        handle.write(empty.api_key)
+    result = cli("list", "--url", empty.url, "--api-key-file", key_file)
+    assert (result.code, result.stdout) == (0, "")
+    assert "No apps installed" in result.stderr
+
+
+def test_status_human_and_json(nas_env: dict[str, str], cli: Run) -> None:
+    human = cli("status")
+    assert human.code == ExitStatus.OK
+    assert "docker   RUNNING" in human.stdout
+    assert "backup  DEGRADED  NO" in human.stdout
+    document = cli("status", "--json").json()
+    assert document["status"]["app_states"]["RUNNING"] >= 1
+    assert {p["name"] for p in document["status"]["pools"]} >= {"tank", "backup"}
+
+
+def test_config_prints_the_stored_compose_as_yaml(nas_env: dict[str, str], cli: Run) -> None:
+    result = cli("config", "whoami")
+    assert result.code == ExitStatus.OK
+    stored = yaml.safe_load(result.stdout)
+    assert stored["services"]["whoami"]["image"].startswith("traefik/whoami")
+    document = cli("config", "whoami", "--json").json()
+    assert document["config"] == stored
+    assert document["app_name"] == "whoami"
+
+
+def test_config_of_a_missing_app_is_exit_1_with_hint(nas_env: dict[str, str], cli: Run) -> None:
+    result = cli("config", "nope")
+    assert result.code == ExitStatus.ERROR
+    assert result.stderr.startswith("scale-compose: error: App 'nope' does not exist")
+    assert "hint: " in result.stderr
+    assert result.stdout == ""
+
+
+def test_logs_tail_human_and_json(nas_env: dict[str, str], cli: Run) -> None:
+    result = cli("logs", "whoami", "--tail", "3")
+    assert result.code == ExitStatus.OK
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith("whoami | ") for line in lines)
+    document = cli("logs", "photos", "--service", "redis", "-n", "2", "--json").json()
+    assert [line["service"] for line in document["lines"]] == ["redis", "redis"]
+
+
+def test_logs_rejects_json_with_follow_and_unknown_service(
+    nas_env: dict[str, str], cli: Run
+) -> None:
+    combined = cli("logs", "whoami", "-f", "--json")
+    assert combined.code == ExitStatus.USAGE
+    assert combined.json()["error"]["type"] == "UsageError"
+    assert cli("logs", "whoami", "--tail", "-1").code == ExitStatus.USAGE
+    unknown = cli("logs", "photos", "--service", "nope")
+    assert unknown.code == ExitStatus.ERROR
+    assert "Services:" in unknown.stderr

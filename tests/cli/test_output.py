@@ -1,0 +1,67 @@
+"""Tables that fit 80 columns, colour rules, and the JSON documents."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from scale_pilot_nb.cli.output import JSON_VERSION, Output, render_table, wants_colour
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_table_columns_align_and_long_cells_are_cut() -> None:
+    rows = [["web", "RUNNING", "x" * 200], ["db", "STOPPED", "short"]]
+    lines = render_table(["NAME", "STATE", "IMAGE"], rows, width=40)
+    assert all(len(line) <= 40 for line in lines)
+    assert lines[0].split() == ["NAME", "STATE", "IMAGE"]
+    assert lines[1].endswith("…")
+    assert lines[2] == "db    STOPPED  short"
+
+
+def test_narrow_table_never_cuts_below_header_width() -> None:
+    lines = render_table(["A", "LONGHEADER"], [["a" * 50, "b" * 50]], width=10)
+    assert lines[0].startswith("A")
+    assert "LONGHEADER" in lines[0]
+
+
+def test_colour_only_on_a_terminal_without_no_color() -> None:
+    assert not wants_colour(io.StringIO(), {})
+    assert wants_colour(Terminal(), {})
+    assert not wants_colour(Terminal(), {"NO_COLOR": "1"})
+    assert not wants_colour(Terminal(), {"TERM": "dumb"})
+
+
+def test_paint_and_table_header_on_a_terminal() -> None:
+    out = Output(Terminal(), io.StringIO(), colour=True)
+    out.table(["NAME"], [["web"]])
+    first, second = out.stdout.getvalue().splitlines()
+    assert first == "\033[1mNAME\033[0m"
+    assert second == "web"
+
+
+def test_document_and_failure_are_one_json_document_each() -> None:
+    out = Output(io.StringIO(), io.StringIO(), json=True)
+    out.document("list", apps=[])
+    assert json.loads(out.stdout.getvalue()) == {
+        "version": JSON_VERSION,
+        "command": "list",
+        "apps": [],
+    }
+    failed = Output(io.StringIO(), io.StringIO(), json=True)
+    failed.failure({"type": "X", "message": "m"}, "scale-compose: error: m")
+    assert json.loads(failed.stdout.getvalue()) == {
+        "version": 1,
+        "error": {"type": "X", "message": "m"},
+    }
+    assert failed.stderr.getvalue() == "scale-compose: error: m\n"
+
+
+def test_failure_without_json_writes_stderr_only() -> None:
+    out = Output(io.StringIO(), io.StringIO())
+    out.failure({"type": "X"}, "scale-compose: error: m")
+    assert out.stdout.getvalue() == ""
+    assert out.stderr.getvalue() == "scale-compose: error: m\n"
