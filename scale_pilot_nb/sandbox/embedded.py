@@ -343,7 +343,8 @@ class Sandbox:
     def reset(self) -> None:
         """Back to the seed: new model, no jobs, no faults, fresh counters and an unrevoked key.
 
-        Open connections stay open and logged in; their subscriptions stay too.
+        Open connections stay open and logged in; their subscriptions stay too. With a
+        :attr:`state_file`, the next save overwrites it with the reset NAS.
         """
 
         def do_reset() -> None:
@@ -375,7 +376,11 @@ class Sandbox:
         self._on_loop(arm)
 
     def drop_after_frames(self, frames: int) -> None:
-        """Cut the first connection that sends ``frames`` more frames (no close frame)."""
+        """Cut a connection without a close frame once the server has sent ``frames`` more.
+
+        Frames are counted over all connections from now on; the connection that sends the
+        last counted frame is cut, then the fault disarms.
+        """
         self._on_loop(lambda: self._running_server().faults.arm_drop_after(frames))
 
     def drop_mid_job(self) -> None:

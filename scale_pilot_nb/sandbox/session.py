@@ -29,7 +29,8 @@ from scale_pilot_nb.sandbox.wire import UnexpectedError, dumps, loads
 if TYPE_CHECKING:
     from scale_pilot_nb.sandbox.server import SandboxServer
 
-#: Frames a connection may have queued before it counts as a stuck client and is dropped.
+#: Frames a connection may have queued (or held while events are paused) before it counts as
+#: a stuck client and is dropped: memory stays bounded whatever the client does.
 MAX_QUEUED_FRAMES = 10_000
 
 
@@ -163,6 +164,9 @@ class Session:
     def send_ordered(self, text: str) -> None:
         """Queue a frame that pausing events must hold back (events, new-style job results)."""
         if self.server.faults.events_paused:
+            if len(self._held) >= MAX_QUEUED_FRAMES:
+                self.drop()
+                return
             self._held.append(text)
         else:
             self.send_text(text)

@@ -118,3 +118,13 @@ def test_fault_api_refuses_the_loop_thread(make_sandbox: MakeSandbox) -> None:
     sb = make_sandbox()
     with pytest.raises(RuntimeError, match="sandbox loop"):
         sb.call_in_loop(sb.pause_events)
+
+
+async def test_paused_events_are_bounded_per_connection(make_sandbox: MakeSandbox) -> None:
+    sb = make_sandbox()
+    raw = await logged_in(sb)
+    sb.pause_events()
+    await raw.result("core.subscribe", 'test.finite:{"count": 10001}')
+    with pytest.raises(ConnectionClosed):
+        await raw.until(lambda frame: False)
+    assert raw.ws.close_code == 1006
