@@ -275,6 +275,17 @@ async def test_anonymous_frame_over_8_kb_closes_with_1007(make_sandbox: MakeSand
     assert raw.ws.close_code == 1007
 
 
+async def test_authenticated_frame_over_64_kb_closes_with_1009(make_sandbox: MakeSandbox) -> None:
+    sb = make_sandbox()
+    raw = await Raw.open(sb.url)
+    await raw.login(sb.api_key)
+    assert await raw.result("test.echo", "x" * 60_000) == ["x" * 60_000]
+    await raw.send({"jsonrpc": "2.0", "method": "test.echo", "id": 2, "params": ["x" * 70_000]})
+    with pytest.raises(ConnectionClosed):
+        await raw.next()
+    assert (raw.ws.close_code, raw.ws.close_reason) == (1009, "Max message length is 64 kB")
+
+
 async def test_binary_frame_closes_with_1003(make_sandbox: MakeSandbox) -> None:
     raw = await Raw.open(make_sandbox().url)
     await raw.ws.send(b"\x00")
