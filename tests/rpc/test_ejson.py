@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scale_pilot_nb.rpc import ejson
 
@@ -71,3 +73,29 @@ def test_text_without_wrapper_keys_decodes_as_plain_json() -> None:
     text = '{"price": "5 $", "nested": [{"a": {"b": null}}]}'
     expected = {"price": "5 $", "nested": [{"a": {"b": None}}]}
     assert ejson.loads(text) == ejson.loads(text.encode()) == expected
+
+
+_whole_seconds = st.datetimes(
+    min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+).map(lambda d: d.replace(microsecond=0))
+_plain_keys = st.text(max_size=5).filter(lambda key: not key.startswith("$"))  # not wrappers
+_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=10)
+    | _whole_seconds
+    | st.dates()
+    | st.times()
+    | st.frozensets(st.integers(), max_size=3).map(set),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(_plain_keys, children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=_values)
+def test_round_trip_of_arbitrary_nested_values(value: object) -> None:
+    assert ejson.loads(ejson.dumps(value)) == value

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scale_pilot_nb.rpc.events import (
     CollectionUpdate,
@@ -231,3 +233,69 @@ def test_app_query_events_are_collection_updates_not_jobs() -> None:
         '"collection": "app.query", "id": "plex"}}'
     )
     assert JsonRpcProtocol().feed(frame) == [CollectionUpdate("app.query", "removed", "plex")]
+
+
+# -- robustness: no server frame can make feed() raise ------------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["msg", "id", "method", "params", "result", "error", "collection", "fields", "subs"]
+            )
+            | st.text(max_size=6),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(message=_json, texts=st.text(max_size=40))
+def test_feed_never_raises_on_arbitrary_frames(message: object, texts: str) -> None:
+    for protocol in (JsonRpcProtocol(), LegacyProtocol()):
+        for frame in (json.dumps(message), texts):
+            events = protocol.feed(frame)
+            assert isinstance(events, list)
+
+
+_shaped = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "jsonrpc": st.just("2.0"),
+            "method": st.sampled_from(["collection_update", "notify_unsubscribed"]),
+        },
+        optional={
+            "params": st.fixed_dictionaries(
+                {},
+                optional={
+                    k: _json for k in ("msg", "collection", "id", "fields", "extra", "error")
+                },
+            )
+        },
+    ),
+    st.fixed_dictionaries(
+        {"jsonrpc": st.just("2.0")}, optional={"id": _json, "result": _json, "error": _json}
+    ),
+    st.fixed_dictionaries(
+        {
+            "msg": st.sampled_from(
+                ["result", "added", "changed", "removed", "ready", "nosub", "connected", "failed"]
+            )
+        },
+        optional={
+            k: _json for k in ("id", "result", "error", "collection", "fields", "subs", "session")
+        },
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(message=_shaped)
+def test_feed_never_raises_on_frames_shaped_like_real_ones(message: dict[str, object]) -> None:
+    for protocol in (JsonRpcProtocol(), LegacyProtocol()):
+        assert isinstance(protocol.feed(json.dumps(message)), list)
