@@ -121,3 +121,19 @@ def test_jsonrpc_client_gets_404_from_a_2410_nas(make_sandbox: MakeSandbox) -> N
     nas = make_sandbox("24.10", "empty", test_methods=False)
     with pytest.raises(Exception, match="404"):
         official.Client(nas.url, call_timeout=WAIT)
+
+
+def test_api_key_over_tls_from_a_remote_peer_is_kept(make_sandbox: MakeSandbox) -> None:
+    nas = make_sandbox(RELEASE, "empty", test_methods=False, tls=True, treat_as_remote=True)
+    uri = nas.legacy_url if RELEASE == "24.10" else nas.url
+    with official.Client(uri, call_timeout=WAIT, verify_ssl=False) as c:
+        assert c.call("auth.login_with_api_key", nas.api_key) is True
+    assert not nas.api_key_revoked
+
+
+@pytest.mark.skipif(RELEASE == "24.10", reason="24.10 accepts plain keys over ws://")
+def test_api_key_over_plain_ws_from_a_remote_peer_is_revoked(make_sandbox: MakeSandbox) -> None:
+    nas = make_sandbox(RELEASE, "empty", test_methods=False, treat_as_remote=True)
+    with official.Client(nas.url, call_timeout=WAIT) as c:
+        assert c.call("auth.login_with_api_key", nas.api_key) is False
+    assert nas.api_key_revoked
