@@ -8,6 +8,7 @@ import re
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -36,11 +37,12 @@ def test_bad_seed_returns_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "seed must be" in capsys.readouterr().err
 
 
-def test_prints_url_username_and_key_then_stops() -> None:
+def run_until_ready(*argv: str) -> str:
+    """Run the command on a thread, stop it once it printed its details, return the output."""
     out, stop = io.StringIO(), threading.Event()
     codes: list[int] = []
     worker = threading.Thread(
-        target=lambda: codes.append(cli.run(parse("--seed", "empty"), stop=stop, out=out))
+        target=lambda: codes.append(cli.run(parse(*argv), stop=stop, out=out))
     )
     worker.start()
     deadline = time.monotonic() + 30
@@ -48,8 +50,12 @@ def test_prints_url_username_and_key_then_stops() -> None:
         time.sleep(0.02)
     stop.set()
     worker.join(30)
-    text = out.getvalue()
     assert codes == [0]
+    return out.getvalue()
+
+
+def test_prints_url_username_and_key_then_stops() -> None:
+    text = run_until_ready("--seed", "empty")
     assert re.search(r"url: +ws://127\.0\.0\.1:\d+/api/current", text)
     assert re.search(r"api key: +1-\w+", text)
     assert "username:   truenas_admin" in text
@@ -62,3 +68,17 @@ def test_port_in_use_returns_1(capsys: pytest.CaptureFixture[str]) -> None:
         port = busy.getsockname()[1]
         assert cli.run(parse("--port", str(port), "--seed", "empty")) == 1
     assert "cannot start" in capsys.readouterr().err
+
+
+def test_tls_and_state_file_are_reported(tmp_path: Path) -> None:
+    state = tmp_path / "nas.json"
+    text = run_until_ready("--seed", "empty", "--tls", "--state", str(state))
+    assert re.search(r"url: +wss://127\.0\.0\.1:\d+/api/current", text)
+    assert "ca file:" in text and f"state file: {state}" in text
+    assert state.exists()  # saved on stop
+
+
+def test_2410_prints_the_legacy_url_only() -> None:
+    text = run_until_ready("--seed", "empty", "--version", "24.10")
+    assert re.search(r"url: +ws://127\.0\.0\.1:\d+/websocket", text)
+    assert "/api/current" not in text
