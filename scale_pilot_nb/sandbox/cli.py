@@ -7,6 +7,7 @@ says otherwise: the sandbox accepts its generated key from anyone who can reach 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from typing import Any, TextIO
@@ -69,7 +70,8 @@ def run(
         out: where to print (default stdout); errors go to stderr.
 
     Returns:
-        0 after Ctrl-C or ``stop``; 1 if the sandbox could not start; 2 for a bad ``--seed``.
+        0 after Ctrl-C, SIGTERM or ``stop``; 1 if the sandbox could not start;
+        2 for a bad ``--seed``.
     """
     out = out or sys.stdout
     try:
@@ -85,16 +87,29 @@ def run(
     except (OSError, ValueError, CertificateError) as exc:
         print(f"scale-compose sandbox: cannot start: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    stop = stop or threading.Event()
+    previous = _stop_on_sigterm(stop)
     try:
         _print_details(sandbox, out)
-        stop = stop or threading.Event()
         while not stop.wait(WAIT_SLICE):
             pass
     except KeyboardInterrupt:
         print("stopping", file=out)
     finally:
         sandbox.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
+
+
+def _stop_on_sigterm(stop: threading.Event) -> Any:
+    """Let ``kill``/service managers stop the sandbox cleanly (state saved) like Ctrl-C does.
+
+    Returns the previous handler, or ``None`` off the main thread (where signals cannot be set).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
 
 
 def _print_details(sandbox: Sandbox, out: TextIO) -> None:
