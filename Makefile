@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit bench sandbox clean
+.PHONY: demo test lint typecheck unit notebooks bench sandbox clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -34,7 +34,12 @@ typecheck: $(STAMP_TEST)
 unit: $(STAMP_TEST)
 	$(BIN)/pytest -q -m "not browser"
 
-test: lint typecheck unit
+# The notebooks are executable docs: their stored outputs are the reference (nbval).
+notebooks: $(STAMP_TEST)
+	$(BIN)/pytest -q -p no:cacheprovider --nbval --nbval-current-env \
+	  --nbval-sanitize-with notebooks/nbval-sanitize.cfg notebooks/
+
+test: lint typecheck unit notebooks
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m benchmarks
