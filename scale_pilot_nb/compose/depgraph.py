@@ -20,7 +20,9 @@ def dependency_graph(compose: dict[str, Any]) -> dict[str, list[str]]:
     for name, service in services.items():
         depends = service.get("depends_on") if isinstance(service, dict) else None
         targets = list(depends) if isinstance(depends, dict | list) else []
-        graph[str(name)] = [str(t) for t in targets if t in services and t != name]
+        graph[str(name)] = [
+            t for t in targets if isinstance(t, str) and t in services and t != name
+        ]
     return graph
 
 

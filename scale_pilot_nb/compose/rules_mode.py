@@ -136,7 +136,7 @@ def ix_app_unsupported(
 def _all_inlined(service: dict[str, Any], local: frozenset[str]) -> bool:
     entries = as_list(service.get("env_file"))
     paths = [as_dict(e).get("path") if isinstance(e, dict) else e for e in entries]
-    return all(path in local for path in paths)
+    return all(isinstance(path, str) and path in local for path in paths)
 
 
 def _healthcheck_disabled(healthcheck: dict[str, Any]) -> bool:
@@ -169,7 +169,8 @@ def _cross_references(ctx: RuleContext, names: list[str]) -> Iterator[Finding]:
     for name, service in ctx.services():
         reached: dict[str, str] = {}
         for target in as_dict(service.get("depends_on")) or as_list(service.get("depends_on")):
-            reached.setdefault(str(target), "depends_on")
+            if isinstance(target, str):
+                reached.setdefault(target, "depends_on")
         for link in as_list(service.get("links")):
             reached.setdefault(str(link).split(":", 1)[0], "links")
         mode = str(service.get("network_mode") or "")

@@ -71,15 +71,14 @@ def _images(ctx: RuleContext) -> Iterator[Finding]:
 def _references(ctx: RuleContext) -> Iterator[Finding]:
     """Every name a service uses must be declared at the top level."""
     declared = {
-        kind: set(as_dict(ctx.compose.get(kind))) for kind in ("networks", "volumes", "secrets")
+        kind: set(as_dict(ctx.compose.get(kind)))
+        for kind in ("networks", "volumes", "secrets", "configs")
     }
-    declared["configs"] = set(as_dict(ctx.compose.get("configs")))
     declared["networks"].add("default")
     for name, service in ctx.services():
-        for network in as_dict(service.get("networks")) or dict.fromkeys(
-            as_list(service.get("networks"))
-        ):
-            if network not in declared["networks"]:
+        networks = service.get("networks")
+        for network in as_dict(networks) or as_list(networks):
+            if isinstance(network, str) and network not in declared["networks"]:
                 yield _undefined(
                     ctx, "network", name, ("services", name, "networks", network), network
                 )
@@ -87,7 +86,8 @@ def _references(ctx: RuleContext) -> Iterator[Finding]:
             volume = as_dict(volume)
             source = volume.get("source")
             path = ("services", name, "volumes", index)
-            if volume.get("type") == "volume" and source and source not in declared["volumes"]:
+            named = volume.get("type") == "volume" and isinstance(source, str) and source
+            if named and source not in declared["volumes"]:
                 yield _undefined(ctx, "volume", name, path, str(source))
             if volume.get("type") == "bind" and not source:
                 yield ctx.finding(
@@ -100,7 +100,7 @@ def _references(ctx: RuleContext) -> Iterator[Finding]:
         for kind in ("secrets", "configs"):
             for index, item in enumerate(as_list(service.get(kind))):
                 source = as_dict(item).get("source") if isinstance(item, dict) else item
-                if source is not None and source not in declared[kind]:
+                if isinstance(source, str) and source not in declared[kind]:
                     path = ("services", name, kind, index)
                     yield _undefined(ctx, kind[:-1], name, path, str(source))
 
@@ -214,7 +214,7 @@ def _dependencies(ctx: RuleContext) -> Iterator[Finding]:
     services = dict(ctx.services())
     for name, service in services.items():
         depends = service.get("depends_on")
-        targets = as_dict(depends) or {key: {} for key in as_list(depends)}
+        targets = as_dict(depends) or {k: {} for k in as_list(depends) if isinstance(k, str)}
         for target, spec in targets.items():
             path = ("services", name, "depends_on", str(target))
             if target not in services:

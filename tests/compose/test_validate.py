@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scale_pilot_nb.compose.report import Severity
+from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import validate
 
 GOOD = """\
@@ -101,3 +105,61 @@ def test_unreadable_environment_value_is_reported_without_quoting_it() -> None:
     (finding,) = report.errors
     assert finding.rule == "interpolate.invalid" and finding.path == "services.db.environment.PW"
     assert "p4ss" not in str(report.to_dict())
+
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70000),
+    st.sampled_from(["", "x", "8080:80", "/mnt/tank/a", "./rel", "${X}", "$$", "host", "a:b:c"]),
+    st.text(max_size=12),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+SERVICE_KEYS = st.sampled_from(
+    [
+        "image",
+        "build",
+        "ports",
+        "volumes",
+        "environment",
+        "env_file",
+        "depends_on",
+        "networks",
+        "network_mode",
+        "healthcheck",
+        "deploy",
+        "cap_add",
+        "privileged",
+        "user",
+        "secrets",
+        "labels",
+        "command",
+    ]
+)
+SERVICES = st.dictionaries(
+    st.text(min_size=1, max_size=6),
+    st.dictionaries(SERVICE_KEYS, VALUES, max_size=6),
+    max_size=3,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    services=SERVICES,
+    top=st.dictionaries(st.sampled_from(["networks", "volumes", "secrets", "x-portals"]), VALUES),
+    mode=st.sampled_from(["compose", "ix-app"]),
+    split=st.booleans(),
+)
+def test_validate_never_raises_on_arbitrary_documents(
+    services: dict[str, Any], top: dict[str, Any], mode: Mode, split: bool
+) -> None:
+    report = validate({"services": services, **top}, name="fuzz", mode=mode, split=split)
+    assert report.valid == (not report.errors)
+    for finding in report.findings:
+        assert finding.rule and finding.message
