@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -82,3 +86,21 @@ def test_2410_prints_the_legacy_url_only() -> None:
     text = run_until_ready("--seed", "empty", "--version", "24.10")
     assert re.search(r"url: +ws://127\.0\.0\.1:\d+/websocket", text)
     assert "/api/current" not in text
+
+
+def test_sigterm_stops_the_process_and_saves_state(tmp_path: Path) -> None:
+    state = tmp_path / "nas.json"
+    entry = "import sys; from scale_pilot_nb.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = [sys.executable, "-c", entry, "sandbox", "--seed", "empty"]
+    process = subprocess.Popen([*command, "--state", str(state)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "Ctrl-C" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+        process.wait(30)
+    assert json.loads(state.read_text())["apps"] == []
