@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import plan
+from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.errors import ComposeError
 
 STACK = """\
@@ -135,3 +138,63 @@ def test_url_password_and_ix_app_secrets_are_masked_in_the_diff() -> None:
     assert "pg://u:<redacted>@db/y" in result.diff
     for value in ("pw-one", "pw-two", "t-one", "t-two"):
         assert value not in f"{result} {result.to_dict()}"
+
+
+NAMES = st.text(alphabet="abcdefghij", min_size=1, max_size=6)
+PORTS = st.lists(
+    st.sampled_from(
+        ["30080:80", "127.0.0.1:30081:81/udp", "9000-9002:9000-9002", "8080", "53/udp"]
+    ),
+    max_size=3,
+    unique=True,
+)
+VOLUMES = st.lists(
+    st.sampled_from(
+        ["data:/data", "/mnt/tank/a:/a:ro", "/mnt/tank/b:/b:rw,z", "/cache", "./rel:/rel"]
+    ),
+    max_size=3,
+    unique=True,
+)
+ENVIRONMENT = st.dictionaries(
+    st.sampled_from(["A", "B_PASSWORD", "URL", "TZ", "EMPTY"]),
+    st.one_of(st.none(), st.sampled_from(["", "1", "yes", "0755", "a$$b", "x:y", "https://u:p@h"])),
+    max_size=4,
+)
+SERVICE = st.fixed_dictionaries(
+    {"image": st.sampled_from(["nginx:1.27", "ghcr.io/o/a:2@sha256:" + "c" * 64, "redis"])},
+    optional={
+        "ports": PORTS,
+        "volumes": VOLUMES,
+        "environment": ENVIRONMENT,
+        "restart": st.sampled_from(["no", "always", "on-failure:3"]),
+        "command": st.sampled_from(["run --fast", ["a", "b c"]]),
+        "healthcheck": st.sampled_from([{"test": "true"}, {"disable": True}]),
+        "user": st.sampled_from(["1000:1000", "568"]),
+        "deploy": st.just({"resources": {"limits": {"cpus": "0.5", "memory": "256M"}}}),
+    },
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    services=st.dictionaries(NAMES, SERVICE, min_size=1, max_size=3),
+    mode=st.sampled_from(["compose", "ix-app"]),
+    split=st.booleans(),
+)
+def test_convert_then_plan_against_the_stored_config_is_always_noop(
+    services: dict[str, Any], mode: Mode, split: bool
+) -> None:
+    document = {"services": services, "volumes": {"data": {}}}
+    if mode == "ix-app" and len(services) > 1 and not split:
+        return  # refused by design; covered elsewhere
+    conversion = convert(
+        document,
+        "app",
+        mode=mode,
+        split=split,
+        relative_paths="resolve",
+        nas_base_dir="/mnt/tank/app",
+    )
+    for app in conversion.apps:
+        live = app.payload["values"] if app.mode == "ix-app" else live_of(app.payload)
+        assert plan(app.payload, live).action == "noop"
