@@ -241,8 +241,8 @@ def logout(call: ServerCall) -> bool:
     return True
 
 
-def auth_methods(version: str) -> dict[str, MethodSpec]:
-    """The ``auth.*`` methods a server of ``version`` offers."""
+def auth_methods() -> dict[str, MethodSpec]:
+    """The ``auth.*`` methods (``min_version`` hides the newer ones on older sandboxes)."""
     table = [
         MethodSpec("auth.login", login, no_auth=True),
         MethodSpec("auth.login_with_api_key", login_with_api_key, no_auth=True),
@@ -251,8 +251,4 @@ def auth_methods(version: str) -> dict[str, MethodSpec]:
         MethodSpec("auth.me", me),
         MethodSpec("auth.logout", logout),
     ]
-    return {
-        spec.name: spec
-        for spec in table
-        if spec.min_version is None or version_at_least(version, spec.min_version)
-    }
+    return {spec.name: spec for spec in table}

@@ -137,7 +137,7 @@ async def bulk(
 
 
 def core_methods(version: str) -> dict[str, MethodSpec]:
-    """The ``core.*`` methods a server of ``version`` offers (``core.ping`` is no-auth on 25.10)."""
+    """The ``core.*`` methods for a server of ``version`` (``core.ping`` is no-auth on 25.10)."""
     table = [
         MethodSpec("core.ping", ping, no_auth=version_at_least(version, "25.10")),
         MethodSpec("core.set_options", set_options, no_auth=True, min_version="25.04"),
@@ -148,8 +148,4 @@ def core_methods(version: str) -> dict[str, MethodSpec]:
         MethodSpec("core.unsubscribe", unsubscribe),
         MethodSpec("core.bulk", bulk, job=True),
     ]
-    return {
-        spec.name: spec
-        for spec in table
-        if spec.min_version is None or version_at_least(version, spec.min_version)
-    }
+    return {spec.name: spec for spec in table}

@@ -104,7 +104,7 @@ class SandboxServer:
         self.hub = EventHub()
         self.limiter = RateLimiter(enabled=rate_limit)
         self.jobs = JobManager(version, self.hub, self.faults)
-        self.core = {**core_methods(version), **auth_methods(version)}
+        self.core = {**core_methods(version), **auth_methods()}
         self.sessions: set[Session] = set()
         self._jsonrpc = JsonRpcDialect()
         self._server: Server | None = None
