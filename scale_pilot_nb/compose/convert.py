@@ -389,15 +389,21 @@ def _payload(
             "where TrueNAS can build.",
         )
 
-    def note(path: YamlPath, message: str) -> None:
+    def note(
+        path: YamlPath,
+        message: str,
+        *,
+        rule: str = "convert.ix-app-adjusted",
+        hint: str = "Deploy in compose mode to keep the exact setting.",
+    ) -> None:
         findings.append(
             make_finding(
                 prepared.loaded.source_map,
                 Severity.WARNING,
-                "convert.ix-app-adjusted",
+                rule,
                 path,
                 message[0].upper() + message[1:] + ".",
-                "Deploy in compose mode to keep the exact setting.",
+                hint,
             )
         )
 

@@ -14,11 +14,11 @@ import copy
 import math
 import shlex
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from scale_pilot_nb.compose.image import parse_image
 from scale_pilot_nb.compose.model import YamlPath
-from scale_pilot_nb.compose.paths import classify_host_path
+from scale_pilot_nb.compose.paths import HostPathKind, classify_host_path
 from scale_pilot_nb.compose.rules_base import as_dict, as_list, published_ports
 
 __all__ = ["IX_APP_DEFAULTS", "RESERVED_VALUE_KEYS", "canonical_values", "service_values"]
@@ -64,8 +64,12 @@ IX_APP_DEFAULTS: dict[str, Any] = {
 RESERVED_VALUE_KEYS = ("ix_certificates", "ix_certificate_authorities", "ix_volumes", "ix_context")
 """Keys the NAS adds to a stored ix-app config; not part of what the user asked for."""
 
-Note = Callable[[YamlPath, str], None]
-"""Records a lossy adjustment: (path, message)."""
+
+class Note(Protocol):
+    """Records a lossy adjustment (or a path ix-app accepts only with a warning)."""
+
+    def __call__(self, path: YamlPath, message: str, *, rule: str = ..., hint: str = ...) -> None:
+        """Record ``message`` about ``path`` under ``rule``."""
 
 
 def canonical_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +136,7 @@ def service_values(
             "options": _strings(service.get("dns_opt")),
         },
         "portals": _portals(compose.get("x-portals")),
-        "storage": _storage(service),
+        "storage": _storage(service, base, note),
         "labels": [
             {"key": str(k), "value": str(v)} for k, v in as_dict(service.get("labels")).items()
         ],
@@ -267,9 +271,9 @@ def _portals(value: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _storage(service: dict[str, Any]) -> list[dict[str, Any]]:
+def _storage(service: dict[str, Any], base: YamlPath, note: Note) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for volume in as_list(service.get("volumes")):
+    for index, volume in enumerate(as_list(service.get("volumes"))):
         volume = as_dict(volume)
         kind, target = volume.get("type"), str(volume.get("target") or "")
         read_only = volume.get("read_only") is True
@@ -283,7 +287,14 @@ def _storage(service: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
         elif kind == "bind" and isinstance(volume.get("source"), str):
-            _kind, resolved = classify_host_path(volume["source"])
+            kind_of_path, resolved = classify_host_path(volume["source"])
+            if kind_of_path not in (HostPathKind.POOL, HostPathKind.POOL_ROOT):
+                note(
+                    (*base, "volumes", index),
+                    f"host path {resolved} is outside a pool; ix-app mounts it only as given",
+                    rule="convert.ix-app-host-path",
+                    hint="The path must exist on the NAS; prefer a dataset under /mnt/<pool>/.",
+                )
             out.append(
                 {
                     "type": "host_path",

@@ -130,6 +130,7 @@ def plan(
     live_config: dict[str, Any] | None,
     *,
     live_mode: Mode | None = None,
+    live_state: str | None = None,
 ) -> DeployPlan:
     """Compare a payload from :func:`~scale_pilot_nb.compose.convert` with the live app.
 
@@ -138,6 +139,8 @@ def plan(
         live_config: what ``app.config`` returns for the app, or None when it does not exist.
         live_mode: the live app's mode (``custom_app`` true → ``"compose"``); inferred from the
             shape of ``live_config`` when None.
+        live_state: the live app's state; an update of a ``STOPPED`` app recreates nothing
+            (TrueNAS leaves a stopped app stopped).
 
     Returns:
         The plan. ``noop`` means the normalised configs are identical.
@@ -153,7 +156,10 @@ def plan(
     live = _canonical(live_config, live_mode)
     if live_mode != mode:
         return _compare(name, "replace", mode, live_mode, live, desired)
-    return _compare(name, "noop" if live == desired else "update", mode, live_mode, live, desired)
+    result = _compare(name, "noop" if live == desired else "update", mode, live_mode, live, desired)
+    if result.action == "update" and live_state == "STOPPED":
+        result.recreates_containers = False
+    return result
 
 
 def _desired(payload: dict[str, Any]) -> tuple[Mode, dict[str, Any]]:

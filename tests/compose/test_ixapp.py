@@ -12,9 +12,12 @@ GIB = 1024**3
 
 def values(service: dict[str, Any], compose: dict[str, Any] | None = None) -> tuple[dict, list]:
     notes: list[tuple[YamlPath, str]] = []
+
+    def note(path: YamlPath, message: str, *, rule: str = "", hint: str = "") -> None:
+        notes.append((path, message))
+
     compose = {"services": {"app": service}, **(compose or {})}
-    result = service_values(compose, "app", service, lambda p, m: notes.append((p, m)))
-    return result, notes
+    return service_values(compose, "app", service, note), notes
 
 
 def test_defaults_for_a_bare_image() -> None:
@@ -176,3 +179,15 @@ def test_canonical_values_fill_defaults_and_drop_nas_keys() -> None:
     assert "ix_volumes" not in canonical and "ix_context" not in canonical
     assert canonical["image"] == {"repository": "x", "tag": "1", "pull_policy": "missing"}
     assert canonical["TZ"] == "Etc/UTC"
+
+
+def test_host_path_outside_a_pool_is_kept_with_a_note() -> None:
+    volume = {"type": "bind", "source": "/etc/localtime", "target": "/etc/localtime"}
+    result, notes = values({"image": "x:1", "volumes": [volume]})
+    assert result["storage"][0]["host_path_config"]["path"] == "/etc/localtime"
+    assert notes == [
+        (
+            ("services", "app", "volumes", 0),
+            "host path /etc/localtime is outside a pool; ix-app mounts it only as given",
+        )
+    ]

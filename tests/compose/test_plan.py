@@ -72,6 +72,14 @@ def test_update_lists_images_ports_and_changed_services() -> None:
     assert "-    image: nginx:1.27" in result.diff and "+    image: nginx:1.28" in result.diff
 
 
+def test_update_of_a_stopped_app_recreates_nothing() -> None:
+    live = live_of(payload())
+    changed = payload(STACK.replace("nginx:1.27", "nginx:1.28"))
+    assert plan(changed, live, live_state="RUNNING").recreates_containers is True
+    stopped = plan(changed, live, live_state="STOPPED")
+    assert stopped.action == "update" and stopped.recreates_containers is False
+
+
 def test_added_and_removed_services() -> None:
     live = live_of(payload())
     fewer = STACK.split("  db:")[0] + "  cache:\n    image: redis:7.4\n"
