@@ -43,6 +43,8 @@ __all__ = [
 APP_NAME_PATTERN = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 APP_NAME_MAX = 40
 RESERVED_PORTS = frozenset({80, 443})
+HARMLESS_READ_ONLY = frozenset({"/etc/localtime", "/etc/timezone"})
+"""System files that containers commonly read (the host's time zone); read-only, they are fine."""
 
 
 def app_name_problem(name: str) -> str | None:
@@ -171,6 +173,8 @@ def _bind_sources(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if is_relative(source) or is_docker_socket(source):
                 continue  # reported by the relative-path and docker-socket rules
+            if volume.get("read_only") is True and source in HARMLESS_READ_ONLY:
+                continue
             yield from _judge_bind(ctx, name, ("services", name, "volumes", index), source)
 
 

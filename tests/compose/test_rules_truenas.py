@@ -180,3 +180,9 @@ def test_x_portals_follow_the_truenas_schema() -> None:
     findings = run(compose)
     assert {f.rule for f in findings} == {"truenas.invalid-portal"}
     assert [f.path for f in findings] == [f"x-portals[{i}]" for i in range(1, 7)]
+
+
+def test_read_only_time_zone_files_are_fine() -> None:
+    ro = {"type": "bind", "source": "/etc/localtime", "target": "/etc/localtime", "read_only": True}
+    assert rules(one(volumes=[ro])) == set()
+    assert rules(one(volumes=[{**ro, "read_only": False}])) == {"truenas.system-path"}
