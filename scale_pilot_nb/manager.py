@@ -20,11 +20,12 @@ import asyncio
 import json
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from scale_pilot_nb import updates
+from scale_pilot_nb import backups, exports, updates
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import DeployPlan
 from scale_pilot_nb.compose.report import ValidationReport
@@ -504,6 +505,51 @@ class TrueNASDockerManager:
     ) -> UpgradeResult:
         """Upgrade a catalog app; the result carries the ``app.upgrade_summary`` shown first."""
         return await updates.upgrade(self, name, version, timeout=timeout)
+
+    # -- backups and exports -----------------------------------------------------------------
+
+    async def backup(self, name: str | None = None) -> str:
+        """Back up every app (``docker.backup``, 25.04+); returns the backup's name.
+
+        Raises:
+            UnsupportedError: the NAS runs 24.10 (use :meth:`export` there).
+        """
+        return await backups.backup(self, name)
+
+    async def backups(self) -> list[dict[str, Any]]:
+        """The NAS's app backups, one dict per backup (25.04+)."""
+        return await backups.backup_rows(self)
+
+    async def restore_backup(self, name: str) -> None:
+        """Replace every installed app with backup ``name``'s (25.04+).
+
+        No confirmation here: ``Pilot.restore`` and the CLI ask for one.
+        """
+        await backups.restore_backup(self, name)
+
+    async def delete_backup(self, name: str) -> None:
+        """Delete backup ``name`` (25.04+)."""
+        await backups.delete_backup(self, name)
+
+    async def export(self, path: str | os.PathLike[str], *, secrets: bool = False) -> list[Path]:
+        """Write every app's stored config and local history to ``path/<app>.yaml``.
+
+        Secret values are redacted unless ``secrets``.
+        """
+        return await exports.export_apps(self, path, secrets=secrets)
+
+    async def import_(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        dry_run: bool = True,
+        secrets: Mapping[str, str] | None = None,
+        timeout: float | None = 600.0,
+    ) -> OperationResult:
+        """Plan (default) or, with ``dry_run=False``, deploy the apps exported into ``path``."""
+        return await exports.import_apps(
+            self, path, dry_run=dry_run, secrets=secrets, timeout=timeout
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 

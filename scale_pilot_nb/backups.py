@@ -1,0 +1,69 @@
+"""Backups of the whole apps dataset (``docker.backup``, TrueNAS 25.04+).
+
+A TrueNAS backup is a ZFS snapshot of ``<pool>/ix-apps`` plus every app's stored config; a
+restore replaces *all* installed apps with the backup's. 24.10 has no such methods, so every
+function here first checks the version and raises :class:`UnsupportedError` there, instead of
+the NAS's bare "method does not exist".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb.errors import UnsupportedError
+from scale_pilot_nb.records.system import SystemInfo
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.manager import TrueNASDockerManager
+
+__all__ = ["BACKUPS_SINCE", "backup", "backup_rows", "delete_backup", "restore_backup"]
+
+#: First release with ``docker.backup`` and friends.
+BACKUPS_SINCE = (25, 4)
+
+
+async def _require_backups(manager: TrueNASDockerManager) -> None:
+    info = SystemInfo.from_api(await manager.client.call("system.info"))
+    parts = [int(p) for p in info.version.split(".")[:2] if p.isdigit()]
+    if tuple(parts) < BACKUPS_SINCE:
+        raise UnsupportedError(
+            f"App backups (docker.backup) are not supported on this version "
+            f"(TrueNAS {info.version}); they need 25.04 or later",
+            hint="Save every app's configuration with pilot.export(path) instead.",
+        )
+
+
+async def backup(manager: TrueNASDockerManager, name: str | None = None) -> str:
+    """Back up every app (``docker.backup`` job); returns the backup's name."""
+    await _require_backups(manager)
+    result: str = await manager.client.call_job("docker.backup", name)
+    return result
+
+
+async def backup_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
+    """One row per backup: name, creation time, the apps it holds, snapshot and path."""
+    await _require_backups(manager)
+    backups = await manager.client.call("docker.list_backups")
+    return [
+        {
+            "name": item.get("name", key),
+            "created_on": item.get("created_on"),
+            "apps": sorted(a.get("name", "") for a in item.get("apps") or []),
+            "app_count": len(item.get("apps") or []),
+            "snapshot_name": item.get("snapshot_name"),
+            "backup_path": item.get("backup_path"),
+        }
+        for key, item in sorted(backups.items())
+    ]
+
+
+async def restore_backup(manager: TrueNASDockerManager, name: str) -> None:
+    """Replace every installed app with backup ``name``'s (``docker.restore_backup`` job)."""
+    await _require_backups(manager)
+    await manager.client.call_job("docker.restore_backup", name)
+
+
+async def delete_backup(manager: TrueNASDockerManager, name: str) -> None:
+    """Delete backup ``name`` (``docker.delete_backup``)."""
+    await _require_backups(manager)
+    await manager.client.call("docker.delete_backup", name)

@@ -1,0 +1,200 @@
+"""Export every app's stored configuration (and its local history) to YAML; import it elsewhere.
+
+TrueNAS has no ``app.export``/``app.import``, and its backups (25.04+) stay on the NAS. An export
+directory holds one ``<app>.yaml`` per app — readable, diffable, fit for git — that
+:func:`import_apps` plans (``dry_run``) and deploys on another NAS: custom apps through the
+normal deploy flow (validated, idempotent), catalog apps as a fresh ``app.create`` of the same
+catalog app, train, version and values.
+
+Secret values (environment of custom apps, secret-named values of catalog apps) are written
+only with ``secrets=True``; otherwise they are redacted and the import asks for them.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from scale_pilot_nb.compose.rules_security import is_secret_key
+from scale_pilot_nb.errors import ConfigError, TrueNASError
+from scale_pilot_nb.history import REDACTED, SecretsRequiredError, fill_secrets, redact_secrets
+from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+from scale_pilot_nb.records.system import SystemInfo
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.manager import TrueNASDockerManager
+
+__all__ = ["EXPORT_FORMAT", "export_apps", "import_apps"]
+
+#: Version of the export file layout.
+EXPORT_FORMAT = 1
+
+
+async def export_apps(
+    manager: TrueNASDockerManager, path: str | os.PathLike[str], *, secrets: bool = False
+) -> list[Path]:
+    """Write ``<app>.yaml`` for every app into directory ``path``; returns the files."""
+    directory = Path(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    host = SystemInfo.from_api(await manager.client.call("system.info")).hostname
+    written = []
+    for entry in await manager.query_apps():
+        name = str(entry["name"])
+        config = await manager.app_config(name)
+        custom = bool(entry.get("custom_app"))
+        if not secrets:
+            config = redact_secrets(config)[0] if custom else _redact_values(config)
+        metadata = entry.get("metadata") or {}
+        document = {
+            "format": EXPORT_FORMAT,
+            "app": name,
+            "exported_from": host,
+            "custom_app": custom,
+            "catalog_app": None if custom else metadata.get("name"),
+            "train": None if custom else metadata.get("train"),
+            "version": entry.get("version"),
+            "config": config,
+            "history": [r.to_dict() for r in await manager.history(name)],
+        }
+        target = directory / f"{name}.yaml"
+        target.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+async def import_apps(
+    manager: TrueNASDockerManager,
+    path: str | os.PathLike[str],
+    *,
+    dry_run: bool = True,
+    secrets: Mapping[str, str] | None = None,
+    timeout: float | None = 600.0,
+) -> OperationResult:
+    """Plan (``dry_run``) or deploy every app exported into ``path``.
+
+    One app's failure does not stop the others: its outcome says ``failed`` and why.
+
+    Raises:
+        ConfigError: ``path`` holds no export files, or one is not an export file.
+    """
+    documents = _load(Path(path))
+    outcomes: list[AppOutcome] = []
+    plans: dict[str, Any] = {}
+    for document in documents:
+        name = document["app"]
+        try:
+            if document["custom_app"]:
+                outcome = await _import_custom(manager, document, dry_run, secrets, timeout, plans)
+            else:
+                outcome = await _import_catalog(manager, document, dry_run, secrets)
+        except TrueNASError as exc:
+            outcome = AppOutcome(name, "failed", error=exc.to_dict())
+        outcomes.append(outcome)
+    return OperationResult("import", tuple(outcomes), plans)
+
+
+async def _import_custom(
+    manager: TrueNASDockerManager,
+    document: Mapping[str, Any],
+    dry_run: bool,
+    secrets: Mapping[str, str] | None,
+    timeout: float | None,
+    plans: dict[str, Any],
+) -> AppOutcome:
+    name = document["app"]
+    config, missing = fill_secrets(document["config"], secrets)
+    if missing:
+        raise SecretsRequiredError(f"{name}: secrets were not exported", missing=missing)
+    result = await manager.deploy(config, name, dry_run=dry_run, timeout=timeout)
+    plans.update(result.plans)
+    return result[name]
+
+
+async def _import_catalog(
+    manager: TrueNASDockerManager,
+    document: Mapping[str, Any],
+    dry_run: bool,
+    secrets: Mapping[str, str] | None,
+) -> AppOutcome:
+    name = document["app"]
+    if await manager.find_app(name) is not None:
+        return AppOutcome(name, "unchanged", await manager.get_app(name))
+    values, missing = _fill_values(document["config"], secrets or {})
+    if missing:
+        raise SecretsRequiredError(f"{name}: secrets were not exported", missing=missing)
+    if dry_run:
+        return AppOutcome(name, "planned")
+    payload = {
+        "app_name": name,
+        "catalog_app": document["catalog_app"],
+        "train": document.get("train") or "stable",
+        "version": document.get("version") or "latest",
+        "values": values,
+    }
+    return AppOutcome(name, "created", await manager.create_app(payload))
+
+
+def _load(directory: Path) -> list[dict[str, Any]]:
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not files:
+        raise ConfigError(
+            f"No export files (*.yaml) in {directory}",
+            hint="Create them with pilot.export(path).",
+        )
+    documents = []
+    for file in files:
+        try:
+            document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{file}: cannot read it: {exc}") from None
+        if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+            raise ConfigError(f"{file} is not a scale-pilot export file (format {EXPORT_FORMAT})")
+        if not isinstance(document.get("app"), str) or not isinstance(document.get("config"), dict):
+            raise ConfigError(f"{file} lacks its app name or config")
+        documents.append(document)
+    return documents
+
+
+def _user_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A catalog app's values without the keys TrueNAS reserves (``ix_*``)."""
+    return {k: copy.deepcopy(v) for k, v in config.items() if not str(k).startswith("ix_")}
+
+
+def _redact_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Catalog values with every secret-named string value replaced by :data:`REDACTED`."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: REDACTED if is_secret_key(str(k)) and isinstance(v, str) and v else walk(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return {k: walk(v) for k, v in _user_values(config).items()}
+
+
+def _fill_values(config: Mapping[str, Any], secrets: Mapping[str, str]) -> tuple[Any, list[str]]:
+    """Catalog values with redacted secrets filled in by key name; the names still missing."""
+    missing: list[str] = []
+
+    def walk(value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if value == REDACTED:
+            key = where.rsplit(".", 1)[-1]
+            if where in secrets or key in secrets:
+                return secrets.get(where, secrets.get(key))
+            missing.append(where)
+        return value
+
+    return walk(_user_values(config), ""), missing

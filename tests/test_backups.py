@@ -1,0 +1,109 @@
+"""Backups (25.04+), the clear refusal on 24.10, and export/import between two NAS boxes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scale_pilot_nb import ConfigError, UnsupportedError
+from scale_pilot_nb.history import REDACTED
+from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.sandbox import Sandbox
+
+DB = """
+services:
+  db:
+    image: postgres:16.9
+    environment:
+      POSTGRES_PASSWORD: hunter2
+"""
+
+
+def manager_for(sb: Sandbox, history: Path) -> TrueNASDockerManager:
+    url = sb.legacy_url if sb.version == "24.10" else sb.url
+    return TrueNASDockerManager(url, sb.api_key, username=sb.username, history=history)
+
+
+async def test_backup_restore_round_trip(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = make_sandbox("25.10", "demo", test_methods=False)
+    async with manager_for(sb, tmp_path / "h.sqlite") as m:
+        before = {a.name: a.state for a in await m.list_apps()}
+        name = await m.backup("before-cleanup")
+        assert name == "before-cleanup"
+        [row] = await m.backups()
+        assert row["name"] == name and row["app_count"] == len(before)
+        assert row["apps"] == sorted(before)
+        await m.delete_app("whoami")
+        await m.restore_backup(name)
+        after = {a.name: a.state for a in await m.list_apps()}
+        assert after == before
+        await m.delete_backup(name)
+        assert await m.backups() == []
+
+
+async def test_backups_are_refused_clearly_on_2410(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = make_sandbox("24.10", "demo", test_methods=False)
+    async with manager_for(sb, tmp_path / "h.sqlite") as m:
+        for call in (m.backup(), m.backups(), m.restore_backup("x"), m.delete_backup("x")):
+            with pytest.raises(UnsupportedError) as caught:
+                await call
+            assert "not supported on this version" in str(caught.value)
+            assert "export" in (caught.value.hint or "")
+
+
+async def test_export_then_import_on_another_nas(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    source = make_sandbox("25.10", "demo", test_methods=False)
+    target = make_sandbox("25.04", "empty", test_methods=False)
+    out = tmp_path / "export"
+    async with manager_for(source, tmp_path / "a.sqlite") as m:
+        await m.deploy(DB, "db")
+        await m.deploy(DB.replace("16.9", "16.10"), "db")
+        apps = sorted(a.name for a in await m.list_apps())
+        files = await m.export(out)
+    assert sorted(f.stem for f in files) == apps
+    db = yaml.safe_load((out / "db.yaml").read_text())
+    assert db["custom_app"] and db["format"] == 1
+    assert db["config"]["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == REDACTED
+    assert [r["action"] for r in db["history"]] == ["create", "update"]
+    assert "hunter2" not in "".join(f.read_text() for f in files)
+
+    async with manager_for(target, tmp_path / "b.sqlite") as m:
+        plan = await m.import_(out)
+        actions = {o.app_name: o.action for o in plan.outcomes}
+        assert actions["whoami"] == "planned" and actions["jellyfin"] == "planned"
+        assert actions["db"] == "failed"
+        assert "db.POSTGRES_PASSWORD" in str(plan["db"].error)
+        assert await m.list_apps() == []  # a dry run changes nothing
+
+        secrets = {"POSTGRES_PASSWORD": "s3cret"}
+        done = await m.import_(out, dry_run=False, secrets=secrets, timeout=1)
+        # the demo's never-healthy app fails its wait; the others go on
+        assert done["search"].action == "failed" and done["search"].error
+        assert done["search"].error["type"] == "AppNotReadyError"
+        assert done["whoami"].action == "created"
+        assert done["jellyfin"].action == "created"
+        installed = {a.name for a in await m.list_apps()}
+        assert {"whoami", "jellyfin", "photos", "db"} <= installed
+        config = await m.app_config("db")
+        assert config["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
+
+
+async def test_import_of_a_directory_without_exports(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    (tmp_path / "junk.yaml").write_text("just: text\n")
+    async with manager_for(sb, tmp_path / "h.sqlite") as m:
+        with pytest.raises(ConfigError):
+            await m.import_(tmp_path / "missing")
+        with pytest.raises(ConfigError, match="not a scale-pilot export"):
+            await m.import_(tmp_path)
