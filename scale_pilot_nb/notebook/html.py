@@ -38,7 +38,7 @@ from scale_pilot_nb.notebook._markup import (
     set_display_style,
     table,
 )
-from scale_pilot_nb.records import App, Job, SystemStatus
+from scale_pilot_nb.records import App, AppState, Job, SystemStatus
 from scale_pilot_nb.records._base import format_bytes
 from scale_pilot_nb.records.app import PortMapping, VolumeMount
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
@@ -232,12 +232,13 @@ def _docker(status: SystemStatus) -> str:
 
 
 def _app_counts(states: Mapping[str, int]) -> str:
+    """``9 in all · RUNNING 5 · STOPPED 3 …``, states in :class:`AppState` order."""
     if not states:
         return "none"
-    total = sum(states.values())
-    return f"{total} " + " ".join(
-        f"{badge(state)}&nbsp;{count}" for state, count in sorted(states.items())
-    )
+    order = {state.value: index for index, state in enumerate(AppState)}
+    ranked = sorted(states.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+    counts = " · ".join(f"{badge(state)}&nbsp;{count}" for state, count in ranked)
+    return f"{sum(states.values())} in all · {counts}"
 
 
 # -- compose results ---------------------------------------------------------------------------
