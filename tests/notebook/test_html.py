@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from scale_pilot_nb.compose.plan import DeployPlan
+from scale_pilot_nb.compose.plan import plan as make_plan
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
 from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook import html
@@ -195,6 +196,21 @@ def test_plan_shows_a_coloured_diff_and_what_changes() -> None:
     assert "<code>8080:80/tcp</code></td><td><code>8081:80/tcp</code>" in out
     assert "services.web.environment.DB_PASSWORD" in out
     assert '<span class="sp-badge sp-tone-warn">update</span>' in out
+
+
+def test_plan_of_a_changed_secret_names_it_and_never_shows_the_values() -> None:
+    def compose(image: str, password: str) -> dict[str, Any]:
+        service = {"image": image, "environment": {"POSTGRES_PASSWORD": password}}
+        return {"services": {"db": service}}
+
+    payload = {
+        "app_name": "db",
+        "custom_app": True,
+        "custom_compose_config": compose("postgres:17", "n3w-s3cret"),
+    }
+    out = html.render(make_plan(payload, compose("postgres:16", "0ld-s3cret")))
+    assert "n3w-s3cret" not in out and "0ld-s3cret" not in out
+    assert "services.db.environment.POSTGRES_PASSWORD" in out and "postgres:17" in out
 
 
 def test_noop_plan_says_nothing_to_do() -> None:
