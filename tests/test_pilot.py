@@ -63,8 +63,8 @@ def test_deploy_stop_start_delete_round_trip(pilot: Pilot) -> None:
     assert pilot.deploy(NGINX, "web")["web"].action == "created"
     assert pilot.stop("web").state == "STOPPED"
     assert pilot.start("web").name == "web"
-    lines = list(pilot.logs("web", tail=3))
-    assert lines and all(line.service == "web" for line in lines)
+    lines = pilot.logs("web", tail=3)
+    assert len(lines) == 3 and set(lines["service"]) == {"web"}
     with pytest.raises(ConfirmationRequired):
         pilot.delete("web")
     assert "web" in set(pilot.apps()["name"])

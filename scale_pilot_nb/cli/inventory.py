@@ -163,7 +163,7 @@ def app_logs(session: Session) -> int:
             "--json prints one document, so it cannot follow logs",
             hint="Drop --follow, or drop --json for a live stream.",
         )
-    lines = session.pilot.logs(args.name, args.service, tail=args.tail, follow=args.follow)
+    lines = session.pilot.log_lines(args.name, args.service, tail=args.tail, follow=args.follow)
     if out.json:
         out.document("logs", app_name=args.name, lines=[dataclasses.asdict(ln) for ln in lines])
         return ExitStatus.OK
