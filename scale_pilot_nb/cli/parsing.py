@@ -60,15 +60,14 @@ def connected_parent() -> argparse.ArgumentParser:
     return parent
 
 
-def add_output_options(parser: argparse.ArgumentParser, *, json: bool = True) -> None:
-    """``--json`` (when the command returns data) and ``--debug``."""
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """``--json`` and ``--debug``."""
     group = parser.add_argument_group("output")
-    if json:
-        group.add_argument(
-            "--json",
-            action="store_true",
-            help="print one JSON document ({'version': 1, ...}) on stdout instead of tables",
-        )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document ({'version': 1, ...}) on stdout instead of tables",
+    )
     group.add_argument("--debug", action="store_true", help="show tracebacks of errors")
 
 
