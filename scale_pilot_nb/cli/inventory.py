@@ -90,10 +90,11 @@ def list_apps(session: Session) -> int:
             ]
             for app in apps
         ],
+        state_column=1,
     )
     if session.args.all:
         out.line()
-        out.table(["APP", "SERVICE", "STATE", "IMAGE", "ID"], _container_rows(apps))
+        out.table(["APP", "SERVICE", "STATE", "IMAGE", "ID"], _container_rows(apps), state_column=2)
     return ExitStatus.OK
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scale_pilot_nb.cli.exits import ExitStatus
+from scale_pilot_nb.cli.output import state_style
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 
 __all__ = ["print_outcomes"]
-
-_STATE_STYLES = {"RUNNING": "good", "CRASHED": "bad", "DEPLOYING": "warn", "STOPPING": "warn"}
 
 
 def print_outcomes(out: Output, result: OperationResult) -> int:
@@ -44,7 +43,7 @@ def _success(out: Output, outcome: AppOutcome) -> str:
     if outcome.app is None:
         return f"{outcome.app_name}: {outcome.action}"
     state = outcome.app.state.value
-    style = _STATE_STYLES.get(state)
+    style = state_style(state)
     return f"{outcome.app_name}: {outcome.action} ({out.paint(state, style) if style else state})"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -19,6 +19,7 @@ __all__ = [
     "Output",
     "is_terminal",
     "render_table",
+    "state_style",
     "wants_colour",
 ]
 
@@ -28,6 +29,7 @@ JSON_VERSION = 1
 TABLE_WIDTH = 80
 
 _STYLES = {"good": "32", "bad": "31", "warn": "33", "dim": "2", "bold": "1"}
+_STATE_STYLES = {"RUNNING": "good", "CRASHED": "bad", "DEPLOYING": "warn", "STOPPING": "warn"}
 _ELLIPSIS = "…"
 
 
@@ -45,12 +47,22 @@ def is_terminal(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
+def state_style(state: str) -> str | None:
+    """The style of an app state: RUNNING good, CRASHED bad, in-between warn, else None."""
+    return _STATE_STYLES.get(state)
+
+
 def render_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], *, width: int = TABLE_WIDTH
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: int = TABLE_WIDTH,
+    decorate: Callable[[int, int, str], str] | None = None,
 ) -> list[str]:
     """Lay ``rows`` out in columns, shrinking the widest columns until a line fits ``width``.
 
-    Cut cells end in ``…``; no column shrinks below its header's width.
+    Cut cells end in ``…``; no column shrinks below its header's width. ``decorate(row,
+    column, padded_cell)`` may wrap each laid-out cell (colour codes), row 0 being the header.
     """
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     gaps = 2 * (len(headers) - 1)
@@ -59,10 +71,14 @@ def render_table(
         if widths[widest] <= max(len(headers[widest]), 4):
             break
         widths[widest] -= 1
-    return [
-        "  ".join(_fit(cell, w) for cell, w in zip(line, widths, strict=True)).rstrip()
-        for line in [list(headers), *rows]
-    ]
+    lines = []
+    for row, line in enumerate([list(headers), *rows]):
+        cells = [_fit(cell, w) for cell, w in zip(line, widths, strict=True)]
+        cells[-1] = cells[-1].rstrip()
+        if decorate is not None:
+            cells = [decorate(row, column, cell) for column, cell in enumerate(cells)]
+        lines.append("  ".join(cells))
+    return lines
 
 
 def _fit(cell: str, width: int) -> str:
@@ -104,10 +120,23 @@ class Output:
         """Write one line of human output to stdout."""
         self.stdout.write(text + "\n")
 
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        """Write a table to stdout; the header row is bold on a terminal."""
-        for number, text in enumerate(render_table(headers, rows)):
-            self.line(self.paint(text, "bold") if number == 0 else text)
+    def table(
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        state_column: int | None = None,
+    ) -> None:
+        """Write a table to stdout; on a terminal the header is bold and states coloured."""
+
+        def decorate(row: int, column: int, cell: str) -> str:
+            if row == 0:
+                return _paint(cell, "bold")
+            style = state_style(cell.strip().upper()) if column == state_column else None
+            return _paint(cell, style) if style else cell
+
+        for text in render_table(headers, rows, decorate=decorate if self.colour else None):
+            self.line(text)
 
     def note(self, text: str, style: str | None = None) -> None:
         """Write one line to stderr (progress, warnings, hints)."""

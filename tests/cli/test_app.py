@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -237,3 +238,47 @@ def test_no_command_is_a_usage_error(cli: Run) -> None:
     assert result.code == ExitStatus.USAGE
     assert "a command is required" in result.stderr
     assert cli("list", "--bogus").code == ExitStatus.USAGE
+
+
+def _on_terminal(argv: list[str], env: dict[str, str], cwd: Path) -> str:
+    """Run the installed script with stdout on a pseudo-terminal; return what it printed."""
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [str(SCRIPT), *argv], stdout=follower, stderr=subprocess.DEVNULL, env=env, cwd=cwd
+    ) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=SUBPROCESS_TIMEOUT)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_unless_no_color(nas_env: dict[str, str], workdir: Path) -> None:
+    coloured = _on_terminal(["list"], os.environ.copy(), workdir)
+    assert "\033[32mRUNNING" in coloured
+    plain = _on_terminal(["list"], {**os.environ, "NO_COLOR": "1"}, workdir)
+    assert "RUNNING" in plain
+    assert "\033[" not in plain
+
+
+def test_sandbox_command_runs_until_ctrl_c(workdir: Path) -> None:
+    with subprocess.Popen(
+        [str(SCRIPT), "sandbox", "--seed", "empty"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("url:        ws://127.0.0.1:")
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=SUBPROCESS_TIMEOUT)
+    assert proc.returncode == ExitStatus.OK

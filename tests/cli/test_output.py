@@ -35,12 +35,19 @@ def test_colour_only_on_a_terminal_without_no_color() -> None:
     assert not wants_colour(Terminal(), {"TERM": "dumb"})
 
 
-def test_paint_and_table_header_on_a_terminal() -> None:
+def test_table_header_bold_and_states_coloured_on_a_terminal() -> None:
     out = Output(Terminal(), io.StringIO(), colour=True)
-    out.table(["NAME"], [["web"]])
-    first, second = out.stdout.getvalue().splitlines()
-    assert first == "\033[1mNAME\033[0m"
-    assert second == "web"
+    out.table(["NAME", "STATE"], [["web", "RUNNING"], ["job", "crashed"]], state_column=1)
+    header, web, job = out.stdout.getvalue().splitlines()
+    assert header == "\033[1mNAME\033[0m  \033[1mSTATE\033[0m"
+    assert web == "web   \033[32mRUNNING\033[0m"
+    assert job == "job   \033[31mcrashed\033[0m"
+
+
+def test_no_colour_codes_without_colour() -> None:
+    out = Output(Terminal(), io.StringIO(), colour=False)
+    out.table(["NAME", "STATE"], [["web", "RUNNING"]], state_column=1)
+    assert out.stdout.getvalue() == "NAME  STATE\nweb   RUNNING\n"
 
 
 def test_document_and_failure_are_one_json_document_each() -> None:
