@@ -182,16 +182,17 @@ def test_start_up_imports_no_heavy_modules(
     assert {"pandas", "ipywidgets"}.isdisjoint(heavy.split(","))
 
 
-def test_list_does_not_import_pandas(nas_env: dict[str, str], workdir: Path) -> None:
+@pytest.mark.parametrize("argv", [["list", "--json"], ["logs", "whoami", "--json"]])
+def test_records_not_dataframes(argv: list[str], nas_env: dict[str, str], workdir: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", _IMPORT_PROBE, "list", "--json"],
+        [sys.executable, "-c", _IMPORT_PROBE, *argv],
         cwd=workdir,
         capture_output=True,
         text=True,
         timeout=SUBPROCESS_TIMEOUT,
         check=False,
     )
-    assert json.loads(done.stdout.split("HEAVY=")[0])["command"] == "list"
+    assert json.loads(done.stdout.split("HEAVY=")[0])["command"] == argv[0]
     assert "pandas" not in done.stderr.rsplit("HEAVY=", 1)[1]
 
 
