@@ -142,7 +142,8 @@ def convert(
         variables: values for ``${VAR}``; they are baked into the payload.
         use_environ: also take variables from this process's environment.
         volumes: ``"keep"`` named volumes, or ``"datasets"``: bind each to a ZFS dataset
-            ``<dataset_parent>/<app>/<volume>`` (returned in ``datasets``, to create first).
+            ``<dataset_parent>/<name>/<volume>`` (returned in ``datasets``, to create first);
+            split apps use the same datasets, so a volume they share stays shared.
         dataset_parent: parent dataset for ``volumes="datasets"``, e.g. ``"tank/apps"``.
         relative_paths: ``"reject"`` relative host paths, or ``"resolve"`` them against
             ``nas_base_dir``.
@@ -181,8 +182,8 @@ def convert(
     apps = []
     for app_name, piece in pieces:
         datasets: list[str] = []
-        if volumes == "datasets":
-            piece, datasets = _volumes_to_datasets(piece, app_name, dataset_parent)
+        if volumes == "datasets":  # named after the whole stack, so split apps share them
+            piece, datasets = _volumes_to_datasets(piece, name, dataset_parent)
         payload = _payload(piece, app_name, mode, prepared, findings)
         apps.append(
             AppPayload(app_name, mode, payload, tuple(as_dict(piece["services"])), tuple(datasets))

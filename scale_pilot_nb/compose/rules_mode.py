@@ -77,6 +77,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 )
     if ctx.split and len(services) > 1:
         yield from _cross_references(ctx, [name for name, _ in services])
+        yield from _shared_volumes(ctx)
 
 
 def ix_app_unsupported(
@@ -141,6 +142,27 @@ def _all_inlined(service: dict[str, Any], local: frozenset[str]) -> bool:
 
 def _healthcheck_disabled(healthcheck: dict[str, Any]) -> bool:
     return healthcheck.get("disable") is True or as_list(healthcheck.get("test"))[:1] == ["NONE"]
+
+
+def _shared_volumes(ctx: RuleContext) -> Iterator[Finding]:
+    """A named volume used by several services is no longer shared once they are split."""
+    users: dict[str, list[str]] = {}
+    for name, service in ctx.services():
+        for volume in map(as_dict, as_list(service.get("volumes"))):
+            source = volume.get("source")
+            if volume.get("type") == "volume" and isinstance(source, str):
+                users.setdefault(source, []).append(name)
+    for source, names in users.items():
+        if len(set(names)) > 1:
+            yield ctx.finding(
+                Severity.WARNING,
+                "mode.split-shared-volume",
+                ("volumes", source),
+                f"Volume {source!r} is shared by {', '.join(sorted(set(names)))}; split apps "
+                "each get their own copy.",
+                "Convert with volumes='datasets' (one dataset, bound by every app), or keep "
+                "the services in one compose-mode app.",
+            )
 
 
 def _host_pattern(service: str) -> re.Pattern[str]:

@@ -201,3 +201,24 @@ def test_summary_and_repr_never_carry_the_payload() -> None:
     assert conversion.to_dict()["apps"] == [
         {"app_name": "db", "mode": "compose", "services": ["db"], "datasets": []}
     ]
+
+
+def test_split_apps_share_the_datasets_of_the_stack() -> None:
+    text = """\
+services:
+  app:
+    image: a:1
+    volumes: ["media:/media"]
+  worker:
+    image: w:1
+    volumes: ["media:/media:ro"]
+volumes:
+  media: {}
+"""
+    conversion = convert(text, "stack", split=True, volumes="datasets", dataset_parent="tank/apps")
+    assert conversion.datasets == ["tank/apps/stack", "tank/apps/stack/media"]
+    sources = [
+        stored(app.payload)["services"][app.services[0]]["volumes"][0]["source"]
+        for app in conversion.apps
+    ]
+    assert sources == ["/mnt/tank/apps/stack/media"] * 2

@@ -105,3 +105,17 @@ def test_ix_app_keeps_env_files_that_were_inlined() -> None:
     inlined = frozenset({"app.env", "/mnt/tank/b.env"})
     ctx = RuleContext(compose=compose, raw=compose, mode="ix-app", local_env_files=inlined)
     assert list(check(ctx)) == []
+
+
+def test_split_warns_for_a_shared_named_volume() -> None:
+    vol = {"type": "volume", "source": "media", "target": "/m"}
+    compose = {
+        "services": {
+            "a": {"image": "a:1", "volumes": [vol]},
+            "b": {"image": "b:1", "volumes": [vol]},
+        },
+        "volumes": {"media": {}},
+    }
+    findings = run(compose, mode="compose", split=True)
+    assert [(f.rule, f.path) for f in findings] == [("mode.split-shared-volume", "volumes.media")]
+    assert run(compose, mode="compose", split=False) == []
