@@ -75,7 +75,7 @@ class ValidationReport:
     """Everything validation found about one compose file.
 
     Attributes:
-        findings: all findings, errors first, then in document order.
+        findings: all findings: errors, then warnings, then infos, each in document order.
         app_name: the app name that was checked, if one was given.
         mode: ``"compose"`` (custom app) or ``"ix-app"`` (catalog ix-app values).
         source: a short description of where the compose came from (file name or ``"<string>"``).
@@ -170,6 +170,9 @@ class ValidationReport:
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:
-    """Errors first, then warnings, then infos; stable within a severity, duplicates dropped."""
+    """Errors, warnings, infos; each in document order (unlocated last); no duplicates."""
     unique = list(dict.fromkeys(findings))
-    return sorted(unique, key=lambda f: _SEVERITY_ORDER[f.severity])
+    return sorted(
+        unique,
+        key=lambda f: (_SEVERITY_ORDER[f.severity], f.line is None, f.line or 0, f.column or 0),
+    )

@@ -58,3 +58,11 @@ def test_str_and_repr_are_readable() -> None:
         "<ValidationReport invalid app='web' mode=compose errors=1 warnings=0 infos=0 "
         "error_rules=[structure.no-image]>"
     )
+
+
+def test_findings_follow_the_document_within_a_severity() -> None:
+    late = Finding(Severity.WARNING, "b", "services.b", "b.", "", 9, 1)
+    early = Finding(Severity.WARNING, "a", "services.a", "a.", "", 2, 5)
+    nowhere = Finding(Severity.WARNING, "c", "", "c.")
+    report = ValidationReport([nowhere, late, early])
+    assert [f.rule for f in report.findings] == ["a", "b", "c"]
