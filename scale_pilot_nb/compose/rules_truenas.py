@@ -223,8 +223,20 @@ def _host_ports(ctx: RuleContext) -> Iterator[Finding]:
         if service.get("network_mode") == "host":
             continue
         for index, port in enumerate(as_list(service.get("ports"))):
-            numbers = published_ports(as_dict(port).get("published")) or []
+            if not isinstance(port, dict):
+                continue  # left as written by the normaliser, which reported it
+            numbers = published_ports(port.get("published")) or []
             path = ("services", name, "ports", index)
+            if port.get("published") in (None, ""):
+                yield ctx.finding(
+                    Severity.WARNING,
+                    "truenas.random-host-port",
+                    path,
+                    f"Service {name!r} publishes container port {port.get('target')} on a "
+                    "random host port.",
+                    "Docker picks a new port on every redeploy (TrueNAS redeploys on each "
+                    "update); write host:container, e.g. 30080:80.",
+                )
             reserved = sorted(RESERVED_PORTS.intersection(numbers))
             in_use = sorted(ctx.used_ports.intersection(numbers).difference(reserved))
             if reserved:

@@ -186,3 +186,10 @@ def test_read_only_time_zone_files_are_fine() -> None:
     ro = {"type": "bind", "source": "/etc/localtime", "target": "/etc/localtime", "read_only": True}
     assert rules(one(volumes=[ro])) == set()
     assert rules(one(volumes=[{**ro, "read_only": False}])) == {"truenas.system-path"}
+
+
+def test_random_host_port_is_a_warning() -> None:
+    findings = run(one(ports=[{"target": 8080, "protocol": "tcp"}, "garbage"]))
+    assert [(f.rule, f.path) for f in findings] == [
+        ("truenas.random-host-port", "services.web.ports[0]")
+    ]
