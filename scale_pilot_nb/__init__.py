@@ -40,11 +40,13 @@ _LAZY = {
     "Sandbox": "scale_pilot_nb.sandbox",
     "TrueNASDockerManager": "scale_pilot_nb.manager",
     "connect": "scale_pilot_nb.pilot",
+    "fleet": "scale_pilot_nb.fleets",
     "style": "scale_pilot_nb.notebook",
 }
 
 if TYPE_CHECKING:
     from scale_pilot_nb.ai import AIHelper
+    from scale_pilot_nb.fleets import fleet
     from scale_pilot_nb.manager import TrueNASDockerManager
     from scale_pilot_nb.notebook import style
     from scale_pilot_nb.pilot import Pilot, connect
@@ -75,6 +77,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "connect",
+    "fleet",
     "style",
 ]
 
