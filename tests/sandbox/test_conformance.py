@@ -27,7 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.contract import Registry
 
-CAPTURES = Path(__file__).parent / "captures"
+CAPTURES = Path(__file__).parents[1] / "captures"
 CAPTURED_KEY = "1-abcdefghijklmnop"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 JSONRPC_CODES = {-32700, -32600, -32601, -32602, -32603, -32000, -32001}
