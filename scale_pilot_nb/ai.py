@@ -11,15 +11,19 @@ The seed's interface, kept verbatim::
     validation = helper.validate_compose(yaml_content)   # {"valid": bool, "errors": [...], ...}
 
 Failures come back as ``{"success": False, "error": "...", "hint": "...", "step": STEP}`` where
-STEP is ``connection``, ``authentication``, ``validation``, ``deploy`` or ``wait``. No method
-raises (not even entering the context), and no result ever contains an API key or password.
+STEP is ``connection``, ``authentication``, ``validation``, ``deploy``, ``wait``, ``updates``,
+``history`` or ``rollback``. No method raises (not even entering the context), and no result
+ever contains an API key or password.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -37,6 +41,8 @@ from scale_pilot_nb.errors import (
     JobFailedError,
     TrueNASError,
 )
+from scale_pilot_nb.health import AppCrashedError, AppNotReadyError
+from scale_pilot_nb.history import SecretsRequiredError
 from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.records import AppState
 
@@ -91,6 +97,7 @@ class AIHelper:
         self._use_sandbox = sandbox
         self._wait_timeout = wait_timeout
         self._sandbox: Any = None
+        self._history_dir: str | None = None
         self._manager: TrueNASDockerManager | None = None
         self._failure: Result | None = None
 
@@ -237,6 +244,70 @@ class AIHelper:
             "state": state,
         }
 
+    async def updates(self) -> Result:
+        """Apps with a newer image or a catalog upgrade: ``{"success", "updates": [...]}``.
+
+        Each item: ``app``, ``image``, ``image_update``, ``catalog_upgrade``, ``version``,
+        ``target_version``.
+        """
+        manager = self._manager
+        if manager is None:
+            return self._not_connected()
+        try:
+            rows = await manager.updates()
+        except Exception as exc:
+            return self._failure_of(exc, "updates")
+        pending = [r for r in rows if r["image_update"] or r["catalog_upgrade"]]
+        return {"success": True, "updates": pending, "count": len(pending)}
+
+    async def history(self, name: str) -> Result:
+        """Recorded revisions of ``name``, oldest first: ``{"success", "revisions": [...]}``.
+
+        Each item: ``revision``, ``recorded_at``, ``action`` (the change that followed),
+        ``actor``, ``tool``, ``existed``, ``digests``, ``redacted`` (secret names not stored).
+        """
+        manager = self._manager
+        if manager is None:
+            return self._not_connected()
+        try:
+            revisions = await manager.history(name)
+        except Exception as exc:
+            return self._failure_of(exc, "history")
+        keys = ("revision", "recorded_at", "action", "actor", "tool", "digests", "redacted")
+        items = [
+            {k: v for k, v in r.to_dict().items() if k in keys} | {"existed": r.config is not None}
+            for r in revisions
+        ]
+        return {"success": True, "app_name": name, "revisions": items}
+
+    async def rollback(
+        self, name: str, revision: int = -1, *, secrets: Mapping[str, str] | None = None
+    ) -> Result:
+        """Roll ``name`` back: custom apps to history ``revision``, catalog apps a version.
+
+        Custom apps are redeployed with their images pinned to the digests recorded then;
+        catalog apps go back to their previous version. A failure for secrets the history
+        did not store lists them in ``missing``: pass them in ``secrets``.
+        """
+        manager = self._manager
+        if manager is None:
+            return self._not_connected()
+        try:
+            result = await manager.rollback(
+                name, revision, secrets=secrets, timeout=self._wait_timeout
+            )
+        except Exception as exc:
+            return self._failure_of(exc, "rollback")
+        outcome = result.outcomes[0]
+        state = outcome.app.state.value if outcome.app else None
+        return {
+            "success": True,
+            "message": f"App {name!r} rolled back ({outcome.action})",
+            "action": outcome.action,
+            "app_name": name,
+            "state": state,
+        }
+
     # -- helpers ---------------------------------------------------------------------------
 
     @staticmethod
@@ -255,18 +326,26 @@ class AIHelper:
 
     def _make_manager(self) -> TrueNASDockerManager:
         if not self._use_sandbox:
-            return TrueNASDockerManager(**self._connect_args)
+            return TrueNASDockerManager(**self._connect_args, tool="ai")
         from scale_pilot_nb.sandbox import Sandbox
 
         self._sandbox = Sandbox(seed="demo").start()
+        self._history_dir = tempfile.mkdtemp(prefix="scale-pilot-sandbox-history-")
         return TrueNASDockerManager(
-            self._sandbox.url, self._sandbox.api_key, username=self._sandbox.username
+            self._sandbox.url,
+            self._sandbox.api_key,
+            username=self._sandbox.username,
+            history=Path(self._history_dir) / "history.sqlite",  # goes with the sandbox
+            tool="ai",
         )
 
     async def _stop_sandbox(self) -> None:
         sandbox, self._sandbox = self._sandbox, None
         if sandbox is not None:
             sandbox.stop()
+        history, self._history_dir = self._history_dir, None
+        if history is not None:
+            shutil.rmtree(history, ignore_errors=True)
 
     def _not_connected(self) -> Result:
         failure = self._failure or {
@@ -297,6 +376,11 @@ class AIHelper:
                 result["job_id"] = exc.job_id
             if getattr(exc, "field_errors", None):
                 result["field_errors"] = [f.to_dict() for f in exc.field_errors]  # type: ignore[attr-defined]
+        if isinstance(exc, SecretsRequiredError):
+            result["missing"] = list(exc.missing)
+        if isinstance(exc, AppCrashedError | AppNotReadyError):
+            result["failing_service"] = exc.failing_service
+            result["log_tail"] = [_scrub(line, self._secrets()) for line in exc.log_tail]
         return result
 
     def _secrets(self) -> list[str]:
