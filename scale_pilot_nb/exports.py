@@ -112,6 +112,8 @@ async def _import_custom(
         raise SecretsRequiredError(f"{name}: secrets were not exported", missing=missing)
     result = await manager.deploy(config, name, dry_run=dry_run, timeout=timeout)
     plans.update(result.plans)
+    if dry_run and result.plans[name].action == "noop":
+        return AppOutcome(name, "unchanged")
     return result[name]
 
 
@@ -123,7 +125,7 @@ async def _import_catalog(
 ) -> AppOutcome:
     name = document["app"]
     if await manager.find_app(name) is not None:
-        return AppOutcome(name, "unchanged", await manager.get_app(name))
+        return AppOutcome(name, "unchanged")  # an installed catalog app is left as it is
     values, missing = _fill_values(document["config"], secrets or {})
     if missing:
         raise SecretsRequiredError(f"{name}: secrets were not exported", missing=missing)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from scale_pilot_nb import __version__
-from scale_pilot_nb.cli import deploying, inventory, lifecycle, setup
+from scale_pilot_nb.cli import backups, deploying, inventory, lifecycle, revisions, setup
 from scale_pilot_nb.cli.exits import ExitStatus, describe_statuses, exit_status_for
 from scale_pilot_nb.cli.output import Output
 from scale_pilot_nb.cli.parsing import connected_parent
@@ -55,6 +55,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     inventory.register(commands, connected)
     deploying.register(commands, connected)
     lifecycle.register(commands, connected)
+    revisions.register(commands, connected)
+    backups.register(commands, connected)
     setup.register(commands)
     if command == "sandbox":
         from scale_pilot_nb.sandbox import cli as sandbox_cli

@@ -98,6 +98,8 @@ class Session:
                     verify_ssl=False if args.insecure else None,
                     profile=args.profile,
                 )
+            if self._pilot.manager.recorder is not None:
+                self._pilot.manager.recorder.tool = "cli"  # revisions say the CLI made them
         return self._pilot
 
     def close(self) -> None:

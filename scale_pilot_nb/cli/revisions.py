@@ -1,0 +1,217 @@
+"""Update and revision commands: ``updates``, ``upgrade``, ``history`` and ``rollback``.
+
+They call the manager's record-returning methods (through the pilot's loop), never the
+DataFrame views, so pandas is not imported by the CLI. Secrets for a rollback come from a
+dotenv-style file (``--secrets-file``), never from arguments that would land in shell history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from scale_pilot_nb.cli.exits import ExitStatus
+from scale_pilot_nb.cli.outcomes import print_outcomes
+from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.cli.session import Session
+
+__all__ = ["read_secrets_file", "register", "run"]
+
+T = TypeVar("T")
+
+
+def register(commands: Any, connected: argparse.ArgumentParser) -> None:
+    """Add ``updates``, ``upgrade``, ``history`` and ``rollback`` to ``commands``."""
+    add_command(
+        commands,
+        "updates",
+        updates,
+        summary="list apps with newer images or a catalog upgrade",
+        examples=["scale-compose updates", "scale-compose updates --all --json"],
+        parents=[connected],
+    ).add_argument("--all", "-a", action="store_true", help="also list up-to-date images")
+
+    upgrade = add_command(
+        commands,
+        "upgrade",
+        upgrade_app,
+        summary="upgrade a catalog app (summary first), or pull a custom app's newer images",
+        examples=["scale-compose upgrade jellyfin", "scale-compose upgrade my-stack"],
+        parents=[connected],
+    )
+    upgrade.add_argument("name", metavar="NAME", help="the app")
+    upgrade.add_argument("--to", default="latest", metavar="VERSION", help="catalog version")
+
+    history = add_command(
+        commands,
+        "history",
+        show_history,
+        summary="list the revisions recorded before each change of an app (or diff two)",
+        examples=["scale-compose history my-stack", "scale-compose history my-stack --diff 2 -1"],
+        parents=[connected],
+    )
+    history.add_argument("name", metavar="NAME", help="the app")
+    history.add_argument(
+        "--diff", nargs=2, type=int, metavar=("A", "B"), help="print a diff of two revisions"
+    )
+
+    rollback = add_command(
+        commands,
+        "rollback",
+        rollback_app,
+        summary="roll an app back: a custom app to a recorded revision, a catalog app a version",
+        examples=[
+            "scale-compose rollback my-stack",
+            "scale-compose rollback my-stack --revision 3 --secrets-file stack.env",
+            "scale-compose rollback jellyfin --to 1.2.8",
+        ],
+        parents=[connected],
+    )
+    rollback.add_argument("name", metavar="NAME", help="the app")
+    rollback.add_argument(
+        "--revision",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="custom apps: the revision (default -1: as it was before the last change)",
+    )
+    rollback.add_argument("--to", metavar="VERSION", help="catalog apps: the version")
+    rollback.add_argument(
+        "--no-pin", action="store_true", help="keep image tags as written (no @sha256 digests)"
+    )
+    rollback.add_argument(
+        "--secrets-file", metavar="FILE", help="KEY=VALUE lines for secrets the history lacks"
+    )
+
+
+def run(session: Session, coro: Coroutine[Any, Any, T]) -> T:
+    """Run one manager coroutine on the pilot's loop thread."""
+    return session.pilot.submit(coro).result()
+
+
+def read_secrets_file(path: str | None) -> dict[str, str]:
+    """``KEY=VALUE`` lines (dotenv syntax) from ``path``; empty without one.
+
+    Raises:
+        ConfigError: the file cannot be read.
+    """
+    if path is None:
+        return {}
+    from dotenv import dotenv_values
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            values = dotenv_values(stream=handle)
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the secrets file {path}: {exc.strerror}") from exc
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def updates(session: Session) -> int:
+    """``updates``: one row per app image with an update (``--all``: every image)."""
+    rows = run(session, session.pilot.manager.updates())
+    if not session.args.all:
+        rows = [r for r in rows if r["image_update"] or r["catalog_upgrade"]]
+    out = session.out
+    if out.json:
+        out.document("updates", updates=rows)
+        return ExitStatus.OK
+    if not rows:
+        out.note("Everything is up to date.")
+        return ExitStatus.OK
+    out.table(
+        ["APP", "IMAGE", "IMAGE UPDATE", "CATALOG UPGRADE"],
+        [
+            [
+                r["app"],
+                r["image"] or "",
+                "yes" if r["image_update"] else "",
+                f"{r['version']} -> {r['target_version']}" if r["catalog_upgrade"] else "",
+            ]
+            for r in rows
+        ],
+    )
+    return ExitStatus.OK
+
+
+def upgrade_app(session: Session) -> int:
+    """``upgrade NAME``: catalog apps through ``app.upgrade``; custom apps pull their images."""
+    args, manager = session.args, session.pilot.manager
+    app = run(session, manager.get_app(args.name))
+    if app.custom_app:
+        after = run(session, manager.update_images(args.name))
+        return _report(session, "upgrade", args.name, "images updated", after, {})
+    result = run(session, manager.upgrade(args.name, args.to))
+    summary = result.summary
+    if not session.out.json:
+        target = summary.get("upgrade_human_version") or summary.get("upgrade_version")
+        session.out.note(f"{args.name}: upgrading to {target}")
+    return _report(session, "upgrade", args.name, "upgraded", result.app, summary)
+
+
+def _report(
+    session: Session, command: str, name: str, action: str, app: Any, summary: Mapping[str, Any]
+) -> int:
+    from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+
+    result = OperationResult(command, (AppOutcome(name, action, app),))
+    if session.out.json:
+        session.out.document(command, result=result.to_dict(), summary=dict(summary))
+        return ExitStatus.ERROR if app.state.value == "CRASHED" else ExitStatus.OK
+    return print_outcomes(session.out, result)
+
+
+def show_history(session: Session) -> int:
+    """``history NAME``: one row per revision; ``--diff A B``: their unified diff."""
+    args, out, manager = session.args, session.out, session.pilot.manager
+    if args.diff:
+        text = run(session, manager.diff(args.name, *args.diff))
+        if out.json:
+            out.document("history", app_name=args.name, diff=text)
+        else:
+            out.stdout.write(text or "(no difference)\n")
+        return ExitStatus.OK
+    revisions = run(session, manager.history(args.name))
+    if out.json:
+        out.document("history", app_name=args.name, revisions=[r.to_dict() for r in revisions])
+        return ExitStatus.OK
+    if not revisions:
+        out.note(f"No revisions of {args.name!r} recorded on this NAS.")
+        return ExitStatus.OK
+    out.table(
+        ["REV", "RECORDED", "BEFORE", "BY", "TOOL", "IMAGES"],
+        [
+            [
+                str(r.revision),
+                dt.datetime.fromtimestamp(r.recorded_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                r.action,
+                r.actor,
+                r.tool,
+                ", ".join(f"{t}@{d.partition(':')[2][:12]}" for t, d in sorted(r.digests.items()))
+                or ("(no app)" if r.config is None else ""),
+            ]
+            for r in revisions
+        ],
+    )
+    return ExitStatus.OK
+
+
+def rollback_app(session: Session) -> int:
+    """``rollback NAME``: back to a revision (custom) or a version (catalog)."""
+    args = session.args
+    result = run(
+        session,
+        session.pilot.manager.rollback(
+            args.name,
+            args.revision,
+            version=args.to,
+            pin_digests=not args.no_pin,
+            secrets=read_secrets_file(args.secrets_file),
+        ),
+    )
+    return print_outcomes(session.out, result)

@@ -1,0 +1,82 @@
+"""``updates``, ``upgrade``, ``history`` and ``rollback`` against the demo sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from scale_pilot_nb.cli import ExitStatus
+from tests.cli.conftest import Result
+
+Run = Callable[..., Result]
+
+STACK = """
+services:
+  web:
+    image: nginx:1.27.3
+    ports: ["18090:80"]
+    environment:
+      APP_SECRET: s3cret-value
+      COLOR: {color}
+"""
+
+
+def test_updates_table_and_json(nas_env: dict[str, str], cli: Run) -> None:
+    table = cli("updates")
+    assert table.code == ExitStatus.OK
+    assert table.stdout.splitlines()[0].split() == [
+        "APP",
+        "IMAGE",
+        "IMAGE",
+        "UPDATE",
+        "CATALOG",
+        "UPGRADE",
+    ]
+    assert "1.2.9 -> 1.3.12" in table.stdout and "whoami" in table.stdout
+    assert "gitea" not in table.stdout
+    everything = cli("updates", "--all", "--json").json()["updates"]
+    assert "gitea" in {row["app"] for row in everything}
+
+
+def test_upgrade_catalog_and_custom_apps(nas_env: dict[str, str], cli: Run) -> None:
+    done = cli("upgrade", "jellyfin")
+    assert done.code == ExitStatus.OK
+    assert "jellyfin: upgrading to" in done.stderr
+    assert done.stdout.startswith("jellyfin: upgraded (")
+    custom = cli("upgrade", "whoami", "--json").json()
+    assert custom["result"]["outcomes"][0]["action"] == "images updated"
+    assert "whoami" not in cli("updates").stdout
+
+
+def test_history_diff_and_rollback_with_a_secrets_file(
+    nas_env: dict[str, str], cli: Run, workdir: Path
+) -> None:
+    for color in ("blue", "green"):
+        (workdir / "stack.yml").write_text(STACK.format(color=color))
+        assert cli("deploy", "stack.yml", "stack").code == ExitStatus.OK
+    listing = cli("history", "stack")
+    lines = listing.stdout.splitlines()
+    assert lines[0].split()[:5] == ["REV", "RECORDED", "BEFORE", "BY", "TOOL"]
+    assert "create" in lines[1] and "(no app)" in lines[1] and "cli" in lines[1]
+    assert "update" in lines[2] and "nginx:1.27.3@" in lines[2]
+    diff = cli("history", "stack", "--diff", "1", "2").stdout
+    assert "+        COLOR: blue" in diff and "s3cret-value" not in diff
+
+    refused = cli("rollback", "stack")
+    assert refused.code == ExitStatus.ERROR
+    assert "web.APP_SECRET" in refused.stderr
+    (workdir / "stack.env").write_text("APP_SECRET=s3cret-value\n")
+    done = cli("rollback", "stack", "--secrets-file", "stack.env")
+    assert done.code == ExitStatus.OK, done.stderr
+    assert done.stdout == "stack: updated (RUNNING)\n"
+    config = cli("config", "stack", "--json").json()["config"]
+    assert config["services"]["web"]["environment"]["COLOR"] == "blue"
+    assert "@sha256:" in config["services"]["web"]["image"]
+
+
+def test_catalog_rollback_to_a_version(nas_env: dict[str, str], cli: Run) -> None:
+    refused = cli("rollback", "jellyfin", "--to", "9.9.9")
+    assert refused.code == ExitStatus.USAGE and "not available for rollback" in refused.stderr
+    done = cli("rollback", "jellyfin", "--to", "1.2.8")
+    assert done.code == ExitStatus.OK and done.stdout.startswith("jellyfin: rolled back (")
+    assert "no older version" in cli("rollback", "jellyfin").stderr
