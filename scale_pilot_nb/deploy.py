@@ -53,7 +53,7 @@ class Deployer:
         check_ports: bool,
     ) -> ValidationReport:
         """Validate with the host ports other apps hold on the NAS."""
-        used = await self._foreign_ports(name) if check_ports else ()
+        used = await self._foreign_ports(name, split) if check_ports else ()
         return validate(
             source, name=name, mode=mode, split=split, used_ports=used, variables=variables
         )
@@ -65,9 +65,12 @@ class Deployer:
             entry = await self._manager.find_app(app.app_name)
             live_config = await self._manager.app_config(app.app_name) if entry else None
             live_mode: Mode | None = None
+            live_state: str | None = None
             if entry is not None:
                 live_mode = "compose" if entry.get("custom_app") else "ix-app"
-            result.append((plan(app.payload, live_config, live_mode=live_mode), app))
+                live_state = entry.get("state")
+            deploy_plan = plan(app.payload, live_config, live_mode=live_mode, live_state=live_state)
+            result.append((deploy_plan, app))
         return result
 
     async def deploy(
@@ -163,13 +166,20 @@ class Deployer:
             if dataset not in existing:
                 await client.call("pool.dataset.create", {"name": dataset})
 
-    async def _foreign_ports(self, name: str | None) -> list[int]:
-        """Host ports in use on the NAS, except those of app ``name`` itself."""
+    async def _foreign_ports(self, name: str | None, split: bool) -> list[int]:
+        """Host ports in use on the NAS, except those this deploy replaces.
+
+        Those are the ports of app ``name`` itself, and when split, of its ``<name>-<service>``
+        apps: redeploying a stack must not collide with its own running containers.
+        """
         used = set(await self._manager.used_ports())
-        if name:
-            entry = await self._manager.find_app(name)
-            if entry is not None:
-                used -= set(App.from_api(entry).published_ports)
+        if not name:
+            return sorted(used)
+        own: list[Any] = [["name", "=", name]]
+        if split:
+            own = [["OR", [["name", "=", name], ["name", "^", f"{name}-"]]]]
+        for entry in await self._manager.query_apps(own):
+            used -= set(App.from_api(entry).published_ports)
         return sorted(used)
 
 

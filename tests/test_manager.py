@@ -110,6 +110,41 @@ async def test_port_taken_by_another_app_is_a_validation_error(
     assert "truenas.port-in-use" in {f.rule for f in report.errors}
 
 
+STACK = """
+services:
+  api:
+    image: nginx:1.27.3
+    ports: ["18090:80"]
+    healthcheck: {test: ["CMD", "true"]}
+  cache:
+    image: redis:7.4.1
+    ports: ["18091:6379"]
+    healthcheck: {test: ["CMD", "true"]}
+"""
+
+
+async def test_split_stack_redeploys_without_colliding_with_its_own_ports(
+    manager: TrueNASDockerManager,
+) -> None:
+    first = await manager.deploy(STACK, "stack", split=True)
+    assert sorted(o.app_name for o in first.outcomes) == ["stack-api", "stack-cache"]
+    report = await manager.validate(STACK, "stack", split=True)
+    assert "truenas.port-in-use" not in {f.rule for f in report.errors}
+    again = await manager.deploy(STACK, "stack", split=True)
+    assert {o.action for o in again.outcomes} == {"unchanged"}
+
+
+async def test_plan_for_a_stopped_app_does_not_recreate_containers(
+    manager: TrueNASDockerManager,
+) -> None:
+    await manager.deploy(WEB, "web")
+    await manager.stop_app("web")
+    [plan] = await manager.plan(WEB.replace("1.27.3", "1.27.4"), "web")
+    assert plan.action == "update" and not plan.recreates_containers
+    updated = await manager.deploy(WEB.replace("1.27.3", "1.27.4"), "web")
+    assert updated["web"].app is not None and updated["web"].app.state == AppState.STOPPED
+
+
 async def test_bad_app_name_fails_inside_the_job_with_field_errors(
     manager: TrueNASDockerManager,
 ) -> None:

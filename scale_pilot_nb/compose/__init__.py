@@ -42,6 +42,7 @@ Contract between this first half and ``validate`` / ``convert`` / ``plan`` / ``r
 
 from __future__ import annotations
 
+from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.image import parse_image
 from scale_pilot_nb.compose.interpolate import interpolate
 from scale_pilot_nb.compose.keys import find_unknown_keys
@@ -63,24 +64,37 @@ from scale_pilot_nb.compose.model import (
     format_path,
 )
 from scale_pilot_nb.compose.normalise import normalise, normalise_lenient
+from scale_pilot_nb.compose.plan import DeployPlan, plan
 from scale_pilot_nb.compose.ports import parse_ports
 from scale_pilot_nb.compose.render import render
+from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
+from scale_pilot_nb.compose.rules_base import Mode
+from scale_pilot_nb.compose.validate import ComposeSource, validate
 from scale_pilot_nb.compose.volumes import parse_volume
 
 __all__ = [
+    "AppPayload",
+    "ComposeSource",
+    "Conversion",
+    "DeployPlan",
+    "Finding",
     "ImageRef",
     "InterpolationResult",
     "Issue",
     "LoadedCompose",
     "MissingVariable",
+    "Mode",
     "Normalised",
     "PortMapping",
     "Position",
+    "Severity",
     "SourceMap",
     "UnknownKey",
     "UnsetVariable",
+    "ValidationReport",
     "VolumeMount",
     "YamlPath",
+    "convert",
     "find_unknown_keys",
     "format_path",
     "interpolate",
@@ -90,5 +104,7 @@ __all__ = [
     "parse_image",
     "parse_ports",
     "parse_volume",
+    "plan",
     "render",
+    "validate",
 ]

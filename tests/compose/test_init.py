@@ -7,19 +7,28 @@ import scale_pilot_nb.compose as compose
 
 def test_public_names_are_pinned() -> None:
     assert sorted(compose.__all__) == [
+        "AppPayload",
+        "ComposeSource",
+        "Conversion",
+        "DeployPlan",
+        "Finding",
         "ImageRef",
         "InterpolationResult",
         "Issue",
         "LoadedCompose",
         "MissingVariable",
+        "Mode",
         "Normalised",
         "PortMapping",
         "Position",
+        "Severity",
         "SourceMap",
         "UnknownKey",
         "UnsetVariable",
+        "ValidationReport",
         "VolumeMount",
         "YamlPath",
+        "convert",
         "find_unknown_keys",
         "format_path",
         "interpolate",
@@ -29,7 +38,9 @@ def test_public_names_are_pinned() -> None:
         "parse_image",
         "parse_ports",
         "parse_volume",
+        "plan",
         "render",
+        "validate",
     ]
     assert all(hasattr(compose, name) for name in compose.__all__)
 
