@@ -3,7 +3,9 @@
 TrueNAS has no ``app.logs`` method: logs exist only as an event source per container. To read
 several services at once, one subscription per container feeds a shared queue, so lines come
 out interleaved in arrival order. Without ``follow`` the reader stops once every container has
-gone quiet for a moment after sending its tail (the source itself never ends).
+gone quiet for a moment after sending its tail. A source does end when its container goes
+away (app stopped or redeployed) or the NAS refuses it: once every source has ended the
+iterator ends too, raising the first refusal, so ``follow`` never waits on nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
+from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.rpc import RpcClient
 
 __all__ = ["QUIET_SECONDS", "LogLine", "follow_logs"]
@@ -42,6 +45,13 @@ class LogLine:
         return f"{self.service} | {self.data}"
 
 
+@dataclass(frozen=True)
+class _SourceEnded:
+    """Queued by a container's pump when its source ends; ``error`` if the NAS refused it."""
+
+    error: TrueNASError | None = None
+
+
 async def follow_logs(
     client: RpcClient,
     app_name: str,
@@ -58,24 +68,35 @@ async def follow_logs(
     """
     if not containers:
         return
-    queue: asyncio.Queue[LogLine] = asyncio.Queue(maxsize=10_000)
+    queue: asyncio.Queue[LogLine | _SourceEnded] = asyncio.Queue(maxsize=10_000)
 
     async def pump(container_id: str, service: str) -> None:
         args = {"app_name": app_name, "container_id": container_id, "tail_lines": tail}
-        async with client.subscribe(f"app.container_log_follow:{json.dumps(args)}") as events:
-            async for event in events:
-                fields = event.fields or {}
-                text = str(fields.get("data", "")).rstrip("\n")
-                await queue.put(LogLine(service, container_id, text, fields.get("timestamp")))
+        try:
+            async with client.subscribe(f"app.container_log_follow:{json.dumps(args)}") as events:
+                async for event in events:
+                    fields = event.fields or {}
+                    text = str(fields.get("data", "")).rstrip("\n")
+                    await queue.put(LogLine(service, container_id, text, fields.get("timestamp")))
+        except TrueNASError as exc:
+            await queue.put(_SourceEnded(exc))
+        else:
+            await queue.put(_SourceEnded())
 
     pumps = [asyncio.create_task(pump(cid, svc)) for cid, svc in containers.items()]
+    running = len(pumps)
     try:
-        while True:
+        while running:
             try:
-                line = await asyncio.wait_for(queue.get(), None if follow else QUIET_SECONDS)
+                item = await asyncio.wait_for(queue.get(), None if follow else QUIET_SECONDS)
             except TimeoutError:
                 return
-            yield line
+            if isinstance(item, _SourceEnded):
+                running -= 1
+                if item.error is not None:
+                    raise item.error
+                continue
+            yield item
     finally:
         for task in pumps:
             task.cancel()
