@@ -76,9 +76,7 @@ def fleet(
     members: dict[str, TrueNASDockerManager | TrueNASError] = {}
     for label, kwargs in labelled:
         try:
-            manager = TrueNASDockerManager(**(common | kwargs))
-            manager.client.reconnect_policy = FLEET_RECONNECT
-            members[label] = manager
+            members[label] = TrueNASDockerManager(**(common | kwargs), reconnect=FLEET_RECONNECT)
         except TrueNASError as exc:  # bad settings for one host do not stop the others
             members[label] = exc
     return Fleet(members, connect_timeout=connect_timeout)

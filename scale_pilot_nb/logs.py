@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from scale_pilot_nb.errors import TrueNASError
-from scale_pilot_nb.rpc import RpcClient
+from scale_pilot_nb.rpc.factory import TrueNASClient
 
 __all__ = ["QUIET_SECONDS", "LogLine", "follow_logs"]
 
@@ -53,7 +53,7 @@ class _SourceEnded:
 
 
 async def follow_logs(
-    client: RpcClient,
+    client: TrueNASClient,
     app_name: str,
     containers: Mapping[str, str],
     *,

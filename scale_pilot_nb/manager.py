@@ -46,7 +46,8 @@ from scale_pilot_nb.logs import LogLine, follow_logs
 from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
 from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.rpc import ProgressCallback, RpcClient
+from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
+from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
 from scale_pilot_nb.updates import UpgradeResult
 
 __all__ = ["TrueNASDockerManager"]
@@ -70,6 +71,9 @@ class TrueNASDockerManager:
         allow_insecure: allow an API key over ``ws://`` to a remote host (labs only: TrueNAS
             25.04+ revokes such keys).
         settings: already resolved settings (the other connection arguments are ignored).
+        transport: ``"websockets"`` (our client, the default) or ``"official"`` (the official
+            ``truenas_api_client``, when installed; no reconnect or ``ca_file`` there).
+        reconnect: backoff policy after a dropped connection (``rpc.NO_RECONNECT``: fail fast).
         client: an already configured client to use instead of making one (tests, fleets).
         history: where revisions are recorded before each change: True (default) = the
             default file (``SCALE_PILOT_HISTORY`` or the user data dir), False = off, or a
@@ -90,7 +94,9 @@ class TrueNASDockerManager:
         profile: str | None = None,
         allow_insecure: bool = False,
         settings: ConnectionSettings | None = None,
-        client: RpcClient | None = None,
+        transport: TransportName = "websockets",
+        reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
+        client: TrueNASClient | None = None,
         history: HistorySetting = True,
         history_secrets: bool = False,
         tool: str = "sdk",
@@ -108,8 +114,10 @@ class TrueNASDockerManager:
                     allow_insecure=allow_insecure,
                 )
             check_transport_safety(settings)
-            client = RpcClient(
+            client = make_client(
                 _client_target(settings),
+                transport=transport,
+                reconnect=reconnect,
                 api_key=settings.api_key,
                 username=settings.username,
                 password=settings.password,

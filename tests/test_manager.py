@@ -14,6 +14,7 @@ from scale_pilot_nb import (
     ComposeInvalidError,
     InsecureTransportError,
     JobFailedError,
+    UnsupportedError,
     ValidationError,
 )
 from scale_pilot_nb.manager import TrueNASDockerManager
@@ -241,3 +242,23 @@ def test_wrong_api_key_is_an_authentication_error(make_sandbox: Callable[..., Sa
 def test_api_key_over_plain_ws_to_remote_host_is_refused() -> None:
     with pytest.raises(InsecureTransportError):
         TrueNASDockerManager("ws://nas.example/api/current", "1-secretvalue")
+
+
+def test_official_transport_needs_the_official_client(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    try:
+        import truenas_api_client  # noqa: F401
+    except ImportError:
+        with pytest.raises(UnsupportedError, match="truenas_api_client"):
+            TrueNASDockerManager(sb.url, sb.api_key, username=sb.username, transport="official")
+        return
+
+    async def status() -> int:
+        async with TrueNASDockerManager(
+            sb.url, sb.api_key, username=sb.username, transport="official"
+        ) as m:
+            return (await m.system_status()).app_count
+
+    assert asyncio.run(status()) == 0

@@ -16,7 +16,14 @@ from scale_pilot_nb.rpc.client import RpcClient
 from scale_pilot_nb.rpc.connection import DEFAULT_MAX_IN_FLIGHT
 from scale_pilot_nb.rpc.jobs import ProgressCallback
 from scale_pilot_nb.rpc.official import OfficialClient
-from scale_pilot_nb.rpc.options import DEFAULT_TIMEOUTS, USE_DEFAULT, TimeoutArg, Timeouts
+from scale_pilot_nb.rpc.options import (
+    DEFAULT_RECONNECT,
+    DEFAULT_TIMEOUTS,
+    USE_DEFAULT,
+    ReconnectPolicy,
+    TimeoutArg,
+    Timeouts,
+)
 from scale_pilot_nb.rpc.stats import ClientStats
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 
@@ -97,9 +104,12 @@ def make_client(
     verify_ssl: bool = True,
     ca_file: str | os.PathLike[str] | None = None,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> TrueNASClient:
     """A client on the chosen wire (arguments as for :class:`RpcClient`).
+
+    The official client has no reconnect of its own, so ``reconnect`` applies to ours only.
 
     Raises:
         ConfigError: unknown ``transport``, or ``ca_file`` with ``"official"``.
@@ -115,7 +125,7 @@ def make_client(
         "max_in_flight": max_in_flight,
     }
     if transport == "websockets":
-        return RpcClient(url, **options)
+        return RpcClient(url, reconnect=reconnect, **options)
     if transport == "official":
         return OfficialClient(url, **options)
     raise ConfigError(
