@@ -147,7 +147,15 @@ def _container_names(ctx: RuleContext) -> Iterator[Finding]:
         container_name = service.get("container_name")
         if container_name is None:
             continue
-        if container_name in seen:
+        if not isinstance(container_name, str):
+            yield ctx.finding(
+                Severity.ERROR,
+                "structure.invalid-value",
+                ("services", name, "container_name"),
+                f"Service {name!r} has a container_name that is not a string.",
+                "Write `container_name: <name>`, or drop it and let TrueNAS name the container.",
+            )
+        elif container_name in seen:
             yield ctx.finding(
                 Severity.ERROR,
                 "structure.duplicate-container-name",

@@ -97,6 +97,15 @@ def test_duplicate_container_name() -> None:
     assert findings[0].path == "services.b.container_name"
 
 
+def test_container_name_that_is_not_a_string_is_reported_not_a_crash() -> None:
+    compose = {"services": {"a": svc(container_name=["x"]), "b": svc(container_name={"y": 1})}}
+    findings = run(compose)
+    assert [(f.rule, f.path) for f in findings] == [
+        ("structure.invalid-value", "services.a.container_name"),
+        ("structure.invalid-value", "services.b.container_name"),
+    ]
+
+
 def test_invalid_ports() -> None:
     compose = {
         "services": {
