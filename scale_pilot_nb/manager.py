@@ -425,7 +425,10 @@ class TrueNASDockerManager:
 
         Without ``follow`` the iterator ends once the tail has arrived.
         """
-        containers = await self.client.call("app.container_ids", name, {"alive_only": False})
+        try:
+            containers = await self.client.call("app.container_ids", name, {"alive_only": False})
+        except ApiError as exc:
+            raise _not_found(exc, name) from exc
         chosen = {
             cid: info["service_name"]
             for cid, info in containers.items()

@@ -190,6 +190,13 @@ async def test_logs_tail_of_one_service(manager: TrueNASDockerManager) -> None:
         [line async for line in manager.logs("web", "nope")]
 
 
+async def test_logs_of_a_missing_app_say_the_app_does_not_exist(
+    manager: TrueNASDockerManager,
+) -> None:
+    with pytest.raises(AppNotFoundError, match="'ghost' does not exist"):
+        [line async for line in manager.logs("ghost")]
+
+
 async def test_bulk_stop_and_start_reports_every_app(manager: TrueNASDockerManager) -> None:
     names = [f"bulk-{i}" for i in range(6)]
     for i, name in enumerate(names):
