@@ -20,9 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from scale_pilot_nb.compose.rules_security import is_secret_key
 from scale_pilot_nb.errors import ConfigError, TrueNASError
-from scale_pilot_nb.history import REDACTED, SecretsRequiredError, fill_secrets, redact_secrets
+from scale_pilot_nb.history import (
+    REDACTED,
+    SecretsRequiredError,
+    fill_secrets,
+    redact_secrets,
+    redact_values,
+)
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
 
@@ -48,7 +53,7 @@ async def export_apps(
         config = await manager.app_config(name)
         custom = bool(entry.get("custom_app"))
         if not secrets:
-            config = redact_secrets(config)[0] if custom else _redact_values(config)
+            config = redact_secrets(config)[0] if custom else redact_values(_user_values(config))[0]
         metadata = entry.get("metadata") or {}
         document = {
             "format": EXPORT_FORMAT,
@@ -165,22 +170,6 @@ def _load(directory: Path) -> list[dict[str, Any]]:
 def _user_values(config: Mapping[str, Any]) -> dict[str, Any]:
     """A catalog app's values without the keys TrueNAS reserves (``ix_*``)."""
     return {k: copy.deepcopy(v) for k, v in config.items() if not str(k).startswith("ix_")}
-
-
-def _redact_values(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Catalog values with every secret-named string value replaced by :data:`REDACTED`."""
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {
-                k: REDACTED if is_secret_key(str(k)) and isinstance(v, str) and v else walk(v)
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
-
-    return {k: walk(v) for k, v in _user_values(config).items()}
 
 
 def _fill_values(config: Mapping[str, Any], secrets: Mapping[str, str]) -> tuple[Any, list[str]]:

@@ -47,6 +47,7 @@ __all__ = [
     "fill_secrets",
     "pin_images",
     "redact_secrets",
+    "redact_values",
 ]
 
 #: Environment variable naming the history file (``off`` disables recording).
@@ -213,6 +214,31 @@ def redact_secrets(config: Any) -> tuple[Any, list[str]]:
     return clean, names
 
 
+def redact_values(values: Any) -> tuple[Any, list[str]]:
+    """A copy of catalog app values with every secret-named string replaced by :data:`REDACTED`.
+
+    Returns the copy and the dotted paths of what was redacted.
+    """
+    names: list[str] = []
+
+    def walk(value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            result = {}
+            for key, item in value.items():
+                path = f"{where}.{key}" if where else str(key)
+                if is_secret_key(str(key)) and isinstance(item, str) and item:
+                    names.append(path)
+                    result[key] = REDACTED
+                else:
+                    result[key] = walk(item, path)
+            return result
+        if isinstance(value, list):
+            return [walk(item, f"{where}[{index}]") for index, item in enumerate(value)]
+        return copy.deepcopy(value)
+
+    return walk(values, ""), names
+
+
 def fill_secrets(config: Any, secrets: Mapping[str, str] | None) -> tuple[Any, list[str]]:
     """Put ``secrets`` (``KEY`` or ``service.KEY`` -> value) into redacted slots.
 
@@ -304,7 +330,8 @@ class HistoryStore:
         redacted: list[str] = []
         stored = copy.deepcopy(dict(config)) if config is not None else None
         if stored is not None and not self.secrets:
-            stored, redacted = redact_secrets(stored)
+            redact = redact_secrets if custom_app else redact_values
+            stored, redacted = redact(stored)
         when = time.time()
         who = who or actor()
         with self._connect() as db:

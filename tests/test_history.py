@@ -208,3 +208,16 @@ async def test_a_change_to_a_missing_app_records_nothing(manager: TrueNASDockerM
     with pytest.raises(AppNotFoundError):
         await manager.update_app("ghost", {"custom_compose_config_string": V1})
     assert await manager.history("ghost") == []
+
+
+def test_catalog_values_are_redacted_too(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite")
+    values = {"db": {"password": "pw", "user": "u"}, "apiToken": "t", "items": [{"secret": "s"}]}
+    record(store, config=values, custom_app=False)
+    stored = store.get("web", "S1")
+    assert stored.config == {
+        "db": {"password": REDACTED, "user": "u"},
+        "apiToken": REDACTED,
+        "items": [{"secret": REDACTED}],
+    }
+    assert stored.redacted == ("db.password", "apiToken", "items[0].secret")
