@@ -18,6 +18,7 @@ Frames that are not JSON objects or that neither dialect defines are dropped and
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 from abc import ABC, abstractmethod
@@ -25,6 +26,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from scale_pilot_nb.errors import ApiError
 from scale_pilot_nb.rpc import ejson
 from scale_pilot_nb.rpc.events import (
     CollectionUpdate,
@@ -67,6 +69,23 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _request_text(method: str, frame: dict[str, Any]) -> str:
+    """``frame`` as ejson text; parameters without a JSON form are refused before sending.
+
+    Raises:
+        ApiError: EINVAL, a parameter cannot be encoded (an object, a circular list …).
+    """
+    try:
+        return ejson.dumps(frame)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(
+            f"{method}: the parameters cannot be sent ({exc})",
+            errno=errno.EINVAL,
+            errname="EINVAL",
+            hint="Pass JSON values (dict, list, str, int, float, bool, None), dates or sets.",
+        ) from None
+
+
 class RpcProtocol(ABC):
     """State and framing of one connection, without I/O.
 
@@ -91,6 +110,9 @@ class RpcProtocol(ABC):
 
         Returns:
             ``(request_id, text)``; the answer is a ``Result`` or ``RpcError`` with that id.
+
+        Raises:
+            ApiError: EINVAL, a parameter has no JSON or extended-JSON form.
         """
 
     @abstractmethod
@@ -145,7 +167,7 @@ class JsonRpcProtocol(RpcProtocol):
     def call(self, method: str, params: Sequence[Any] = ()) -> tuple[str, str]:
         request_id = self._new_id()
         frame = {"jsonrpc": "2.0", "method": method, "id": request_id, "params": list(params)}
-        return request_id, ejson.dumps(frame)
+        return request_id, _request_text(method, frame)
 
     def subscribe(self, name: str) -> tuple[str, str]:
         return self.call("core.subscribe", [name])
@@ -184,7 +206,7 @@ class LegacyProtocol(RpcProtocol):
     def call(self, method: str, params: Sequence[Any] = ()) -> tuple[str, str]:
         request_id = self._new_id()
         frame = {"msg": "method", "method": method, "id": request_id, "params": list(params)}
-        return request_id, ejson.dumps(frame)
+        return request_id, _request_text(method, frame)
 
     def subscribe(self, name: str) -> tuple[str, str]:
         subscription_id = self._new_id()

@@ -36,3 +36,14 @@ async def test_an_oversized_request_is_refused_before_sending(sandbox: Sandbox) 
         assert await client.call("core.ping") == "pong"
         assert client.stats.reconnects == 0
     assert sandbox.metrics.requests["test.sleep"] == 0
+
+
+async def test_unencodable_parameters_are_refused_and_the_client_stays_usable(
+    sandbox: Sandbox,
+) -> None:
+    async with client_for(sandbox) as client:
+        for _ in range(25):  # more than the call slots: a refusal must not hold one
+            with pytest.raises(ApiError) as refused:
+                await client.call("test.sleep", object())
+            assert refused.value.errname == "EINVAL"
+        assert await client.call("core.ping") == "pong"

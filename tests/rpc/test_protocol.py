@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scale_pilot_nb.errors import ApiError
 from scale_pilot_nb.rpc.events import (
     CollectionUpdate,
     Connected,
@@ -90,6 +91,17 @@ def test_default_ids_are_unique_uuid4_strings() -> None:
     ids = {protocol.call("core.ping")[0] for _ in range(100)}
     assert len(ids) == 100
     assert all(len(i) == 36 and i.count("-") == 4 for i in ids)
+
+
+@pytest.mark.parametrize("cls", [JsonRpcProtocol, LegacyProtocol])
+def test_parameters_without_a_json_form_are_a_typed_error(cls: type[RpcProtocol]) -> None:
+    circular: list[object] = []
+    circular.append(circular)
+    for bad in (object(), circular):
+        with pytest.raises(ApiError) as refused:
+            cls().call("app.create", [{"app_name": "x", "values": bad}])
+        assert refused.value.errname == "EINVAL" and refused.value.hint
+        assert refused.value.message.startswith("app.create: ")
 
 
 def test_protocol_for_picks_the_dialect() -> None:
