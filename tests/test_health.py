@@ -30,10 +30,13 @@ services:
 """
 
 
-@pytest.fixture
-async def manager(make_sandbox: Callable[..., Sandbox]) -> AsyncIterator[TrueNASDockerManager]:
-    sb = make_sandbox("25.10", "empty", test_methods=False)
-    async with TrueNASDockerManager(sb.url, sb.api_key, history=False) as m:
+@pytest.fixture(params=["24.10", "25.04", "25.10"])
+async def manager(
+    request: pytest.FixtureRequest, make_sandbox: Callable[..., Sandbox]
+) -> AsyncIterator[TrueNASDockerManager]:
+    sb = make_sandbox(request.param, "empty", test_methods=False)
+    url = sb.legacy_url if sb.version == "24.10" else sb.url
+    async with TrueNASDockerManager(url, sb.api_key, username=sb.username, history=False) as m:
         yield m
 
 

@@ -221,3 +221,9 @@ def test_catalog_values_are_redacted_too(tmp_path: Path) -> None:
         "items": [{"secret": REDACTED}],
     }
     assert stored.redacted == ("db.password", "apiToken", "items[0].secret")
+
+
+def test_the_history_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "h.sqlite"
+    record(HistoryStore(path))
+    assert path.stat().st_mode & 0o077 == 0
