@@ -20,6 +20,8 @@ from scale_pilot_nb.compose.image import parse_image
 from scale_pilot_nb.compose.model import YamlPath
 from scale_pilot_nb.compose.paths import HostPathKind, classify_host_path
 from scale_pilot_nb.compose.rules_base import as_dict, as_list, published_ports
+from scale_pilot_nb.compose.scalars import to_bytes
+from scale_pilot_nb.errors import ComposeError
 
 __all__ = ["IX_APP_DEFAULTS", "RESERVED_VALUE_KEYS", "canonical_values", "service_values"]
 
@@ -305,18 +307,24 @@ def _storage(service: dict[str, Any], base: YamlPath, note: Note) -> list[dict[s
             )
         elif kind == "tmpfs":
             size = as_dict(volume.get("tmpfs")).get("size")
-            out.append(_tmpfs(target, size))
-    for entry in _strings(service.get("tmpfs")):
+            out.append(_tmpfs(target, size, (*base, "volumes", index), note))
+    for index, entry in enumerate(_strings(service.get("tmpfs"))):
         path, _, options = entry.partition(":")
         size = next((o[5:] for o in options.split(",") if o.startswith("size=")), None)
-        out.append(_tmpfs(path, size))
+        out.append(_tmpfs(path, size, (*base, "tmpfs", index), note))
     return out
 
 
-def _tmpfs(target: str, size: Any) -> dict[str, Any]:
+def _tmpfs(target: str, size: Any, path: YamlPath, note: Note) -> dict[str, Any]:
+    """A tmpfs entry; ``size`` as compose writes it (bytes, or text such as ``64m``)."""
     mib = _DEFAULT_TMPFS_MIB
-    if isinstance(size, int) and size > 0:
-        mib = max(1, math.ceil(size / _MIB))
+    if size is not None:
+        try:
+            size_bytes = to_bytes(size, "size")
+        except ComposeError:
+            note(path, f"tmpfs size {size!r} is not a size; ix-app's default {mib} MiB is used")
+        else:
+            mib = math.ceil(size_bytes / _MIB) if size_bytes > 0 else mib
     return {
         "type": "tmpfs",
         "read_only": False,

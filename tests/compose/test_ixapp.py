@@ -63,7 +63,7 @@ def test_full_mapping() -> None:
             {"type": "bind", "source": "/mnt/tank/a/../media", "target": "/m", "read_only": True},
             {"type": "tmpfs", "target": "/tmp", "tmpfs": {"size": 64 * 1024 * 1024}},
         ],
-        "tmpfs": ["/run:size=1000,mode=1777"],
+        "tmpfs": ["/run:size=16m,mode=1777"],
         "labels": {"com.example.x": "1"},
         "deploy": {"resources": {"limits": {"cpus": "1.5", "memory": 2 * GIB}}},
     }
@@ -134,7 +134,7 @@ def test_full_mapping() -> None:
             "host_path_config": {"acl_enable": False, "path": "/mnt/tank/media"},
         },
         {"type": "tmpfs", "read_only": False, "mount_path": "/tmp", "tmpfs_config": {"size": 64}},
-        {"type": "tmpfs", "read_only": False, "mount_path": "/run", "tmpfs_config": {"size": 500}},
+        {"type": "tmpfs", "read_only": False, "mount_path": "/run", "tmpfs_config": {"size": 16}},
     ]
     assert result["labels"] == [{"key": "com.example.x", "value": "1"}]
     assert result["resources"]["enable_resource_limits"] is True
@@ -151,6 +151,23 @@ def test_full_mapping() -> None:
         }
     ]
     assert [m for _, m in notes] == ["ix-app takes whole CPUs: the limit 1.5 becomes 2"]
+
+
+def test_tmpfs_sizes_written_with_units_are_kept_and_unreadable_ones_noted() -> None:
+    result, notes = values(
+        {
+            "image": "x:1",
+            "volumes": [{"type": "tmpfs", "target": "/cache", "tmpfs": {"size": "1g"}}],
+            "tmpfs": ["/run:size=lots", "/tmp"],
+        }
+    )
+    assert [s["tmpfs_config"]["size"] for s in result["storage"]] == [1024, 500, 500]
+    assert notes == [
+        (
+            ("services", "app", "tmpfs", 0),
+            "tmpfs size 'lots' is not a size; ix-app's default 500 MiB is used",
+        )
+    ]
 
 
 def test_host_network_drops_ports_and_user_without_group_is_noted() -> None:
