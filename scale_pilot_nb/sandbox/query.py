@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from scale_pilot_nb.sandbox.contract import SandboxCallError, SandboxValidationErrors
+from scale_pilot_nb.sandbox.wire import UnexpectedError
 
 _MISSING = object()
 _OPTION_KEYS = frozenset(
@@ -240,11 +241,17 @@ def _select(item: dict[str, Any], select: Sequence[Any]) -> dict[str, Any]:
     return result
 
 
-class MatchNotFound(SandboxCallError):
-    """``options.get`` was set and nothing matched (the middleware's ``MatchNotFound``)."""
+class MatchNotFound(UnexpectedError):
+    """``options.get`` was set and nothing matched (the middleware's ``MatchNotFound``).
+
+    A plain Python exception there, so it goes on the wire like any other: errno 22 EINVAL,
+    reason ``repr(exc)`` without an ``[EINVAL]`` prefix.
+    """
 
     def __init__(self) -> None:
-        super().__init__(None, "MatchNotFound()", trace_class="MatchNotFound")
+        SandboxCallError.__init__(
+            self, errno.EINVAL, "MatchNotFound()", trace_class="MatchNotFound"
+        )
 
 
 def filter_list(items: Iterable[dict[str, Any]], filters: Any = None, options: Any = None) -> Any:

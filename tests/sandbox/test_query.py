@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from scale_pilot_nb.sandbox.contract import SandboxValidationErrors
 from scale_pilot_nb.sandbox.query import MatchNotFound, filter_list, get_path
+from scale_pilot_nb.sandbox.wire import error_object
 
 ITEMS = [
     {"name": "alpha", "state": "RUNNING", "n": 3, "w": {"containers": 2}, "tags": ["a", "b"]},
@@ -76,8 +77,13 @@ def test_offset_limit_count_get_and_select() -> None:
 
 
 def test_get_without_a_match_raises_match_not_found() -> None:
-    with pytest.raises(MatchNotFound):
+    with pytest.raises(MatchNotFound) as missing:
         filter_list(ITEMS, [["name", "=", "nope"]], {"get": True})
+    # A plain Python exception in the middleware: EINVAL, and the reason is its repr unprefixed.
+    wire = error_object(missing.value)
+    assert (wire["error"], wire["errname"]) == (22, "EINVAL")
+    assert wire["reason"] == "MatchNotFound()"
+    assert wire["trace"]["class"] == "MatchNotFound"
 
 
 @pytest.mark.parametrize(
