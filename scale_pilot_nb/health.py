@@ -14,7 +14,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from scale_pilot_nb.errors import CallTimeoutError, JobFailedError, TrueNASError
+from scale_pilot_nb.history import compose_images
 from scale_pilot_nb.records import App
 
 if TYPE_CHECKING:
@@ -24,6 +27,7 @@ __all__ = [
     "LOG_TAIL",
     "AppCrashedError",
     "AppNotReadyError",
+    "add_up_failure_hint",
     "diagnose",
     "explain",
     "service_states",
@@ -196,3 +200,45 @@ async def explain(
         return AppCrashedError(f"App {name!r} crashed{blame} (containers: {summary})", **details)
     waiting = f"; {service} is still {states[service]}" if service else ""
     return AppNotReadyError(f"{error.message}{waiting} (containers: {summary})", **details)
+
+
+async def add_up_failure_hint(
+    manager: TrueNASDockerManager, error: JobFailedError, payload: Mapping[str, Any]
+) -> None:
+    """Give a failed create/update job a hint (in place) when ``docker compose up`` failed.
+
+    TrueNAS only says "Failed 'up' action … check /var/log/app_lifecycle.log". An image the
+    compose names that is still not on the NAS afterwards could not be pulled; otherwise the
+    usual cause is a host port taken meanwhile or a missing bind path.
+    """
+    if "Failed 'up' action" not in error.message:
+        return
+    images = compose_images(_payload_compose(payload))
+    present = {
+        tag for image in await manager.client.call("app.image.query") for tag in image["repo_tags"]
+    }
+    missing = [image for image in images if image not in present]
+    if missing:
+        error.hint = (
+            f"Image(s) {', '.join(missing)} could not be pulled: check the name and tag "
+            "(and the registry's credentials)."
+        )
+    else:
+        error.hint = (
+            "docker compose up failed: a host port may be in use (pilot.used_ports()) or a bind "
+            "path missing; the NAS logs it in /var/log/app_lifecycle.log."
+        )
+
+
+def _payload_compose(payload: Mapping[str, Any]) -> Any:
+    """The compose dict of an ``app.create`` / ``app.update`` payload (None for catalog apps)."""
+    compose = payload.get("custom_compose_config")
+    if compose:
+        return compose
+    text = payload.get("custom_compose_config_string")
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None

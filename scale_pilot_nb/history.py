@@ -43,6 +43,7 @@ __all__ = [
     "Revision",
     "RevisionNotFoundError",
     "SecretsRequiredError",
+    "compose_images",
     "default_history_path",
     "fill_secrets",
     "pin_images",
@@ -275,7 +276,20 @@ def pin_images(config: Any, digests: Mapping[str, str]) -> Any:
     return pinned
 
 
+def compose_images(config: Any) -> list[str]:
+    """Image tags a compose dict names, ``latest`` made explicit, in service order."""
+    services = config.get("services") if isinstance(config, Mapping) else None
+    images = []
+    for service in (services or {}).values():
+        image = service.get("image") if isinstance(service, Mapping) else None
+        if isinstance(image, str):
+            images.append(_with_tag(image))
+    return images
+
+
 def _with_tag(image: str) -> str:
+    if "@" in image:
+        return image
     return image if ":" in image.rsplit("/", 1)[-1] else f"{image}:latest"
 
 

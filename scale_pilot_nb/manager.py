@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import urlsplit
 
 from scale_pilot_nb import backups, exports, updates
 from scale_pilot_nb.compose.convert import convert
@@ -39,7 +38,7 @@ from scale_pilot_nb.errors import (
     CallTimeoutError,
     JobFailedError,
 )
-from scale_pilot_nb.health import explain
+from scale_pilot_nb.health import add_up_failure_hint, explain
 from scale_pilot_nb.history import Revision, RevisionNotFoundError
 from scale_pilot_nb.lifecycle import LIFECYCLE_ACTIONS, BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
@@ -115,7 +114,7 @@ class TrueNASDockerManager:
                 )
             check_transport_safety(settings)
             client = make_client(
-                _client_target(settings),
+                settings.urls,
                 transport=transport,
                 reconnect=reconnect,
                 api_key=settings.api_key,
@@ -293,7 +292,11 @@ class TrueNASDockerManager:
     ) -> App:
         """Run ``app.create`` with a ready payload and wait for its job."""
         await self.record("create", str(payload.get("app_name", "")))
-        entry = await self.client.call_job("app.create", dict(payload), progress=progress)
+        try:
+            entry = await self.client.call_job("app.create", dict(payload), progress=progress)
+        except JobFailedError as exc:
+            await add_up_failure_hint(self, exc, payload)
+            raise
         return App.from_api(entry)
 
     async def update_app(
@@ -308,7 +311,11 @@ class TrueNASDockerManager:
         try:
             entry = await self.client.call_job("app.update", name, dict(changes), progress=progress)
         except ApiError as exc:
-            raise _not_found(exc, name) from exc
+            error = _not_found(exc, name)
+            if error is exc and isinstance(exc, JobFailedError):
+                await add_up_failure_hint(self, exc, changes)
+                raise
+            raise error from exc
         return App.from_api(entry)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -571,14 +578,6 @@ class TrueNASDockerManager:
             return await self.client.call_job(method, name, *params, progress=progress)
         except ApiError as exc:
             raise _not_found(exc, name) from exc
-
-
-def _client_target(settings: ConnectionSettings) -> str:
-    """The URL for the client: exact when one was given, else the base it discovers from."""
-    if len(settings.urls) == 1:
-        return settings.url
-    parts = urlsplit(settings.url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _reached(app: App, wanted: AppState) -> bool:

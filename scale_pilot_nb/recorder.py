@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scale_pilot_nb.history import HistoryStore, Revision, default_history_path
+from scale_pilot_nb.history import HistoryStore, Revision, compose_images, default_history_path
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -105,7 +105,7 @@ class Recorder:
             config, images = await asyncio.gather(
                 self._manager.app_config(name), self._manager.client.call("app.image.query")
             )
-            wanted = set(_config_images(config)) | set(
+            wanted = set(compose_images(config)) | set(
                 (entry.get("active_workloads") or {}).get("images") or []
             )
             digests = {tag: d for tag, d in image_digests(images).items() if tag in wanted}
@@ -136,14 +136,3 @@ class Recorder:
         """Unified diff of two revisions of ``name`` on this NAS."""
         nas, _ = await self.identity()
         return await asyncio.to_thread(self.store.diff, name, nas, a, b)
-
-
-def _config_images(config: Any) -> list[str]:
-    """Image tags a compose dict names (``latest`` made explicit)."""
-    services = config.get("services") if isinstance(config, Mapping) else None
-    images = []
-    for service in (services or {}).values():
-        image = service.get("image") if isinstance(service, Mapping) else None
-        if isinstance(image, str):
-            images.append(image if ":" in image.rsplit("/", 1)[-1] else f"{image}:latest")
-    return images

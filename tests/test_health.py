@@ -87,3 +87,24 @@ async def test_waiting_for_other_states_keeps_the_plain_timeout(
 )
 def test_diagnose_recognises_the_usual_causes(line: str, word: str) -> None:
     assert word in diagnose(["starting", line])
+
+
+async def test_an_image_that_cannot_be_pulled_is_named_in_the_hint(
+    manager: TrueNASDockerManager,
+) -> None:
+    # (one service: the sandbox pulls nothing when one image fails; Docker pulls the others)
+    compose = "services:\n  app:\n    image: acme/app:doesnotexist\n"
+    with pytest.raises(JobFailedError) as caught:
+        await manager.deploy(compose, "pull", timeout=30)
+    assert "Image(s) acme/app:doesnotexist could not be pulled" in (caught.value.hint or "")
+
+
+async def test_an_up_failure_with_every_image_present_hints_at_ports(
+    manager: TrueNASDockerManager,
+) -> None:
+    compose = "services:\n  web:\n    image: nginx:1.27.3\n    ports: ['18099:80']\n"
+    await manager.deploy(compose, "first", timeout=30)
+    payload = {"app_name": "second", "custom_app": True, "custom_compose_config_string": compose}
+    with pytest.raises(JobFailedError) as caught:  # sent as is: no local port check
+        await manager.create_app(payload)
+    assert "host port may be in use" in (caught.value.hint or "")
