@@ -39,9 +39,12 @@ CORE_RESOLVERS: tuple[tuple[str, re.Pattern[str], list[str]], ...] = (
 def construct_core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     """Build an int of the core schema: ``0o17``, ``0x1f``; ``017`` is decimal 17 (no 1.1 octal)."""
     text = str(loader.construct_scalar(node))
-    if text.startswith(("0o", "0x")):
-        return int(text[2:], 8 if text[1] == "o" else 16)
-    return int(text, 10)
+    try:
+        if text.startswith(("0o", "0x")):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text, 10)
+    except ValueError:  # an explicit `!!int abc`, or more digits than Python converts
+        raise _not_a_number(node, "an integer") from None
 
 
 def construct_core_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
@@ -51,4 +54,14 @@ def construct_core_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> floa
         return float("-inf") if text.startswith("-") else float("inf")
     if text == ".nan":
         return float("nan")
-    return float(text)
+    try:
+        return float(text)
+    except ValueError:  # an explicit `!!float abc`
+        raise _not_a_number(node, "a number") from None
+
+
+def _not_a_number(node: yaml.ScalarNode, kind: str) -> yaml.constructor.ConstructorError:
+    """A marked error, so the loader reports it at the value's line and column."""
+    return yaml.constructor.ConstructorError(
+        None, None, f"this value cannot be read as {kind}", node.start_mark
+    )

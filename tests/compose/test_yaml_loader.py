@@ -81,3 +81,13 @@ def test_undefined_aliases_are_errors(loader: type[ComposeLoader]) -> None:
     error = _error("a: *nowhere\n")
     assert error.line == 1
     assert "nowhere" in error.message
+
+
+def test_numbers_python_cannot_build_are_load_errors_not_crashes(
+    loader: type[ComposeLoader],
+) -> None:
+    huge = _error("ports:\n  - " + "9" * 5000 + "\n")
+    assert (huge.line, huge.column) == (2, 5)
+    assert "cannot be read as an integer" in huge.message
+    assert _error("cpus: !!float many\n").line == 1
+    assert _error("image: !!int abc\n").line == 1
