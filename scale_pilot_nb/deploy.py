@@ -106,7 +106,9 @@ class Deployer:
         for deploy_plan, app in planned:
             outcome = await self._apply(deploy_plan, app, progress)
             if wait and outcome.app is not None and outcome.app.state != AppState.STOPPED:
-                ready = await self._manager.wait_for_state(app.app_name, timeout=timeout)
+                ready = await self._manager.wait_for_state(
+                    app.app_name, timeout=timeout, progress=progress
+                )
                 outcome = AppOutcome(outcome.app_name, outcome.action, ready)
             outcomes.append(outcome)
         return OperationResult("deploy", tuple(outcomes), plans, findings)

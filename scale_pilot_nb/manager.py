@@ -38,7 +38,7 @@ from scale_pilot_nb.errors import (
     CallTimeoutError,
     JobFailedError,
 )
-from scale_pilot_nb.health import add_up_failure_hint, explain
+from scale_pilot_nb.health import add_up_failure_hint, explain, service_states
 from scale_pilot_nb.history import Revision, RevisionNotFoundError
 from scale_pilot_nb.lifecycle import LIFECYCLE_ACTIONS, BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
@@ -376,8 +376,12 @@ class TrueNASDockerManager:
         state: str | AppState = AppState.RUNNING,
         *,
         timeout: float | None = 300.0,
+        progress: ProgressCallback | None = None,
     ) -> App:
         """Wait until ``name`` is in ``state``, driven by ``app.query`` events.
+
+        ``progress`` hears ``(None, "NAME: STATE (service: state, …)")`` at every change, so
+        a caller can show which service is still starting.
 
         Raises:
             AppCrashedError: waiting for RUNNING and the app CRASHED (a ``JobFailedError``
@@ -389,17 +393,24 @@ class TrueNASDockerManager:
         """
         wanted = AppState(state)
         try:
-            return await self._wait_for_state(name, wanted, timeout)
+            return await self._wait_for_state(name, wanted, timeout, progress)
         except (JobFailedError, CallTimeoutError) as exc:
             if wanted != AppState.RUNNING:
                 raise
             raise await explain(self, name, exc) from exc
 
-    async def _wait_for_state(self, name: str, wanted: AppState, timeout: float | None) -> App:
+    async def _wait_for_state(
+        self,
+        name: str,
+        wanted: AppState,
+        timeout: float | None,
+        progress: ProgressCallback | None,
+    ) -> App:
         last: App | None = None
         try:
             async with asyncio.timeout(timeout), self.client.subscribe("app.query") as events:
                 last = await self.get_app(name)
+                _report_services(progress, last)
                 if _reached(last, wanted):
                     return last
                 async for event in events:
@@ -408,6 +419,7 @@ class TrueNASDockerManager:
                     if event.msg == "removed":
                         raise AppNotFoundError(f"App {name!r} was deleted", errname="ENOENT")
                     last = App.from_api(event.fields)
+                    _report_services(progress, last)
                     if _reached(last, wanted):
                         return last
         except TimeoutError:
@@ -578,6 +590,12 @@ class TrueNASDockerManager:
             return await self.client.call_job(method, name, *params, progress=progress)
         except ApiError as exc:
             raise _not_found(exc, name) from exc
+
+
+def _report_services(progress: ProgressCallback | None, app: App) -> None:
+    if progress is not None:
+        states = ", ".join(f"{s}: {st}" for s, st in sorted(service_states(app).items()))
+        progress(None, f"{app.name}: {app.state.value}" + (f" ({states})" if states else ""))
 
 
 def _reached(app: App, wanted: AppState) -> bool:

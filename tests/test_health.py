@@ -108,3 +108,12 @@ async def test_an_up_failure_with_every_image_present_hints_at_ports(
     with pytest.raises(JobFailedError) as caught:  # sent as is: no local port check
         await manager.create_app(payload)
     assert "host port may be in use" in (caught.value.hint or "")
+
+
+async def test_waiting_reports_each_services_state(manager: TrueNASDockerManager) -> None:
+    heard: list[tuple[int | None, str]] = []
+    with pytest.raises(AppNotReadyError):
+        await manager.deploy(
+            UNHEALTHY, "api", timeout=0.3, progress=lambda p, d: heard.append((p, d))
+        )
+    assert (None, "api: DEPLOYING (api: starting)") in heard
