@@ -246,6 +246,22 @@ def test_wrong_api_key_is_an_authentication_error(make_sandbox: Callable[..., Sa
     assert "1-wrong" not in str(info.value)
 
 
+def test_a_bare_address_tries_the_resolved_candidates_in_order(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    sb = make_sandbox("24.10", "empty", test_methods=False)  # /api/current answers 404
+
+    async def endpoint() -> str | None:
+        async with TrueNASDockerManager(
+            f"ws://127.0.0.1:{sb.port}", sb.api_key, username=sb.username
+        ) as m:
+            assert m.settings.urls == (sb.url, sb.legacy_url)
+            await m.system_status()
+            return m.client.url
+
+    assert asyncio.run(endpoint()) == sb.legacy_url
+
+
 def test_api_key_over_plain_ws_to_remote_host_is_refused() -> None:
     with pytest.raises(InsecureTransportError):
         TrueNASDockerManager("ws://nas.example/api/current", "1-secretvalue")

@@ -59,7 +59,8 @@ class RpcClient(Session):
 
     Args:
         url: a host (``nas.local``: ``wss://`` with ``/api/current``, falling back to
-            ``/websocket`` on HTTP 404) or a full URL, used as given.
+            ``/websocket`` on HTTP 404) or a full URL, used as given; or several URLs
+            (resolved settings' candidates), tried in order on HTTP 404.
         api_key: an API key (``str`` or an object with ``get_secret()``/``reveal()``).
         username: the key's user (enables ``auth.login_ex``) or the password's user.
         password: a password, when no API key is given.

@@ -7,6 +7,7 @@ manager can type against it and take either.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
@@ -95,7 +96,7 @@ class TrueNASClient(Protocol):
 
 
 def make_client(
-    url: str,
+    url: str | Sequence[str],
     *,
     transport: TransportName = "websockets",
     api_key: SecretLike | None = None,

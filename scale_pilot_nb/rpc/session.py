@@ -23,7 +23,7 @@ import contextlib
 import logging
 import os
 import random
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from enum import Enum
 from types import TracebackType
 from typing import Self, TypeVar
@@ -80,7 +80,7 @@ class Session:
 
     def __init__(
         self,
-        url: str,
+        url: str | Sequence[str],
         *,
         api_key: SecretLike | None = None,
         username: str | None = None,
