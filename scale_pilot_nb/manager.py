@@ -38,7 +38,7 @@ from scale_pilot_nb.errors import (
     CallTimeoutError,
     JobFailedError,
 )
-from scale_pilot_nb.health import explain
+from scale_pilot_nb.health import add_up_failure_hint, explain, service_states
 from scale_pilot_nb.history import Revision, RevisionNotFoundError
 from scale_pilot_nb.lifecycle import LIFECYCLE_ACTIONS, BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
@@ -292,7 +292,11 @@ class TrueNASDockerManager:
     ) -> App:
         """Run ``app.create`` with a ready payload and wait for its job."""
         await self.record("create", str(payload.get("app_name", "")))
-        entry = await self.client.call_job("app.create", dict(payload), progress=progress)
+        try:
+            entry = await self.client.call_job("app.create", dict(payload), progress=progress)
+        except JobFailedError as exc:
+            await add_up_failure_hint(self, exc, payload)
+            raise
         return App.from_api(entry)
 
     async def update_app(
@@ -307,7 +311,11 @@ class TrueNASDockerManager:
         try:
             entry = await self.client.call_job("app.update", name, dict(changes), progress=progress)
         except ApiError as exc:
-            raise _not_found(exc, name) from exc
+            error = _not_found(exc, name)
+            if error is exc and isinstance(exc, JobFailedError):
+                await add_up_failure_hint(self, exc, changes)
+                raise
+            raise error from exc
         return App.from_api(entry)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -368,8 +376,12 @@ class TrueNASDockerManager:
         state: str | AppState = AppState.RUNNING,
         *,
         timeout: float | None = 300.0,
+        progress: ProgressCallback | None = None,
     ) -> App:
         """Wait until ``name`` is in ``state``, driven by ``app.query`` events.
+
+        ``progress`` hears ``(None, "NAME: STATE (service: state, …)")`` at every change, so
+        a caller can show which service is still starting.
 
         Raises:
             AppCrashedError: waiting for RUNNING and the app CRASHED (a ``JobFailedError``
@@ -381,17 +393,24 @@ class TrueNASDockerManager:
         """
         wanted = AppState(state)
         try:
-            return await self._wait_for_state(name, wanted, timeout)
+            return await self._wait_for_state(name, wanted, timeout, progress)
         except (JobFailedError, CallTimeoutError) as exc:
             if wanted != AppState.RUNNING:
                 raise
             raise await explain(self, name, exc) from exc
 
-    async def _wait_for_state(self, name: str, wanted: AppState, timeout: float | None) -> App:
+    async def _wait_for_state(
+        self,
+        name: str,
+        wanted: AppState,
+        timeout: float | None,
+        progress: ProgressCallback | None,
+    ) -> App:
         last: App | None = None
         try:
             async with asyncio.timeout(timeout), self.client.subscribe("app.query") as events:
                 last = await self.get_app(name)
+                _report_services(progress, last)
                 if _reached(last, wanted):
                     return last
                 async for event in events:
@@ -400,6 +419,7 @@ class TrueNASDockerManager:
                     if event.msg == "removed":
                         raise AppNotFoundError(f"App {name!r} was deleted", errname="ENOENT")
                     last = App.from_api(event.fields)
+                    _report_services(progress, last)
                     if _reached(last, wanted):
                         return last
         except TimeoutError:
@@ -570,6 +590,12 @@ class TrueNASDockerManager:
             return await self.client.call_job(method, name, *params, progress=progress)
         except ApiError as exc:
             raise _not_found(exc, name) from exc
+
+
+def _report_services(progress: ProgressCallback | None, app: App) -> None:
+    if progress is not None:
+        states = ", ".join(f"{s}: {st}" for s, st in sorted(service_states(app).items()))
+        progress(None, f"{app.name}: {app.state.value}" + (f" ({states})" if states else ""))
 
 
 def _reached(app: App, wanted: AppState) -> bool:
