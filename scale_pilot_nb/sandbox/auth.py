@@ -61,11 +61,6 @@ class Accounts:
     def __repr__(self) -> str:
         return f"Accounts(username={self.username!r}, password=***, api_key=***)"
 
-    @property
-    def api_key_id(self) -> int:
-        """The numeric id before the dash."""
-        return int(self.api_key.split("-", 1)[0])
-
     def key_matches(self, raw_key: Any) -> bool:
         """True when ``raw_key`` is exactly this account's key (constant-time compare)."""
         return isinstance(raw_key, str) and secrets.compare_digest(
