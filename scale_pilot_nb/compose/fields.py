@@ -42,11 +42,13 @@ class Context:
         environment: values for bare ``KEY`` entries of ``environment``.
         issues: problems found so far.
         port_mappings: port mappings built so far (ranges are bounded by the document).
+        written_paths: normalised path → written path of entries that moved (port ranges).
     """
 
     environment: Mapping[str, str] | None = None
     issues: list[Issue] = field(default_factory=list)
     port_mappings: int = 0
+    written_paths: dict[YamlPath, YamlPath] = field(default_factory=dict)
 
 
 Handler = Callable[[Any, YamlPath, Context], Any]
@@ -55,25 +57,32 @@ Handler = Callable[[Any, YamlPath, Context], Any]
 def _ports(value: Any, path: YamlPath, ctx: Context) -> list[Any]:
     out: list[Any] = []
     for index, item in enumerate(_as_list(value, path)):
-        try:
-            mappings = parse_ports(item)
-        except ComposeError as exc:
-            ctx.issues.append(Issue((*path, index), exc.message, exc.hint))
-            out.append(copy.deepcopy(item))
-            continue
-        ctx.port_mappings += len(mappings)
-        if ctx.port_mappings > MAX_PORT_MAPPINGS:
-            ctx.issues.append(
-                Issue(
-                    (*path, index),
-                    f"port ranges expand to more than {MAX_PORT_MAPPINGS} mappings",
-                    "Publish narrower ranges.",
-                )
-            )
-            out.append(copy.deepcopy(item))
-            continue
-        out.extend(mapping.to_dict() for mapping in mappings)
+        start = len(out)
+        out.extend(_port_entries(item, (*path, index), ctx))
+        for moved in range(start, len(out)):
+            if moved != index:  # a range before (or this one) shifted the entries
+                ctx.written_paths[(*path, moved)] = (*path, index)
     return out
+
+
+def _port_entries(item: Any, path: YamlPath, ctx: Context) -> list[Any]:
+    """The long-syntax mappings of one written entry, or the entry as written if invalid."""
+    try:
+        mappings = parse_ports(item)
+    except ComposeError as exc:
+        ctx.issues.append(Issue(path, exc.message, exc.hint))
+        return [copy.deepcopy(item)]
+    ctx.port_mappings += len(mappings)
+    if ctx.port_mappings > MAX_PORT_MAPPINGS:
+        ctx.issues.append(
+            Issue(
+                path,
+                f"port ranges expand to more than {MAX_PORT_MAPPINGS} mappings",
+                "Publish narrower ranges.",
+            )
+        )
+        return [copy.deepcopy(item)]
+    return [mapping.to_dict() for mapping in mappings]
 
 
 def _volumes(value: Any, path: YamlPath, ctx: Context) -> list[Any]:

@@ -102,7 +102,9 @@ def normalise_lenient(
         else:
             out[key] = copy.deepcopy(value)
     _declare_default_network(out)
-    return Normalised(out, tuple(ctx.issues), tuple(find_unknown_keys(data)))
+    return Normalised(
+        out, tuple(ctx.issues), tuple(find_unknown_keys(data)), dict(ctx.written_paths)
+    )
 
 
 def _service(service: Any, path: YamlPath, ctx: Context) -> Any:

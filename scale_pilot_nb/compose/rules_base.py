@@ -8,7 +8,7 @@ know what the user literally wrote (a ``${VAR}`` reference is not a secret in pl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -45,6 +45,8 @@ class RuleContext:
         source_map: document path → (line, column), used to locate findings.
         local_env_files: ``env_file`` paths (as written) that were read here and merged into
             ``environment``; conversion inlines them, so they need not exist on the NAS.
+        written_paths: normalised path → path as written, for entries normalisation moved
+            (``Normalised.written_paths``); findings are reported at the written path.
     """
 
     compose: dict[str, Any]
@@ -56,6 +58,7 @@ class RuleContext:
     allow_docker_socket: bool = False
     source_map: SourceMap = field(default_factory=dict)
     local_env_files: frozenset[str] = frozenset()
+    written_paths: Mapping[YamlPath, YamlPath] = field(default_factory=dict)
 
     def services(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each service name with its (normalised) definition."""
@@ -70,8 +73,16 @@ class RuleContext:
     def finding(
         self, severity: Severity, rule: str, path: YamlPath, message: str, hint: str = ""
     ) -> Finding:
-        """A finding located through the source map (nearest known ancestor of ``path``)."""
-        return make_finding(self.source_map, severity, rule, path, message, hint)
+        """A finding at the written ``path``, located through the source map."""
+        return make_finding(self.source_map, severity, rule, self.written(path), message, hint)
+
+    def written(self, path: YamlPath) -> YamlPath:
+        """``path`` of the normalised document as the user wrote it (port ranges expand)."""
+        for end in range(len(path), 0, -1):
+            written = self.written_paths.get(tuple(path[:end]))
+            if written is not None:
+                return (*written, *path[end:])
+        return path
 
 
 def make_finding(

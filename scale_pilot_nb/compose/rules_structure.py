@@ -195,7 +195,7 @@ def _ports(ctx: RuleContext) -> Iterator[Finding]:
                             "structure.port-collision",
                             path,
                             f"Host port {number}/{key[0]} is published twice "
-                            f"(also at {format_path(other_path)}).",
+                            f"(also at {format_path(ctx.written(other_path))}).",
                             "Each host port can be published once; change one of them.",
                         )
                         break

@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from scale_pilot_nb.compose.image import parse_image
-from scale_pilot_nb.compose.model import ImageRef, MissingVariable, SourceMap, UnsetVariable
+from scale_pilot_nb.compose.model import (
+    ImageRef,
+    MissingVariable,
+    SourceMap,
+    UnsetVariable,
+    YamlPath,
+)
 from scale_pilot_nb.compose.paths import (
     HostPathKind,
     classify_host_path,
@@ -222,12 +228,15 @@ def _host_ports(ctx: RuleContext) -> Iterator[Finding]:
     for name, service in ctx.services():
         if service.get("network_mode") == "host":
             continue
+        warned: set[YamlPath] = set()  # one random-port warning per written entry (ranges)
         for index, port in enumerate(as_list(service.get("ports"))):
             if not isinstance(port, dict):
                 continue  # left as written by the normaliser, which reported it
             numbers = published_ports(port.get("published")) or []
             path = ("services", name, "ports", index)
-            if port.get("published") in (None, ""):
+            written = ctx.written(path)
+            if port.get("published") in (None, "") and written not in warned:
+                warned.add(written)
                 yield ctx.finding(
                     Severity.WARNING,
                     "truenas.random-host-port",

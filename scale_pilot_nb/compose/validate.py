@@ -207,6 +207,7 @@ def check_normalised(
         allow_docker_socket=allow_docker_socket,
         source_map=prepared.loaded.source_map,
         local_env_files=frozenset(local_env_files(prepared)),
+        written_paths=prepared.normalised.written_paths,
     )
     findings = list(prepared.findings)
     for rule in _RULES:

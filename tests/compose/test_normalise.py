@@ -270,3 +270,17 @@ def test_wrong_shapes_are_issues_naming_the_field(body: str, fragment: str) -> N
     result = normalise_lenient(load("services:\n  web:\n" + body).data)
     assert len(result.issues) == 1
     assert fragment in result.issues[0].message
+
+
+def test_entries_after_a_port_range_remember_where_they_were_written() -> None:
+    result = normalise_lenient(
+        {"services": {"web": {"image": "a:1", "ports": ["8000-8001:80-81", "9000:90", "bad"]}}}
+    )
+    ports = ("services", "web", "ports")
+    assert len(result.data["services"]["web"]["ports"]) == 4
+    assert result.written_paths == {
+        (*ports, 1): (*ports, 0),
+        (*ports, 2): (*ports, 1),
+        (*ports, 3): (*ports, 2),
+    }
+    assert [issue.path for issue in result.issues] == [(*ports, 2)]

@@ -163,3 +163,17 @@ def test_validate_never_raises_on_arbitrary_documents(
     assert report.valid == (not report.errors)
     for finding in report.findings:
         assert finding.rule and finding.message
+
+
+def test_port_findings_point_at_the_entry_as_written_after_a_range() -> None:
+    text = (
+        "services:\n  web:\n    image: nginx:1.27\n    ports:\n"
+        "      - '9000-9003'\n      - '80:80'\n      - '7000-7001:70-71'\n      - '7001:72'\n"
+    )
+    findings = {(f.rule, f.path, f.line) for f in validate(text).findings}
+    assert ("truenas.reserved-port", "services.web.ports[1]", 6) in findings
+    assert ("structure.port-collision", "services.web.ports[3]", 8) in findings
+    collision = next(f for f in validate(text).findings if f.rule == "structure.port-collision")
+    assert "also at services.web.ports[2]" in collision.message
+    random_ports = [f for f in validate(text).findings if f.rule == "truenas.random-host-port"]
+    assert [(f.path, f.line) for f in random_ports] == [("services.web.ports[0]", 5)]
