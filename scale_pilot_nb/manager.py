@@ -20,17 +20,16 @@ import asyncio
 import json
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from scale_pilot_nb import backups, exports, updates
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import DeployPlan
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.config import ConnectionSettings, check_transport_safety, resolve_settings
+from scale_pilot_nb.day2 import DayTwoOperations
 from scale_pilot_nb.deploy import Deployer
 from scale_pilot_nb.errors import (
     ApiError,
@@ -39,7 +38,6 @@ from scale_pilot_nb.errors import (
     JobFailedError,
 )
 from scale_pilot_nb.health import add_up_failure_hint, explain, service_states
-from scale_pilot_nb.history import Revision, RevisionNotFoundError
 from scale_pilot_nb.lifecycle import LIFECYCLE_ACTIONS, BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
 from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
@@ -47,7 +45,6 @@ from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
-from scale_pilot_nb.updates import UpgradeResult
 
 __all__ = ["TrueNASDockerManager"]
 
@@ -55,7 +52,7 @@ __all__ = ["TrueNASDockerManager"]
 DEFAULT_CONCURRENCY = 20
 
 
-class TrueNASDockerManager:
+class TrueNASDockerManager(DayTwoOperations):
     """Async manager of the apps on one TrueNAS box.
 
     Args:
@@ -467,119 +464,6 @@ class TrueNASDockerManager:
         async with self.client.subscribe(name) as events:
             async for event in events:
                 yield list(event.fields or [])
-
-    # -- history ---------------------------------------------------------------------------
-
-    async def record(self, action: str, name: str) -> Revision | None:
-        """Record how ``name`` is now, before ``action`` changes it (None: history is off)."""
-        return await self.recorder.before(action, name) if self.recorder else None
-
-    async def history(self, name: str | None = None) -> list[Revision]:
-        """Revisions recorded on this NAS (of ``name`` when given), oldest first."""
-        return await self.recorder.revisions(name) if self.recorder else []
-
-    async def diff(self, name: str, a: int, b: int) -> str:
-        """Unified diff (YAML) of revisions ``a`` and ``b`` of ``name``; negative = from the end.
-
-        Raises:
-            RevisionNotFoundError: no such revision (or history is off).
-        """
-        if self.recorder is None:
-            raise RevisionNotFoundError("History recording is off for this manager")
-        return await self.recorder.diff(name, a, b)
-
-    async def rollback(
-        self,
-        name: str,
-        revision: int = -1,
-        *,
-        version: str | None = None,
-        pin_digests: bool = True,
-        secrets: Mapping[str, str] | None = None,
-        timeout: float | None = 600.0,
-    ) -> OperationResult:
-        """Roll ``name`` back; the kind of app decides how.
-
-        Custom apps: redeploy history ``revision`` (-1: as it was before the last change),
-        images pinned to the digests recorded then (``pin_digests``) so ``:latest`` cannot
-        drift. Secrets redacted in the history must be given in ``secrets``
-        (``VARIABLE`` or ``service.VARIABLE`` -> value). Catalog apps: ``app.rollback`` to
-        ``version`` (default: the newest older version ``app.rollback_versions`` offers).
-
-        Raises:
-            SecretsRequiredError: lists the secret names the revision needs.
-            RevisionNotFoundError: no such revision, or the app did not exist then.
-        """
-        return await updates.rollback(
-            self,
-            name,
-            revision=revision,
-            version=version,
-            pin_digests=pin_digests,
-            secrets=secrets,
-            timeout=timeout,
-        )
-
-    # -- updates ---------------------------------------------------------------------------
-
-    async def updates(self) -> list[dict[str, Any]]:
-        """One row per app image: image update available, catalog upgrade and target version."""
-        return await updates.update_rows(self)
-
-    async def update_images(self, name: str, *, timeout: float | None = 600.0) -> App:
-        """Pull newer images for ``name``'s tags (``app.pull_images``) and redeploy it."""
-        return await updates.update_images(self, name, timeout=timeout)
-
-    async def upgrade(
-        self, name: str, version: str = "latest", *, timeout: float | None = 600.0
-    ) -> UpgradeResult:
-        """Upgrade a catalog app; the result carries the ``app.upgrade_summary`` shown first."""
-        return await updates.upgrade(self, name, version, timeout=timeout)
-
-    # -- backups and exports -----------------------------------------------------------------
-
-    async def backup(self, name: str | None = None) -> str:
-        """Back up every app (``docker.backup``, 25.04+); returns the backup's name.
-
-        Raises:
-            UnsupportedError: the NAS runs 24.10 (use :meth:`export` there).
-        """
-        return await backups.backup(self, name)
-
-    async def backups(self) -> list[dict[str, Any]]:
-        """The NAS's app backups, one dict per backup (25.04+)."""
-        return await backups.backup_rows(self)
-
-    async def restore_backup(self, name: str) -> None:
-        """Replace every installed app with backup ``name``'s (25.04+).
-
-        No confirmation here: ``Pilot.restore`` and the CLI ask for one.
-        """
-        await backups.restore_backup(self, name)
-
-    async def delete_backup(self, name: str) -> None:
-        """Delete backup ``name`` (25.04+)."""
-        await backups.delete_backup(self, name)
-
-    async def export(self, path: str | os.PathLike[str], *, secrets: bool = False) -> list[Path]:
-        """Write every app's stored config and local history to ``path/<app>.yaml``.
-
-        Secret values are redacted unless ``secrets``.
-        """
-        return await exports.export_apps(self, path, secrets=secrets)
-
-    async def import_(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        dry_run: bool = True,
-        secrets: Mapping[str, str] | None = None,
-        timeout: float | None = 600.0,
-    ) -> OperationResult:
-        """Plan (default) or, with ``dry_run=False``, deploy the apps exported into ``path``."""
-        return await exports.import_apps(
-            self, path, dry_run=dry_run, secrets=secrets, timeout=timeout
-        )
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -1,0 +1,152 @@
+"""Day-2 operations of :class:`~scale_pilot_nb.manager.TrueNASDockerManager`.
+
+History and rollback, image updates and catalog upgrades, backups, exports: each method is a
+thin entry point into its module (:mod:`~scale_pilot_nb.history` via the recorder,
+:mod:`~scale_pilot_nb.updates`, :mod:`~scale_pilot_nb.backups`, :mod:`~scale_pilot_nb.exports`),
+kept apart from the manager's core so both stay small. The manager inherits them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scale_pilot_nb import backups, exports, updates
+from scale_pilot_nb.history import Revision, RevisionNotFoundError
+from scale_pilot_nb.records import App
+from scale_pilot_nb.records.outcome import OperationResult
+from scale_pilot_nb.updates import UpgradeResult
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.recorder import Recorder
+
+__all__ = ["DayTwoOperations"]
+
+
+class DayTwoOperations:
+    """History, rollback, updates, upgrades, backups and exports (mixed into the manager)."""
+
+    recorder: Recorder | None
+
+    @property
+    def _manager(self) -> TrueNASDockerManager:
+        from scale_pilot_nb.manager import TrueNASDockerManager
+
+        assert isinstance(self, TrueNASDockerManager)
+        return self
+
+    # -- history ---------------------------------------------------------------------------
+
+    async def record(self, action: str, name: str) -> Revision | None:
+        """Record how ``name`` is now, before ``action`` changes it (None: history is off)."""
+        return await self.recorder.before(action, name) if self.recorder else None
+
+    async def history(self, name: str | None = None) -> list[Revision]:
+        """Revisions recorded on this NAS (of ``name`` when given), oldest first."""
+        return await self.recorder.revisions(name) if self.recorder else []
+
+    async def diff(self, name: str, a: int, b: int) -> str:
+        """Unified diff (YAML) of revisions ``a`` and ``b`` of ``name``; negative = from the end.
+
+        Raises:
+            RevisionNotFoundError: no such revision (or history is off).
+        """
+        if self.recorder is None:
+            raise RevisionNotFoundError("History recording is off for this manager")
+        return await self.recorder.diff(name, a, b)
+
+    async def rollback(
+        self,
+        name: str,
+        revision: int = -1,
+        *,
+        version: str | None = None,
+        pin_digests: bool = True,
+        secrets: Mapping[str, str] | None = None,
+        timeout: float | None = 600.0,
+    ) -> OperationResult:
+        """Roll ``name`` back; the kind of app decides how.
+
+        Custom apps: redeploy history ``revision`` (-1: as it was before the last change),
+        images pinned to the digests recorded then (``pin_digests``) so ``:latest`` cannot
+        drift. Secrets redacted in the history must be given in ``secrets``
+        (``VARIABLE`` or ``service.VARIABLE`` -> value). Catalog apps: ``app.rollback`` to
+        ``version`` (default: the newest older version ``app.rollback_versions`` offers).
+
+        Raises:
+            SecretsRequiredError: lists the secret names the revision needs.
+            RevisionNotFoundError: no such revision, or the app did not exist then.
+        """
+        return await updates.rollback(
+            self._manager,
+            name,
+            revision=revision,
+            version=version,
+            pin_digests=pin_digests,
+            secrets=secrets,
+            timeout=timeout,
+        )
+
+    # -- updates ---------------------------------------------------------------------------
+
+    async def updates(self) -> list[dict[str, Any]]:
+        """One row per app image: image update available, catalog upgrade and target version."""
+        return await updates.update_rows(self._manager)
+
+    async def update_images(self, name: str, *, timeout: float | None = 600.0) -> App:
+        """Pull newer images for ``name``'s tags (``app.pull_images``) and redeploy it."""
+        return await updates.update_images(self._manager, name, timeout=timeout)
+
+    async def upgrade(
+        self, name: str, version: str = "latest", *, timeout: float | None = 600.0
+    ) -> UpgradeResult:
+        """Upgrade a catalog app; the result carries the ``app.upgrade_summary`` shown first."""
+        return await updates.upgrade(self._manager, name, version, timeout=timeout)
+
+    # -- backups and exports -----------------------------------------------------------------
+
+    async def backup(self, name: str | None = None) -> str:
+        """Back up every app (``docker.backup``, 25.04+); returns the backup's name.
+
+        Raises:
+            UnsupportedError: the NAS runs 24.10 (use :meth:`export` there).
+        """
+        return await backups.backup(self._manager, name)
+
+    async def backups(self) -> list[dict[str, Any]]:
+        """The NAS's app backups, one dict per backup (25.04+)."""
+        return await backups.backup_rows(self._manager)
+
+    async def restore_backup(self, name: str) -> None:
+        """Replace every installed app with backup ``name``'s (25.04+).
+
+        No confirmation here: ``Pilot.restore`` and the CLI ask for one.
+        """
+        await backups.restore_backup(self._manager, name)
+
+    async def delete_backup(self, name: str) -> None:
+        """Delete backup ``name`` (25.04+)."""
+        await backups.delete_backup(self._manager, name)
+
+    async def export(self, path: str | os.PathLike[str], *, secrets: bool = False) -> list[Path]:
+        """Write every app's stored config and local history to ``path/<app>.yaml``.
+
+        Secret values are redacted unless ``secrets``.
+        """
+        return await exports.export_apps(self._manager, path, secrets=secrets)
+
+    async def import_(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        dry_run: bool = True,
+        secrets: Mapping[str, str] | None = None,
+        timeout: float | None = 600.0,
+    ) -> OperationResult:
+        """Plan (default) or, with ``dry_run=False``, deploy the apps exported into ``path``."""
+        return await exports.import_apps(
+            self._manager, path, dry_run=dry_run, secrets=secrets, timeout=timeout
+        )
