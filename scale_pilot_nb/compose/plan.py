@@ -4,7 +4,8 @@ TrueNAS recreates every container of a running app on ``app.update``, even when 
 so deciding "no change" must be exact: both sides are normalised the same way (long syntax, key
 order and quoting irrelevant) and compared with ``==``. A custom app's live config is the compose
 dict TrueNAS stored; an ix-app's is its values plus ``ix_*`` keys the NAS adds. Secret-looking
-environment values never appear in the diff: they are masked, and only their names are listed.
+values (under a secret-looking key, or a URL's password) never appear in the diff: they are
+masked, and only their paths are listed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml
 from scale_pilot_nb.compose.display import html_of
 from scale_pilot_nb.compose.ixapp import canonical_values
 from scale_pilot_nb.compose.load import load
+from scale_pilot_nb.compose.model import YamlPath, format_path
 from scale_pilot_nb.compose.normalise import normalise_lenient
 from scale_pilot_nb.compose.rules_base import Mode, as_dict, as_list
 from scale_pilot_nb.compose.rules_security import mask_secrets
@@ -256,33 +258,45 @@ def _changed_secrets(live: dict[str, Any], desired: dict[str, Any]) -> list[str]
 
 
 def _secret_values(config: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(display path, value) of every environment value that holds a secret."""
-    for path, key, value, _holder, _slot in _environment_slots(config):
+    """(display path, value) of every value that holds a secret."""
+    for path, key, value, _holder, _slot in _value_slots(config, ()):
         if mask_secrets(key, value, _MASK) != value:
             yield path, value
 
 
-def _environment_slots(
-    config: dict[str, Any],
-) -> Iterator[tuple[str, str, Any, dict[str, Any], str]]:
-    """(display path, variable name, value, container, slot) of every environment value.
+def _value_slots(node: Any, path: YamlPath) -> Iterator[tuple[str, str, Any, Any, Any]]:
+    """(display path, name, value, container, slot) of every string value in ``node``.
 
-    Compose keeps values in ``services.<s>.environment``; ix-app in ``envs[i].value``.
-    ``container[slot]`` is where :func:`_masked` writes the mask.
+    The name decides whether the value is secret: its key (``environment.DB_PASSWORD``,
+    ``build.args.NPM_TOKEN``, an ix-app ``cifs_config.password``), or for a ``{name|key,
+    value}`` pair (ix-app ``envs`` and ``labels``) the pair's name. ``container[slot]`` is
+    where :func:`_masked` writes the mask.
     """
-    for service, spec in as_dict(config.get("services")).items():
-        environment = as_dict(as_dict(spec).get("environment"))
-        for key, value in environment.items():
-            yield f"services.{service}.environment.{key}", str(key), value, environment, key
-    for index, env in enumerate(as_list(config.get("envs"))):
-        env = as_dict(env)
-        name = str(env.get("name"))
-        yield f"envs[{index}].{name}", name, env.get("value"), env, "value"
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            if isinstance(item, str):
+                yield format_path((*path, index)), str(path[-1]) if path else "", item, node, index
+            else:
+                yield from _value_slots(item, (*path, index))
+        return
+    if not isinstance(node, dict):
+        return
+    pair_name = node.get("name", node.get("key")) if "value" in node else None
+    for key, value in node.items():
+        if isinstance(value, str):
+            if pair_name is not None:  # the pair's own name/key is never the secret
+                name = str(pair_name) if key == "value" else ""
+                shown = f"{format_path(path)}.{pair_name}"
+            else:
+                name, shown = str(key), format_path((*path, key))
+            yield shown, name, value, node, key
+        else:
+            yield from _value_slots(value, (*path, key))
 
 
 def _masked(config: dict[str, Any]) -> dict[str, Any]:
     masked = copy.deepcopy(config)
-    for _path, key, value, holder, slot in list(_environment_slots(masked)):
+    for _path, key, value, holder, slot in list(_value_slots(masked, ())):
         holder[slot] = mask_secrets(key, value, _MASK)
     return masked
 

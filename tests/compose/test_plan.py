@@ -206,3 +206,30 @@ def test_convert_then_plan_against_the_stored_config_is_always_noop(
     for app in conversion.apps:
         live = app.payload["values"] if app.mode == "ix-app" else live_of(app.payload)
         assert plan(app.payload, live).action == "noop"
+
+
+def test_secrets_outside_environment_are_masked_too() -> None:
+    """A live ix-app's SMB password and a build arg token never reach the diff."""
+    live = {
+        "image": {"repository": "nginx", "tag": "1.27"},
+        "storage": [
+            {
+                "type": "cifs",
+                "mount_path": "/smb",
+                "cifs_config": {"server": "nas", "path": "s", "username": "u", "password": "pw-9"},
+            }
+        ],
+        "labels": [{"key": "com.example.team", "value": "ops"}],
+    }
+    desired = convert("services:\n  web:\n    image: nginx:1.27\n", "web", mode="ix-app")
+    result = plan(desired.payload, live)
+    assert result.secrets_changed == ["storage[0].cifs_config.password"]
+    assert "pw-9" not in f"{result} {result.to_dict()}"
+    assert "key: com.example.team" in result.diff  # a label's name is not a secret
+    built = (
+        "services:\n  web:\n    image: a:1\n"
+        "    build: {context: /mnt/t/src, args: {NPM_TOKEN: t-7}}\n"
+    )
+    replaced = plan(convert(built, "web").payload, live)
+    assert "services.web.build.args.NPM_TOKEN" in replaced.secrets_changed
+    assert "t-7" not in f"{replaced} {replaced.to_dict()}"
