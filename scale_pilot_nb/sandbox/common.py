@@ -14,6 +14,8 @@ class InstanceNotFound(SandboxValidationErrors):
     ``errno`` is ENOENT (a single ValidationError keeps its own errno on the wire).
     """
 
+    lone = True
+
     def __init__(self, message: str) -> None:
         super().__init__([("None", message, errno.ENOENT)])
         self.errors = [(None, message, errno.ENOENT)]  # type: ignore[list-item]

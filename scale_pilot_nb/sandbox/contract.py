@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 CollectionMsg = Literal["added", "changed", "removed"]
 
@@ -58,7 +58,15 @@ class SandboxCallError(Exception):
 
 
 class SandboxValidationErrors(SandboxCallError):
-    """TrueNAS ``ValidationErrors``: a list of ``(attribute, message, errno)``."""
+    """TrueNAS ``ValidationErrors``: a list of ``(attribute, message, errno)``.
+
+    Attributes:
+        lone: set on subclasses that stand for one ``ValidationError`` (``InstanceNotFound``):
+            the legacy endpoint then sends its own errno instead of EAGAIN, and its reason
+            has no trailing newline.
+    """
+
+    lone: ClassVar[bool] = False
 
     def __init__(self, errors: list[tuple[str, str, int]]) -> None:
         text = "\n".join(f"[{_errname(e)}] {attr}: {msg}" for attr, msg, e in errors)

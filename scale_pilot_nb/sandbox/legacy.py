@@ -99,7 +99,8 @@ class LegacyDialect:
             raise TypeError(f"not a call failure: {failure!r}")
         error = error_object(failure)
         if isinstance(failure, SandboxValidationErrors):
-            error.update(error=errno.EAGAIN, errname=errname(errno.EAGAIN), type="VALIDATION")
+            number = failure.errno if failure.lone else errno.EAGAIN
+            error.update(error=number, errname=errname(number), type="VALIDATION")
         else:
             error["type"] = None
             if error["error"] is None:

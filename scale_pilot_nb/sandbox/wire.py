@@ -103,7 +103,7 @@ class UnexpectedError(SandboxCallError):
 def wire_reason(exc: SandboxCallError) -> str:
     """``str(exception)`` as the middleware prints it: ``[ERRNAME] text`` or validation lines."""
     if isinstance(exc, SandboxValidationErrors):
-        return exc.reason + "\n"
+        return exc.reason if exc.lone else exc.reason + "\n"
     if exc.errno is None or isinstance(exc, UnexpectedError):
         return exc.reason
     return f"[{errname(exc.errno)}] {exc.reason}"

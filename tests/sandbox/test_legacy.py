@@ -63,6 +63,20 @@ async def test_method_result_and_errors(make_sandbox: MakeSandbox) -> None:
     assert (callerror["error"], callerror["reason"]) == (2, "[ENOENT] thing not found")
 
 
+@pytest.mark.parametrize("version", ["24.10", "25.04"])
+async def test_a_single_validation_error_keeps_its_errno(
+    make_sandbox: MakeSandbox, version: str
+) -> None:
+    sb = make_sandbox(version)
+    raw = await Raw.open(sb.legacy_url)
+    await raw.call("auth.login_with_api_key", sb.api_key)
+    missing = (await raw.call("app.get_instance", "nope"))["error"]
+    # InstanceNotFound is one ValidationError: its own errno, not ValidationErrors' EAGAIN
+    assert (missing["error"], missing["errname"], missing["type"]) == (2, "ENOENT", "VALIDATION")
+    assert missing["trace"] is not None
+    assert missing["extra"] == [[None, "App nope does not exist", 2]]
+
+
 @pytest.mark.parametrize(
     ("version", "reason", "has_trace"),
     [

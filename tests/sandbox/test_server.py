@@ -166,6 +166,20 @@ async def test_validation_error_is_32602_with_extra_triples(make_sandbox: MakeSa
     assert error["data"]["trace"]["class"] == "ValidationErrors"
 
 
+async def test_instance_not_found_is_one_validation_error_keeping_enoent(
+    make_sandbox: MakeSandbox,
+) -> None:
+    sb = make_sandbox()
+    raw = await Raw.open(sb.url)
+    await raw.login(sb.api_key)
+    error = (await raw.call("app.get_instance", "nope"))["error"]
+    assert error["code"] == -32602
+    assert (error["data"]["error"], error["data"]["errname"]) == (2, "ENOENT")
+    # str() of a single ValidationError: one line, no trailing newline (ValidationErrors has one)
+    assert error["data"]["reason"] == "[ENOENT] None: App nope does not exist"
+    assert error["data"]["extra"] == [[None, "App nope does not exist", 2]]
+
+
 async def test_wrong_argument_count_is_32602(make_sandbox: MakeSandbox) -> None:
     sb = make_sandbox()
     raw = await Raw.open(sb.url)
