@@ -107,7 +107,15 @@ def _variables(args: argparse.Namespace) -> dict[str, str] | None:
         raise UsageError(f"--env-file {args.env_file}: no such file")
     from dotenv import dotenv_values
 
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    try:
+        values = dotenv_values(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror
+        raise UsageError(
+            f"--env-file {args.env_file}: cannot be read ({reason})",
+            hint="Pass a readable UTF-8 file of KEY=VALUE lines.",
+        ) from None
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _compose_file(args: argparse.Namespace) -> Path:

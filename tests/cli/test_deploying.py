@@ -55,6 +55,15 @@ def test_env_file_supplies_variables(workdir: Path, cli: Run) -> None:
     assert "no such file" in missing.stderr
 
 
+def test_an_env_file_that_is_not_text_is_a_usage_error(workdir: Path, cli: Run) -> None:
+    Path("app.yml").write_text(_TEMPLATE)
+    Path("binary.env").write_bytes(b"TAG=\xff\xfe\n")
+    result = cli("validate", "app.yml", "--env-file", "binary.env")
+    assert result.code == ExitStatus.USAGE
+    assert "not UTF-8" in result.stderr
+    assert "internal error" not in result.stderr
+
+
 def test_check_ports_asks_the_nas(nas_env: dict[str, str], cli: Run) -> None:
     Path("clash.yml").write_text(
         "services:\n  web:\n    image: nginx:1.27\n    ports: ['30080:80']\n"
