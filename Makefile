@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit notebooks bench sandbox clean
+.PHONY: demo test lint typecheck unit notebooks browser bench sandbox clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -40,6 +40,17 @@ notebooks: $(STAMP_TEST)
 	  --nbval-sanitize-with notebooks/nbval-sanitize.cfg notebooks/
 
 test: lint typecheck unit notebooks
+
+# Real browser test (not part of `make test`): JupyterLab driven by headless Chromium.
+# Needs Debian's chromium (.ci/run installs it); the `browser` extra is installed here.
+STAMP_BROWSER := $(VENV)/.installed-browser
+
+$(STAMP_BROWSER): $(STAMP_TEST) pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test,browser]'
+	@touch $@
+
+browser: $(STAMP_BROWSER)
+	$(BIN)/pytest -q -m browser tests/browser
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m benchmarks

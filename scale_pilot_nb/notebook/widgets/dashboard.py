@@ -43,7 +43,7 @@ ACTIONS = ("start", "stop", "restart", "logs")
 #: Actions that interrupt a running app and therefore need a confirmation.
 CONFIRMED_ACTIONS = frozenset({"stop", "restart"})
 
-_COLUMNS = "minmax(10em,1.5fr) 8em minmax(8em,1fr) minmax(8em,1fr) repeat(4,6.5em)"
+_COLUMNS = "minmax(9em,12em) 7.5em minmax(8em,9em) minmax(10em,13em) repeat(4,5.6em)"
 
 _STATE_COLOURS = {
     "RUNNING": "var(--jp-success-color1,#388e3c)",
@@ -254,7 +254,7 @@ class Dashboard(PilotWidget):
         button = widgets.Button(
             description=action.capitalize(),
             tooltip=f"{action} {app}",
-            layout=widgets.Layout(width="6.3em"),
+            layout=widgets.Layout(width="5.4em"),
         )
         button.add_class(f"sp-{action}-{app}")
         button.on_click(lambda _: self.request(action, app))

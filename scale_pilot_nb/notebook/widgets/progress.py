@@ -43,6 +43,7 @@ class ProgressBar:
         self.title = title
         self.bar = widgets.IntProgress(value=0, min=0, max=100, description=title)
         self.label = widgets.Label(value="")
+        self.label.add_class("sp-progress-text")
         self.widget: ipywidgets.HBox = widgets.HBox([self.bar, self.label])
 
     def __call__(self, percent: int | None, description: str) -> None:
