@@ -40,15 +40,6 @@ QUERY_TIMEOUT = 60.0
 #: connection does: the other hosts' answers should not wait for it.
 FLEET_RECONNECT = ReconnectPolicy(max_attempts=2, initial_delay=0.2, max_delay=1.0)
 
-_STATUS_COLUMNS = {
-    "host": "string",
-    "connected": "bool",
-    "version": "string",
-    "apps": "Int64",
-    "running": "Int64",
-    "error": "string",
-}
-
 
 def fleet(
     hosts: Iterable[HostSpec], *, connect_timeout: float = CONNECT_TIMEOUT, **common: Any
@@ -173,7 +164,7 @@ class Fleet:
 
     def status(self) -> pd.DataFrame:
         """One row per host: connected, version, app counts, and why it is down if it is."""
-        import pandas as pd
+        from scale_pilot_nb.notebook.day2_tables import fleet_status_frame
 
         statuses = self._gather(lambda m: m.system_status())
         rows = []
@@ -189,7 +180,7 @@ class Fleet:
                     "error": self._errors.get(host),
                 }
             )
-        return pd.DataFrame(rows, columns=list(_STATUS_COLUMNS)).astype(_STATUS_COLUMNS)
+        return fleet_status_frame(rows)
 
     def apps(self) -> pd.DataFrame:
         """Every app of every reachable host (``tables.apps_frame`` plus ``host``)."""
@@ -248,17 +239,8 @@ class Fleet:
         ask: Callable[[TrueNASDockerManager], Awaitable[Any]],
         build: Callable[[Any], pd.DataFrame],
     ) -> pd.DataFrame:
-        import pandas as pd
+        from scale_pilot_nb.notebook.day2_tables import with_host
 
         answers = self._gather(ask)
-        frames = []
-        for host in self._order:
-            if host in answers:
-                frame = build(answers[host])
-                frame.insert(0, "host", pd.Series([host] * len(frame), dtype="string"))
-                frames.append(frame)
-        if not frames:
-            empty = build([])
-            empty.insert(0, "host", pd.Series(dtype="string"))
-            return empty
-        return pd.concat(frames, ignore_index=True)
+        frames = {host: build(answers[host]) for host in self._order if host in answers}
+        return with_host(frames, build([]))

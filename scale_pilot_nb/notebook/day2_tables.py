@@ -16,13 +16,16 @@ from scale_pilot_nb.logs import LogLine
 
 __all__ = [
     "BACKUP_COLUMNS",
+    "FLEET_STATUS_COLUMNS",
     "HISTORY_COLUMNS",
     "LOG_COLUMNS",
     "UPDATE_COLUMNS",
     "backups_frame",
+    "fleet_status_frame",
     "history_frame",
     "logs_frame",
     "updates_frame",
+    "with_host",
 ]
 
 HISTORY_COLUMNS: dict[str, str] = {
@@ -57,6 +60,15 @@ BACKUP_COLUMNS: dict[str, str] = {
     "apps": "object",
     "snapshot_name": "string",
     "backup_path": "string",
+}
+
+FLEET_STATUS_COLUMNS: dict[str, str] = {
+    "host": "string",
+    "connected": "bool",
+    "version": "string",
+    "apps": "Int64",
+    "running": "Int64",
+    "error": "string",
 }
 
 LOG_COLUMNS: dict[str, str] = {
@@ -125,3 +137,29 @@ def logs_frame(lines: Iterable[LogLine]) -> pd.DataFrame:
         }
     ).astype(LOG_COLUMNS)
     return frame.sort_values("timestamp", kind="stable", ignore_index=True)
+
+
+def fleet_status_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per fleet host (see ``Fleet.status``)."""
+    columns: dict[str, list[Any]] = {name: [] for name in FLEET_STATUS_COLUMNS}
+    for row in rows:
+        for name in FLEET_STATUS_COLUMNS:
+            columns[name].append(row.get(name))
+    return _frame(columns, FLEET_STATUS_COLUMNS)
+
+
+def with_host(frames: Mapping[str, pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    """The frames of several hosts, one after the other, with a leading ``host`` column.
+
+    ``empty`` (the frame of no rows) gives the columns when no host answered.
+    """
+    parts = []
+    for host, frame in frames.items():
+        frame = frame.copy()
+        frame.insert(0, "host", pd.Series([host] * len(frame), dtype="string"))
+        parts.append(frame)
+    if not parts:
+        result = empty.copy()
+        result.insert(0, "host", pd.Series(dtype="string"))
+        return result
+    return pd.concat(parts, ignore_index=True)
