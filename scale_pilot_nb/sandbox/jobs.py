@@ -239,8 +239,16 @@ class JobManager:
         for job in finished[: max(0, len(finished) - KEEP_FINISHED_JOBS)]:
             del self.jobs[job.id]
 
-    def cancel_all(self) -> None:
-        """Abort every running job (server shutdown and reset)."""
-        for job in self.jobs.values():
-            if job.task is not None and not job.task.done():
-                job.task.cancel()
+    def cancel_all(self) -> list[asyncio.Task[None]]:
+        """Abort every running job (server shutdown and reset).
+
+        Returns:
+            The cancelled tasks; shutdown awaits them so each job ends (ABORTED, event sent)
+            on a live loop instead of being torn down with it.
+        """
+        cancelled = [
+            job.task for job in self.jobs.values() if job.task is not None and not job.task.done()
+        ]
+        for task in cancelled:
+            task.cancel()
+        return cancelled

@@ -175,6 +175,10 @@ class SandboxServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        # Calls read while the connections closed may have started more jobs. Every job must
+        # end on this loop: one left pending is torn down with the loop and fails noisily.
+        while aborted := self.jobs.cancel_all():
+            await asyncio.gather(*aborted, return_exceptions=True)
 
     async def close_connections(self, code: int, reason: str) -> None:
         """Close every open connection with ``code`` and ``reason`` (a fault for tests)."""
