@@ -97,7 +97,9 @@ class Deployer:
             )
         conversion = convert(source, name, mode=mode, split=split, variables=variables)
         planned = await self.plans(conversion)
-        findings = tuple(f.to_dict() for f in [*report.findings, *conversion.findings])
+        # conversion repeats the mode rules validation ran: list each finding once
+        merged = dict.fromkeys([*report.findings, *conversion.findings])
+        findings = tuple(f.to_dict() for f in merged)
         plans = {p.app_name: p for p, _ in planned}
         if dry_run:
             dry = tuple(AppOutcome(p.app_name, "planned") for p, _ in planned)

@@ -135,6 +135,15 @@ async def test_split_stack_redeploys_without_colliding_with_its_own_ports(
     assert {o.action for o in again.outcomes} == {"unchanged"}
 
 
+async def test_deploy_lists_each_finding_once(manager: TrueNASDockerManager) -> None:
+    sick = STACK.replace(
+        "    image: redis:7.4.1\n", "    image: redis:7.4.1\n    sysctls: {a: 1}\n"
+    )
+    ix = await manager.deploy(sick, "stack", mode="ix-app", split=True, dry_run=True)
+    dropped = [f["path"] for f in ix.findings if f["rule"] == "mode.ix-app-dropped"]
+    assert dropped.count("services.cache.sysctls") == 1  # validation and conversion both see it
+
+
 async def test_plan_for_a_stopped_app_does_not_recreate_containers(
     manager: TrueNASDockerManager,
 ) -> None:

@@ -176,7 +176,14 @@ def convert(
             f"ix-app runs one container, but the file has {len(services)} services",
             hint="Use mode='compose' (one multi-service custom app) or split=True.",
         )
-    ctx = RuleContext(compose=compose, raw=prepared.loaded.data, mode=mode, split=split)
+    ctx = RuleContext(
+        compose=compose,
+        raw=prepared.loaded.data,
+        mode=mode,
+        split=split,
+        source_map=prepared.loaded.source_map,
+        written_paths=prepared.normalised.written_paths,
+    )
     findings.extend(check_mode(ctx))
     pieces = _split(compose, name) if split and len(services) > 1 else [(name, compose)]
     apps = []

@@ -172,6 +172,8 @@ def test_split_ix_app_gives_one_values_payload_per_service() -> None:
     assert all(a.payload["catalog_app"] == "ix-app" for a in conversion.apps)
     dropped = {f.path for f in conversion.findings if f.rule == "mode.ix-app-dropped"}
     assert "services.api.healthcheck" in dropped
+    # located like validation's findings, so a caller showing both can tell them apart
+    assert all(f.line is not None for f in conversion.findings)
 
 
 def test_split_with_invalid_derived_name_or_cycle_is_refused() -> None:
