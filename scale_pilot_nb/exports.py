@@ -50,10 +50,14 @@ async def export_apps(
     written = []
     for entry in await manager.query_apps():
         name = str(entry["name"])
-        config = await manager.app_config(name)
         custom = bool(entry.get("custom_app"))
-        if not secrets:
-            config = redact_secrets(config)[0] if custom else redact_values(_user_values(config))[0]
+        config = _exported(await manager.app_config(name), custom, secrets)
+        history = []
+        for revision in await manager.history(name):
+            item = revision.to_dict()
+            if item["config"] is not None:
+                item["config"] = _exported(item["config"], bool(revision.custom_app), secrets)
+            history.append(item)
         metadata = entry.get("metadata") or {}
         document = {
             "format": EXPORT_FORMAT,
@@ -64,10 +68,10 @@ async def export_apps(
             "train": None if custom else metadata.get("train"),
             "version": entry.get("version"),
             "config": config,
-            "history": [r.to_dict() for r in await manager.history(name)],
+            "history": history,
         }
         target = directory / f"{name}.yaml"
-        target.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        _write(target, yaml.safe_dump(document, sort_keys=False), private=secrets)
         written.append(target)
     return written
 
@@ -165,6 +169,30 @@ def _load(directory: Path) -> list[dict[str, Any]]:
             raise ConfigError(f"{file} lacks its app name or config")
         documents.append(document)
     return documents
+
+
+def _exported(config: Any, custom: bool, secrets: bool) -> Any:
+    """What an export file holds of a stored config.
+
+    Catalog values lose the ``ix_*`` keys TrueNAS reserves; secret values are redacted
+    unless ``secrets``.
+    """
+    if not custom:
+        config = _user_values(config)
+    if secrets:
+        return config
+    return redact_secrets(config)[0] if custom else redact_values(config)[0]
+
+
+def _write(target: Path, text: str, *, private: bool) -> None:
+    """Write ``text`` to ``target``; owner-only when it holds secrets."""
+    if private:
+        target.unlink(missing_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        target.write_text(text, encoding="utf-8")
 
 
 def _user_values(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from scale_pilot_nb import ConfigError, UnsupportedError
-from scale_pilot_nb.history import REDACTED
+from scale_pilot_nb.history import REDACTED, HistoryStore
 from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 
@@ -107,3 +107,18 @@ async def test_import_of_a_directory_without_exports(
             await m.import_(tmp_path / "missing")
         with pytest.raises(ConfigError, match="not a scale-pilot export"):
             await m.import_(tmp_path)
+
+
+async def test_export_redacts_history_secrets_even_when_the_history_kept_them(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    store = HistoryStore(tmp_path / "h.sqlite", secrets=True)
+    async with TrueNASDockerManager(sb.url, sb.api_key, history=store) as m:
+        await m.deploy(DB, "db")
+        await m.deploy(DB.replace("16.9", "16.10"), "db")
+        [redacted] = await m.export(tmp_path / "plain")
+        [kept] = await m.export(tmp_path / "full", secrets=True)
+    assert "hunter2" not in redacted.read_text()
+    assert yaml.safe_load(redacted.read_text())["history"][1]["config"] is not None
+    assert "hunter2" in kept.read_text() and kept.stat().st_mode & 0o077 == 0
