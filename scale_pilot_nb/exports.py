@@ -67,6 +67,7 @@ async def export_apps(
             "catalog_app": None if custom else metadata.get("name"),
             "train": None if custom else metadata.get("train"),
             "version": entry.get("version"),
+            "state": entry.get("state"),
             "config": config,
             "history": history,
         }
@@ -119,11 +120,12 @@ async def _import_custom(
     config, missing = fill_secrets(document["config"], secrets)
     if missing:
         raise SecretsRequiredError(f"{name}: secrets were not exported", missing=missing)
-    result = await manager.deploy(config, name, dry_run=dry_run, timeout=timeout)
+    stopped = document.get("state") == "STOPPED"
+    result = await manager.deploy(config, name, dry_run=dry_run, wait=not stopped, timeout=timeout)
     plans.update(result.plans)
     if dry_run and result.plans[name].action == "noop":
         return AppOutcome(name, "unchanged")
-    return result[name]
+    return await _keep_stopped(manager, result[name], stopped)
 
 
 async def _import_catalog(
@@ -147,7 +149,17 @@ async def _import_catalog(
         "version": document.get("version") or "latest",
         "values": values,
     }
-    return AppOutcome(name, "created", await manager.create_app(payload))
+    created = AppOutcome(name, "created", await manager.create_app(payload))
+    return await _keep_stopped(manager, created, document.get("state") == "STOPPED")
+
+
+async def _keep_stopped(
+    manager: TrueNASDockerManager, outcome: AppOutcome, stopped: bool
+) -> AppOutcome:
+    """Stop an app that was exported STOPPED and has just been created or updated."""
+    if not stopped or outcome.action not in ("created", "updated"):
+        return outcome
+    return AppOutcome(outcome.app_name, outcome.action, await manager.stop_app(outcome.app_name))
 
 
 def _load(directory: Path) -> list[dict[str, Any]]:

@@ -93,6 +93,9 @@ async def test_export_then_import_on_another_nas(
         assert done["jellyfin"].action == "created"
         installed = {a.name for a in await m.list_apps()}
         assert {"whoami", "jellyfin", "photos", "db"} <= installed
+        states = {a.name: a.state.value for a in await m.list_apps()}
+        assert states["syncthing"] == states["backup-sync"] == "STOPPED"  # as exported
+        assert states["whoami"] == "RUNNING"
         config = await m.app_config("db")
         assert config["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
 
