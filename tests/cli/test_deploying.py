@@ -119,3 +119,29 @@ def test_deploying_an_invalid_file_is_exit_2_with_the_report(
     assert error["type"] == "ComposeInvalidError"
     assert error["report"]["errors"]
     assert "nothing was sent to the NAS" in result.stderr
+
+
+def test_compose_secrets_never_appear_in_validate_plan_or_deploy_output(
+    nas_env: dict[str, str], cli: Run
+) -> None:
+    Path("db.yml").write_text(
+        "services:\n  db:\n    image: postgres:16.6\n"
+        "    environment:\n      POSTGRES_PASSWORD: ${PW}\n"
+        "      DATABASE_URL: postgres://app:url-pw-4@db/app\n"
+    )
+    Path("first.env").write_text("PW=first-pw-1\n")
+    Path("second.env").write_text("PW=second-pw-2\n")
+    runs = [
+        cli("validate", "db.yml", "--env-file", "first.env", "--json"),
+        cli("plan", "db.yml", "db", "--env-file", "first.env"),
+        cli("deploy", "db.yml", "db", "--env-file", "first.env", "--no-wait", "--json"),
+        cli("plan", "db.yml", "db", "--env-file", "second.env", "--json"),
+        cli("deploy", "db.yml", "db", "--env-file", "second.env", "--dry-run"),
+    ]
+    assert [run.code for run in runs] == [ExitStatus.OK] * 5
+    assert runs[3].json()["plans"][0]["secrets_changed"] == [
+        "services.db.environment.POSTGRES_PASSWORD"
+    ]
+    for run in runs:
+        for value in ("first-pw-1", "second-pw-2", "url-pw-4"):
+            assert value not in run.stdout + run.stderr
