@@ -13,7 +13,13 @@ from typing import Any
 
 from scale_pilot_nb.compose.model import UnknownKey, YamlPath
 
-__all__ = ["SERVICE_KEYS", "TOP_LEVEL_KEYS", "find_unknown_keys"]
+__all__ = [
+    "DEPENDENCY_KEYS",
+    "SERVICE_KEYS",
+    "SERVICE_SECTION_KEYS",
+    "TOP_LEVEL_KEYS",
+    "find_unknown_keys",
+]
 
 TOP_LEVEL_KEYS = frozenset(
     {
@@ -128,9 +134,37 @@ SERVICE_KEYS = frozenset(
 )
 """Service attributes."""
 
+_LIMITS = frozenset({"cpus", "memory", "pids"})
+SERVICE_SECTION_KEYS: dict[tuple[str, ...], frozenset[str]] = {
+    ("healthcheck",): frozenset(
+        {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
+    ),
+    ("deploy",): frozenset(
+        {
+            "endpoint_mode",
+            "labels",
+            "mode",
+            "placement",
+            "replicas",
+            "resources",
+            "restart_policy",
+            "rollback_config",
+            "update_config",
+        }
+    ),
+    ("deploy", "resources"): frozenset({"limits", "reservations"}),
+    ("deploy", "resources", "limits"): _LIMITS,
+    ("deploy", "resources", "reservations"): _LIMITS | {"devices", "generic_resources"},
+}
+"""Keys of the service sections where a typo silently drops a setting TrueNAS shows
+(a health state, a resource limit)."""
+DEPENDENCY_KEYS = frozenset({"condition", "required", "restart"})
+"""Keys of one ``depends_on`` entry in mapping form."""
+
 
 def find_unknown_keys(data: Any) -> list[UnknownKey]:
-    """Keys at the top level and in each service that the specification does not define.
+    """Keys the specification does not define: top level, services, and the service sections
+    of :data:`SERVICE_SECTION_KEYS` and ``depends_on`` entries.
 
     ``x-`` extension keys are allowed everywhere. Never raises: shapes that are not mappings
     are skipped (validation reports them).
@@ -142,7 +176,23 @@ def find_unknown_keys(data: Any) -> list[UnknownKey]:
     if isinstance(services, dict):
         for name, service in services.items():
             if isinstance(service, dict):
-                found.extend(_unknown(service, ("services", name), SERVICE_KEYS))
+                found.extend(_unknown_in_service(service, ("services", name)))
+    return found
+
+
+def _unknown_in_service(service: dict[str, Any], path: YamlPath) -> list[UnknownKey]:
+    found = _unknown(service, path, SERVICE_KEYS)
+    for section, known in SERVICE_SECTION_KEYS.items():
+        node: Any = service
+        for key in section:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            found.extend(_unknown(node, (*path, *section), known))
+    dependencies = service.get("depends_on")
+    if isinstance(dependencies, dict):
+        for name, entry in dependencies.items():
+            if isinstance(entry, dict):
+                found.extend(_unknown(entry, (*path, "depends_on", name), DEPENDENCY_KEYS))
     return found
 
 
