@@ -151,7 +151,10 @@ def wire_datetime(value: object) -> dt.datetime | None:
     if isinstance(value, Mapping) and len(value) == 1:
         millis = number(value.get("$date"))
         if millis is not None:
-            return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=millis)
+            try:
+                return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=millis)
+            except (OverflowError, ValueError):  # NaN, infinity or beyond year 1..9999
+                return None
     if isinstance(value, str):
         try:
             return wire_datetime(dt.datetime.fromisoformat(value.strip()))

@@ -36,7 +36,18 @@ def test_wire_datetime_accepts_every_form(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [None, 1750000000500, "soon", {"$date": "x"}, {"$date": 1, "a": 2}]
+    "value",
+    [
+        None,
+        1750000000500,
+        "soon",
+        {"$date": "x"},
+        {"$date": 1, "a": 2},
+        {"$date": 1e20},  # beyond year 9999
+        {"$date": -1e15},  # before year 1
+        {"$date": float("nan")},
+        {"$date": float("inf")},
+    ],
 )
 def test_wire_datetime_rejects_the_rest(value: object) -> None:
     assert wire_datetime(value) is None
