@@ -40,7 +40,7 @@ from typing import Any
 
 from scale_pilot_nb.errors import ApiError, ConnectionError, RequestOutcomeUnknown, TrueNASError
 from scale_pilot_nb.rpc.connection import Connection, ConnectionLost
-from scale_pilot_nb.rpc.jobs import JobWaiter, ProgressCallback
+from scale_pilot_nb.rpc.jobs import JobWaiter, ProgressCallback, job_query
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import USE_DEFAULT, TimeoutArg
 from scale_pilot_nb.rpc.session import Session
@@ -254,7 +254,7 @@ class RpcClient(Session):
 
     async def _attach(self, job_id: int, waiter: JobWaiter) -> Any:
         self._jobs.bind(waiter, job_id)
-        rows = await self._call("core.get_jobs", [[["id", "=", job_id]]], retry=True)
+        rows = await self._call("core.get_jobs", job_query(job_id), retry=True)
         if not rows:
             raise ApiError(f"No job with id {job_id} on the NAS", errno=2, errname="ENOENT")
         if waiter.observed == 0:

@@ -32,12 +32,23 @@ __all__ = [
     "JobWaiter",
     "JobWaiters",
     "ProgressCallback",
+    "job_query",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: States after which a job never changes again.
 TERMINAL_STATES = frozenset({"SUCCESS", "FAILED", "ABORTED"})
+
+
+def job_query(job_id: int) -> list[Any]:
+    """``core.get_jobs`` parameters for one job, with its result as the job's events carry it.
+
+    Without ``extra.raw_result`` TrueNAS returns a queried job's result with its secret
+    fields redacted; a wait that re-attaches after a drop must end with the real result.
+    """
+    return [[["id", "=", job_id]], {"extra": {"raw_result": True}}]
+
 
 #: Called with ``(percent, description)`` on every progress change; runs on the event loop,
 #: so it must be quick and must not block. Its return value is ignored; exceptions are logged.

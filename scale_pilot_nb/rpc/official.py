@@ -52,7 +52,7 @@ from scale_pilot_nb.rpc.auth import Credentials, SecretLike, check_login_result,
 from scale_pilot_nb.rpc.endpoints import dialect_of, endpoint_candidates
 from scale_pilot_nb.rpc.error_map import call_error, login_error
 from scale_pilot_nb.rpc.events import CollectionMsg, CollectionUpdate, ErrorInfo, JobUpdate
-from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, ProgressCallback
+from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, ProgressCallback, job_query
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import DEFAULT_TIMEOUTS, USE_DEFAULT, TimeoutArg, Timeouts
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION
@@ -239,7 +239,7 @@ class OfficialClient:
         try:
             async with asyncio.timeout(limit):
                 self._jobs.bind(waiter, job_id)
-                rows = await self.call("core.get_jobs", [["id", "=", job_id]])
+                rows = await self.call("core.get_jobs", *job_query(job_id))
                 if not rows:
                     raise call_error(
                         ErrorInfo(f"No job with id {job_id}", errno=errno.ENOENT),

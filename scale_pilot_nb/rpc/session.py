@@ -42,7 +42,7 @@ from scale_pilot_nb.rpc.connection import DEFAULT_MAX_IN_FLIGHT, Connection
 from scale_pilot_nb.rpc.endpoints import dialect_of, endpoint_candidates
 from scale_pilot_nb.rpc.error_map import call_error, login_error
 from scale_pilot_nb.rpc.events import CollectionUpdate, JobUpdate, Unsubscribed
-from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters
+from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, job_query
 from scale_pilot_nb.rpc.options import (
     DEFAULT_RECONNECT,
     DEFAULT_TIMEOUTS,
@@ -388,7 +388,7 @@ class Session:
         for job_id, waiters in self._jobs.running().items():
             seen = {waiter: waiter.observed for waiter in waiters}
             rows = await self._bounded(
-                conn.request("core.get_jobs", [[["id", "=", job_id]]]), "core.get_jobs"
+                conn.request("core.get_jobs", job_query(job_id)), "core.get_jobs"
             )
             if not rows:
                 for waiter in waiters:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
+import ssl
 import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from scale_pilot_nb.rpc import ReconnectPolicy, RpcClient, Timeouts
+from scale_pilot_nb.rpc.transport import Transport, open_websocket
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.contract import (
     CallContext,
@@ -148,3 +151,31 @@ async def eventually(condition: Any, *, attempts: int = 1000) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("condition not met")
+
+
+class Recorder:
+    """A transport opener that records every frame the client sends over the real socket."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.urls: list[str] = []
+
+    async def __call__(
+        self, url: str, *, ssl_context: ssl.SSLContext | None, open_timeout: float | None
+    ) -> Transport:
+        self.urls.append(url)
+        inner = await open_websocket(url, ssl_context=ssl_context, open_timeout=open_timeout)
+        recorder = self
+
+        class Recording:
+            async def send(self, text: str) -> None:
+                recorder.sent.append(json.loads(text))
+                await inner.send(text)
+
+            async def recv(self) -> str:
+                return await inner.recv()
+
+            async def close(self) -> None:
+                await inner.close()
+
+        return Recording()

@@ -19,7 +19,15 @@ from scale_pilot_nb.rpc import Dialect, ReconnectPolicy
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 
-from .conftest import FIELD_ERRORS, PROGRESS_STEPS, SourceLog, client_for, eventually, extend
+from .conftest import (
+    FIELD_ERRORS,
+    PROGRESS_STEPS,
+    Recorder,
+    SourceLog,
+    client_for,
+    eventually,
+    extend,
+)
 
 
 async def test_negotiates_dialect_and_jobs_per_version(sandbox: Sandbox) -> None:
@@ -110,6 +118,17 @@ async def test_job_timeout_names_the_job_and_wait_job_follows_it(sandbox: Sandbo
         assert await client.wait_job(job_id) == "slept"  # an ended job answers at once
         with pytest.raises(ApiError, match="No job"):
             await client.wait_job(999_999)
+
+
+async def test_wait_job_queries_the_raw_result(sandbox_2510: Sandbox) -> None:
+    recorder = Recorder()
+    async with client_for(sandbox_2510, opener=recorder) as client:
+        with pytest.raises(CallTimeoutError) as timeout:
+            await client.call_job("test.slow_job", 0.2, timeout=0.05)
+        job_id = timeout.value.job_id
+        assert await client.wait_job(job_id) == "slept"
+    (query,) = [f for f in recorder.sent if f.get("method") == "core.get_jobs"]
+    assert query["params"] == [[["id", "=", job_id]], {"extra": {"raw_result": True}}]
 
 
 async def test_a_mutation_cut_off_by_a_drop_is_not_resent(sandbox: Sandbox) -> None:

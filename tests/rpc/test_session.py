@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import ssl
-from typing import Any
 
 import pytest
 
@@ -17,11 +14,10 @@ from scale_pilot_nb.errors import (
     RequestOutcomeUnknown,
 )
 from scale_pilot_nb.rpc import NO_RECONNECT, ClientState, ReconnectPolicy, RpcClient, Timeouts
-from scale_pilot_nb.rpc.transport import Transport, open_websocket
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 
-from .conftest import TEST_TIMEOUTS, client_for, endpoint, eventually
+from .conftest import TEST_TIMEOUTS, Recorder, client_for, endpoint, eventually
 
 WRONG_KEY = "1-this-key-is-wrong"
 
@@ -191,34 +187,6 @@ async def test_secrets_never_appear_in_reprs_or_errors(sandbox_2510: Sandbox) ->
     assert not any(key in text or WRONG_KEY in text for text in texts)
 
 
-class Recorder:
-    """A transport opener that records every frame the client sends over the real socket."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-        self.urls: list[str] = []
-
-    async def __call__(
-        self, url: str, *, ssl_context: ssl.SSLContext | None, open_timeout: float | None
-    ) -> Transport:
-        self.urls.append(url)
-        inner = await open_websocket(url, ssl_context=ssl_context, open_timeout=open_timeout)
-        recorder = self
-
-        class Recording:
-            async def send(self, text: str) -> None:
-                recorder.sent.append(json.loads(text))
-                await inner.send(text)
-
-            async def recv(self) -> str:
-                return await inner.recv()
-
-            async def close(self) -> None:
-                await inner.close()
-
-        return Recording()
-
-
 async def test_opening_sequence_on_the_wire(sandbox: Sandbox) -> None:
     recorder = Recorder()
     async with client_for(sandbox, opener=recorder) as client:
@@ -252,6 +220,17 @@ async def test_opening_sequence_on_the_wire(sandbox: Sandbox) -> None:
     assert (subscribe["method"], subscribe["params"]) == ("core.subscribe", ["core.get_jobs"])
     assert job["method"] == "test.progress" and job["jsonrpc"] == "2.0"
     assert len(recorder.sent) == 4  # nothing else: no polling, no extra subscribe
+
+
+async def test_a_reattached_job_is_queried_with_its_raw_result(sandbox: Sandbox) -> None:
+    recorder = Recorder()
+    async with client_for(sandbox, opener=recorder) as client:
+        sandbox.drop_mid_job()
+        assert await client.call_job("test.slow_job", 0.3) == "slept"
+        assert client.stats.reconnects == 1
+    (query,) = [f for f in recorder.sent if f.get("method") == "core.get_jobs"]
+    filters, options = query["params"]
+    assert filters[0][:2] == ["id", "="] and options == {"extra": {"raw_result": True}}
 
 
 async def test_connect_is_idempotent_while_open(sandbox_2510: Sandbox) -> None:
