@@ -81,9 +81,21 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(obj: dict[str, Any]) -> Any:
+    """The value a wrapper stands for; a wrapper with an impossible value stays as sent.
+
+    An out-of-range ``$date`` or a malformed ``$time`` must not cost the whole frame (the
+    call it answers would then wait for its timeout).
+    """
+    try:
+        return _unwrap(obj)
+    except (ValueError, OverflowError):
+        return obj
+
+
+def _unwrap(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         ((key, value),) = obj.items()
-        if key == "$date" and isinstance(value, int | float):
+        if key == "$date" and isinstance(value, int | float) and not isinstance(value, bool):
             return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=value)
         if key == "$time" and isinstance(value, str):
             return dt.time.fromisoformat(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -99,3 +100,18 @@ _values = st.recursive(
 @given(value=_values)
 def test_round_trip_of_arbitrary_nested_values(value: object) -> None:
     assert ejson.loads(ejson.dumps(value)) == value
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        {"$date": 1e20},  # past datetime.max
+        {"$date": float("nan")},
+        {"$date": True},
+        {"$time": "99:99"},
+        {"$type": "date", "$value": "2020-13-01"},
+    ],
+)
+def test_a_wrapper_with_an_impossible_value_stays_as_sent(wrapper: dict[str, object]) -> None:
+    text = json.dumps({"result": wrapper})
+    assert repr(ejson.loads(text)) == repr(json.loads(text))  # repr: NaN is not equal to itself

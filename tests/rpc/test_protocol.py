@@ -104,6 +104,11 @@ def test_parameters_without_a_json_form_are_a_typed_error(cls: type[RpcProtocol]
         assert refused.value.message.startswith("app.create: ")
 
 
+def test_an_impossible_date_in_a_result_still_answers_the_call() -> None:
+    frame = '{"jsonrpc": "2.0", "result": {"$date": 1e20}, "id": "a"}'
+    assert JsonRpcProtocol().feed(frame) == [Result("a", {"$date": 1e20})]
+
+
 def test_protocol_for_picks_the_dialect() -> None:
     assert isinstance(protocol_for(Dialect.JSONRPC), JsonRpcProtocol)
     assert isinstance(protocol_for(Dialect.LEGACY), LegacyProtocol)
