@@ -148,9 +148,9 @@ def app_config(session: Session) -> int:
     if out.json:
         out.document("config", app_name=name, config=config)
         return ExitStatus.OK
-    import yaml
+    from scale_pilot_nb.compose.render import render  # quotes what YAML 1.1 *or* 1.2 would retype
 
-    out.stdout.write(yaml.safe_dump(config, sort_keys=False, default_flow_style=False))
+    out.stdout.write(render(config))
     return ExitStatus.OK
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import yaml
 
 from scale_pilot_nb.cli import ExitStatus
 from scale_pilot_nb.cli.output import TABLE_WIDTH
+from scale_pilot_nb.compose import load
 from scale_pilot_nb.sandbox import Sandbox
 from tests.cli.conftest import Result
 
@@ -66,6 +68,23 @@ def test_config_prints_the_stored_compose_as_yaml(nas_env: dict[str, str], cli: 
     document = cli("config", "whoami", "--json").json()
     assert document["config"] == stored
     assert document["app_name"] == "whoami"
+
+
+def test_config_output_reads_back_as_the_same_compose(nas_env: dict[str, str], cli: Run) -> None:
+    """``config NAME > file.yml`` must not turn the string "1e3" into a float on redeploy."""
+    Path("odd.yml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n"
+        "    environment: {RATE: '1e3', MODE: '0o17', HOUR: '22:22'}\n"
+    )
+    assert cli("deploy", "odd.yml", "odd", "--no-wait").code == ExitStatus.OK
+    printed = cli("config", "odd").stdout
+    Path("again.yml").write_text(printed)
+    assert load(Path("again.yml")).data["services"]["web"]["environment"] == {
+        "RATE": "1e3",
+        "MODE": "0o17",
+        "HOUR": "22:22",
+    }
+    assert cli("plan", "again.yml", "odd").stdout.startswith("noop 'odd'")
 
 
 def test_config_of_a_missing_app_is_exit_1_with_hint(nas_env: dict[str, str], cli: Run) -> None:
