@@ -20,6 +20,7 @@ from scale_pilot_nb.compose.image import parse_image
 from scale_pilot_nb.compose.model import YamlPath
 from scale_pilot_nb.compose.paths import HostPathKind, classify_host_path
 from scale_pilot_nb.compose.rules_base import as_dict, as_list, published_ports
+from scale_pilot_nb.compose.rules_mode import IX_APP_PROTOCOLS
 from scale_pilot_nb.compose.scalars import to_bytes
 from scale_pilot_nb.errors import ComposeError
 
@@ -214,6 +215,8 @@ def _ports(service: dict[str, Any], note: Callable[[str], None]) -> list[dict[st
     for port in as_list(service.get("ports")):
         port = as_dict(port)
         target, protocol = port.get("target"), str(port.get("protocol") or "tcp")
+        if protocol not in IX_APP_PROTOCOLS:
+            continue  # listed by rules_mode.ix_app_unsupported
         host_ips = [str(port["host_ip"])] if port.get("host_ip") else []
         numbers = published_ports(port.get("published")) or []
         if not numbers:
@@ -224,7 +227,7 @@ def _ports(service: dict[str, Any], note: Callable[[str], None]) -> list[dict[st
             out.append(_port("published", numbers[0], target, protocol, host_ips))
     for exposed in as_list(service.get("expose")):
         number, _, protocol = str(exposed).partition("/")
-        if number.isdigit():
+        if number.isdigit() and protocol in ("", *IX_APP_PROTOCOLS):
             out.append(_port("exposed", int(number), int(number), protocol or "tcp", []))
     return out
 

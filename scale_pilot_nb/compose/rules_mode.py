@@ -15,7 +15,7 @@ from typing import Any
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext, as_dict, as_list
 
-__all__ = ["IX_APP_SERVICE_KEYS", "check", "ix_app_unsupported"]
+__all__ = ["IX_APP_PROTOCOLS", "IX_APP_SERVICE_KEYS", "check", "ix_app_unsupported"]
 
 IX_APP_SERVICE_KEYS = frozenset(
     {
@@ -32,6 +32,7 @@ IX_APP_SERVICE_KEYS = frozenset(
         "user",
         "network_mode",
         "ports",
+        "expose",
         "networks",
         "dns",
         "dns_search",
@@ -47,6 +48,8 @@ IX_APP_SERVICE_KEYS = frozenset(
 )
 """Service keys the ix-app values can express (some only partly; see :func:`ix_app_unsupported`)."""
 
+IX_APP_PROTOCOLS = ("tcp", "udp")
+"""The port protocols ix-app's form offers."""
 _NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
 _HOST_KEY = re.compile(r"HOST|SERVER|ADDR|URL|URI|ENDPOINT|DSN")
 
@@ -97,6 +100,17 @@ def ix_app_unsupported(
     user = service.get("user")
     if user is not None and not _NUMERIC_USER.match(str(user)):
         yield (*base, "user"), f"the non-numeric user {user!r} of service {name!r}"
+    for index, port in enumerate(as_list(service.get("ports"))):
+        protocol = as_dict(port).get("protocol")
+        if protocol not in (None, *IX_APP_PROTOCOLS):
+            yield (*base, "ports", index), f"the {protocol} port of service {name!r} (tcp/udp only)"
+    for index, exposed in enumerate(as_list(service.get("expose"))):
+        number, _, protocol = str(exposed).partition("/")
+        if not number.isdigit() or protocol not in ("", *IX_APP_PROTOCOLS):
+            yield (
+                (*base, "expose", index),
+                f"the exposed port {exposed!r} of service {name!r} (single tcp/udp ports only)",
+            )
     mode = service.get("network_mode")
     if mode is not None and mode != "host":
         yield (*base, "network_mode"), f"network_mode {mode!r} of service {name!r}"

@@ -153,6 +153,17 @@ def test_full_mapping() -> None:
     assert [m for _, m in notes] == ["ix-app takes whole CPUs: the limit 1.5 becomes 2"]
 
 
+def test_ports_ix_app_cannot_carry_are_left_out() -> None:
+    result, _ = values(
+        {
+            "image": "x:1",
+            "ports": [{"target": 9, "published": "9", "protocol": "sctp"}],
+            "expose": ["7100-7102", "7200/sctp", "7300"],
+        }
+    )
+    assert [(p["port_number"], p["protocol"]) for p in result["ports"]] == [(7300, "tcp")]
+
+
 def test_tmpfs_sizes_written_with_units_are_kept_and_unreadable_ones_noted() -> None:
     result, notes = values(
         {

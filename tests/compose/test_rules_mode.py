@@ -65,6 +65,22 @@ def test_ix_app_lists_everything_it_drops() -> None:
     ]
 
 
+def test_ix_app_keeps_single_tcp_udp_ports_and_lists_the_rest() -> None:
+    service = {
+        "image": "x:1",
+        "ports": [
+            {"target": 80, "published": "8080", "protocol": "tcp"},
+            {"target": 9, "published": "9", "protocol": "sctp"},
+        ],
+        "expose": ["7000", "7001/udp", "7100-7102", "7200/sctp"],
+    }
+    assert [f.path for f in run({"services": {"app": service}})] == [
+        "services.app.ports[1]",
+        "services.app.expose[2]",
+        "services.app.expose[3]",
+    ]
+
+
 def test_disabled_healthcheck_and_numeric_user_are_expressible() -> None:
     service = {"image": "x:1", "healthcheck": {"disable": True}, "user": "1000:1000"}
     assert run({"services": {"app": service}}) == []
