@@ -32,6 +32,9 @@ RATE_LIMIT_CALLS = 20
 RATE_LIMIT_PERIOD = 60.0
 #: Distinct (method, address) keys the middleware tracks before refusing everything.
 RATE_LIMIT_MAX_KEYS = 100
+#: Seconds between the middleware's full clears of the rate-limit cache (which also end a
+#: max-keys lockout).
+RATE_LIMIT_CLEAR_INTERVAL = 600.0
 
 REVOKE_REASON = "Attempt to use over an insecure transport"
 MECHANISMS = ["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"]
@@ -82,8 +85,9 @@ class RateLimiter:
 
     The window starts at the first call and resets on the first call made at least
     :data:`RATE_LIMIT_PERIOD` seconds after it began. When :data:`RATE_LIMIT_MAX_KEYS` keys are
-    tracked, any new key is refused too (the middleware's global lockout). The middleware's
-    random 1-10 s sleep before refusing is left out so tests stay fast.
+    tracked, any new key is refused too (the middleware's global lockout), until the whole cache
+    is cleared, as the middleware does every :data:`RATE_LIMIT_CLEAR_INTERVAL` seconds. The
+    middleware's random 1-10 s sleep before refusing is left out so tests stay fast.
     """
 
     def __init__(
@@ -92,12 +96,15 @@ class RateLimiter:
         self._clock = clock
         self.enabled = enabled
         self._windows: dict[tuple[str, str], tuple[float, int]] = {}
+        self._cleared_at = clock()
 
     def allow(self, method: str, address: str) -> bool:
         """Count one call; False when it exceeds the limit (always True when disabled)."""
         if not self.enabled:
             return True
         now = self._clock()
+        if now - self._cleared_at >= RATE_LIMIT_CLEAR_INTERVAL:
+            self.clear()
         key = (method, address)
         start, count = self._windows.get(key, (now, 0))
         if now - start >= RATE_LIMIT_PERIOD:
@@ -110,6 +117,7 @@ class RateLimiter:
     def clear(self) -> None:
         """Forget every window (what the middleware's periodic cache clear does)."""
         self._windows.clear()
+        self._cleared_at = self._clock()
 
 
 def user_info(username: str) -> dict[str, Any]:

@@ -140,6 +140,17 @@ def test_rate_limit_refuses_everything_new_at_100_keys() -> None:
     assert limiter.allow("auth.login", "10.0.1.1")
 
 
+def test_rate_limit_cache_is_cleared_every_ten_minutes() -> None:
+    now = [0.0]
+    limiter = RateLimiter(lambda: now[0])
+    for n in range(100):
+        assert limiter.allow("auth.login", f"10.0.0.{n}")
+    now[0] = 599.0
+    assert not limiter.allow("auth.login", "10.0.1.1")  # locked out until the periodic clear
+    now[0] = 600.0
+    assert limiter.allow("auth.login", "10.0.1.1")
+
+
 @pytest.mark.parametrize("version", ["25.04", "25.10"])
 async def test_plain_key_from_remote_peer_is_revoked(
     make_sandbox: MakeSandbox, version: str
