@@ -21,6 +21,7 @@ from scale_pilot_nb.errors import (
     CallTimeoutError,
     ConnectionError,
     RequestOutcomeUnknown,
+    TrueNASError,
 )
 from scale_pilot_nb.rpc import RpcClient
 from scale_pilot_nb.rpc.options import NO_RECONNECT, Timeouts
@@ -172,3 +173,21 @@ async def test_a_mutation_cut_off_by_a_close_says_its_outcome_is_unknown(
     with pytest.raises(RequestOutcomeUnknown) as raised:
         await client.call("test.close")
     assert raised.value.sent and "test.close" in raised.value.message
+
+
+async def test_a_server_that_never_answers_the_handshake_fails_connect_with_a_typed_error() -> None:
+    async def silent(ws: ServerConnection) -> None:
+        async for _ in ws:
+            pass  # reads everything, answers nothing
+
+    async with serve(silent, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        rpc = RpcClient(
+            f"ws://127.0.0.1:{port}/api/current",
+            timeouts=Timeouts(connect=0.5, call=0.5, keepalive=None),
+            reconnect=NO_RECONNECT,
+        )
+        with pytest.raises(TrueNASError) as raised:
+            await rpc.connect()
+        assert "core.set_options" in raised.value.message
+        await rpc.close()
