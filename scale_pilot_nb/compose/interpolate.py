@@ -14,6 +14,7 @@ is reported by name and path — never by value.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections import ChainMap
@@ -39,7 +40,7 @@ from scale_pilot_nb.compose.template import (
     substitute,
 )
 
-__all__ = ["MAX_ENV_FILE_BYTES", "MAX_INTERPOLATED_CHARS", "interpolate"]
+__all__ = ["MAX_ENV_FILE_BYTES", "MAX_INTERPOLATED_CHARS", "env_file_path", "interpolate"]
 
 MAX_ENV_FILE_BYTES = 1024 * 1024
 """Largest ``.env`` / ``env_file`` read; anything bigger is reported, not parsed."""
@@ -187,22 +188,32 @@ def _resolve_environment(
         service["environment"] = merged
 
 
+def env_file_path(name: str, base_dir: Path | None) -> Path:
+    """Where ``env_file: name`` points on this machine: ``~/`` is the home directory (as in
+    compose; ``~user`` is not expanded), other relative paths are below ``base_dir``."""
+    candidate = Path(name)
+    if name == "~" or name.startswith("~/"):
+        with contextlib.suppress(RuntimeError):  # no home directory to expand to
+            candidate = candidate.expanduser()
+    if candidate.is_absolute() or base_dir is None:
+        return candidate
+    return base_dir / candidate
+
+
 def _locate(
     name: str, base_dir: Path | None, required: bool, path: YamlPath, collector: _Collector
 ) -> Path | None:
-    candidate = Path(name).expanduser()
-    if not candidate.is_absolute():
-        if base_dir is None:
-            if required:
-                collector.issues.append(
-                    Issue(
-                        path,
-                        f"env_file '{name}' is relative but the document has no directory",
-                        "Load the compose file from its path, or pass load(..., base_dir=...).",
-                    )
+    candidate = env_file_path(name, base_dir)
+    if not candidate.is_absolute() and base_dir is None:
+        if required:
+            collector.issues.append(
+                Issue(
+                    path,
+                    f"env_file '{name}' is relative but the document has no directory",
+                    "Load the compose file from its path, or pass load(..., base_dir=...).",
                 )
-            return None
-        candidate = base_dir / candidate
+            )
+        return None
     if candidate.is_file():
         return candidate
     if required:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scale_pilot_nb.compose.interpolate import interpolate
+from scale_pilot_nb.compose.interpolate import env_file_path, interpolate
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.model import (
     InterpolationResult,
@@ -183,7 +183,7 @@ def local_env_files(prepared: Prepared) -> Iterator[str]:
     for service in as_dict(prepared.compose.get("services")).values():
         for entry in as_list(as_dict(service).get("env_file")):
             path = as_dict(entry).get("path") if isinstance(entry, dict) else entry
-            if isinstance(path, str) and (base / path).resolve() in read:
+            if isinstance(path, str) and env_file_path(path, base).resolve() in read:
                 yield path
 
 

@@ -108,6 +108,20 @@ def test_env_file_read_locally_is_inlined(tmp_path: Path) -> None:
     assert [f.rule for f in conversion.findings] == ["convert.env-file-inlined"]
 
 
+def test_env_file_in_the_home_directory_is_inlined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "vars.env").write_text("FROM_HOME=1\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    text = "services:\n  app:\n    image: x:1\n    env_file: ~/vars.env\n"
+    conversion = convert(text, "app", base_dir=tmp_path / "elsewhere")
+    assert stored(conversion.payload)["services"]["app"] == {
+        "image": "x:1",
+        "environment": {"FROM_HOME": "1"},
+        "networks": {"default": None},
+    }
+
+
 def test_absolute_env_file_stays_for_the_nas_to_read() -> None:
     conversion = convert(CORPUS / "good/env-file-on-nas.yml", "miniflux")
     service = stored(conversion.payload)["services"]["miniflux"]

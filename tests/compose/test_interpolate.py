@@ -141,6 +141,21 @@ def test_a_relative_env_file_without_a_directory_is_an_issue() -> None:
     assert "has no directory" in result.issues[0].message
 
 
+def test_a_tilde_is_a_home_directory_only_before_a_slash(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = project / "home"
+    home.mkdir()
+    (home / "vars.env").write_text("FROM_HOME=1\n")
+    (project / "~nosuchuser").mkdir()
+    (project / "~nosuchuser" / "vars.env").write_text("LITERAL=1\n")
+    monkeypatch.setenv("HOME", str(home))
+    body = "services:\n  web:\n    env_file: [~/vars.env, ~nosuchuser/vars.env]\n"
+    result = interpolate(load(_compose(project, body)))
+    assert result.issues == ()
+    assert result.data["services"]["web"]["environment"] == {"FROM_HOME": "1", "LITERAL": "1"}
+
+
 def test_secret_values_never_appear_in_the_report(project: Path) -> None:
     path = _compose(
         project,
