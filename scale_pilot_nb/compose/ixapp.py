@@ -20,7 +20,7 @@ from scale_pilot_nb.compose.image import parse_image
 from scale_pilot_nb.compose.model import YamlPath
 from scale_pilot_nb.compose.paths import HostPathKind, classify_host_path
 from scale_pilot_nb.compose.rules_base import as_dict, as_list, published_ports
-from scale_pilot_nb.compose.rules_mode import IX_APP_PROTOCOLS
+from scale_pilot_nb.compose.rules_mode import IX_APP_PROTOCOLS, healthcheck_disabled
 from scale_pilot_nb.compose.scalars import to_bytes
 from scale_pilot_nb.errors import ComposeError
 
@@ -121,7 +121,7 @@ def service_values(
         "TZ": environment.pop("TZ", "Etc/UTC") or "Etc/UTC",
         "envs": [{"name": k, "value": v} for k, v in environment.items()],
         **_restart(service.get("restart")),
-        "disable_builtin_healthcheck": _healthcheck_disabled(service.get("healthcheck")),
+        "disable_builtin_healthcheck": healthcheck_disabled(service.get("healthcheck")),
         "tty": service.get("tty") is True,
         "stdin": service.get("stdin_open") is True,
         "devices": _devices(service.get("devices")),
@@ -180,11 +180,6 @@ def _restart(value: Any) -> dict[str, Any]:
         "restart_policy": policy,
         "max_retry_count": int(retries) if policy == "on-failure" and retries.isdigit() else 0,
     }
-
-
-def _healthcheck_disabled(value: Any) -> bool:
-    healthcheck = as_dict(value)
-    return healthcheck.get("disable") is True or as_list(healthcheck.get("test"))[:1] == ["NONE"]
 
 
 def _devices(value: Any) -> list[dict[str, str]]:

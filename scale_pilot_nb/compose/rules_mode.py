@@ -15,7 +15,13 @@ from typing import Any
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext, as_dict, as_list
 
-__all__ = ["IX_APP_PROTOCOLS", "IX_APP_SERVICE_KEYS", "check", "ix_app_unsupported"]
+__all__ = [
+    "IX_APP_PROTOCOLS",
+    "IX_APP_SERVICE_KEYS",
+    "check",
+    "healthcheck_disabled",
+    "ix_app_unsupported",
+]
 
 IX_APP_SERVICE_KEYS = frozenset(
     {
@@ -95,7 +101,7 @@ def ix_app_unsupported(
         if key not in IX_APP_SERVICE_KEYS and not str(key).startswith("x-"):
             yield (*base, key), f"`{key}` of service {name!r}"
     healthcheck = as_dict(service.get("healthcheck"))
-    if healthcheck and not _healthcheck_disabled(healthcheck):
+    if healthcheck and not healthcheck_disabled(healthcheck):
         yield (*base, "healthcheck"), f"the healthcheck of service {name!r} (only disabling it)"
     user = service.get("user")
     if user is not None and not _NUMERIC_USER.match(str(user)):
@@ -154,7 +160,10 @@ def _all_inlined(service: dict[str, Any], local: frozenset[str]) -> bool:
     return all(isinstance(path, str) and path in local for path in paths)
 
 
-def _healthcheck_disabled(healthcheck: dict[str, Any]) -> bool:
+def healthcheck_disabled(healthcheck: Any) -> bool:
+    """True for a normalised healthcheck that only switches the image's check off (all ix-app
+    can express)."""
+    healthcheck = as_dict(healthcheck)
     return healthcheck.get("disable") is True or as_list(healthcheck.get("test"))[:1] == ["NONE"]
 
 
