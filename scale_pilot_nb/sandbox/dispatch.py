@@ -142,10 +142,15 @@ async def invoke(
 
 
 def start_call(session: Session, method: str, params: list[Any], call_id: Any) -> None:
-    """Handle one request frame: enforce the in-flight limit, then answer from a task."""
+    """Handle one request frame: enforce the in-flight limit, then answer from a task.
+
+    A refused JSON-RPC notification gets no answer either: an error with ``id: null`` would
+    read as a connection-wide error and fail every pending call of the client.
+    """
     session.server.metrics.requests[method] += 1
     if len(session.calls) >= MAX_CALLS_IN_FLIGHT:
-        session.send(session.dialect.error_frame(call_id, TooManyCalls()))
+        if call_id is not None or session.legacy:
+            session.send(session.dialect.error_frame(call_id, TooManyCalls()))
         return
     session.spawn(_respond(session, method, params, call_id))
 

@@ -281,6 +281,18 @@ async def test_21st_call_in_flight_is_refused_with_32000(make_sandbox: MakeSandb
     }
 
 
+async def test_a_refused_notification_gets_no_answer(make_sandbox: MakeSandbox) -> None:
+    sb = make_sandbox()
+    raw = await Raw.open(sb.url)
+    await raw.login(sb.api_key)
+    for n in range(20):
+        await raw.send({"jsonrpc": "2.0", "method": "test.sleep", "id": n, "params": []})
+    await raw.send({"jsonrpc": "2.0", "method": "core.ping", "params": []})  # the 21st
+    frame = await raw.call("core.ping")
+    assert frame["error"]["code"] == -32000
+    assert raw.inbox == []  # no id-null error, which clients read as connection-wide
+
+
 async def test_anonymous_frame_over_8_kb_closes_with_1007(make_sandbox: MakeSandbox) -> None:
     raw = await Raw.open(make_sandbox().url)
     await raw.send({"jsonrpc": "2.0", "method": "core.ping", "id": 1, "params": ["x" * 9000]})
