@@ -35,6 +35,7 @@ from scale_pilot_nb.compose.rules_base import (
     make_finding,
     published_ports,
 )
+from scale_pilot_nb.compose.rules_security import is_secret_key
 from scale_pilot_nb.errors import ComposeError
 
 __all__ = [
@@ -386,12 +387,20 @@ def variable_findings(
         )
     for unset_variable in unset:
         path = unset_variable.paths[0] if unset_variable.paths else ()
+        holder = str(path[-1]) if path else ""
+        if is_secret_key(holder) and unset_variable.name != holder:
+            # `PASSWORD: pa$word` reads variable `word`: its name is part of the secret
+            message = (
+                f"The value of {holder} uses a variable that is not set (name not shown: it "
+                "may be part of a password with a '$'); the variable becomes an empty string."
+            )
+            hint = "Write a literal '$' as '$$', or set the variable locally (variables=...)."
+        else:
+            message = f"Variable {unset_variable.name} is not set and becomes an empty string."
+            hint = (
+                "TrueNAS stores no .env beside the compose file: set it locally (variables=..., "
+                ".env) so the value is baked in, or give it a default ${VAR:-value}."
+            )
         yield make_finding(
-            source_map,
-            Severity.WARNING,
-            "truenas.unset-variable",
-            path,
-            f"Variable {unset_variable.name} is not set and becomes an empty string.",
-            "TrueNAS stores no .env beside the compose file: set it locally (variables=..., "
-            ".env) so the value is baked in, or give it a default ${VAR:-value}.",
+            source_map, Severity.WARNING, "truenas.unset-variable", path, message, hint
         )

@@ -165,6 +165,20 @@ def test_variable_findings_name_variables_never_values() -> None:
     assert "PW" in findings[0].message and "TAG" in findings[1].message
 
 
+def test_an_unset_variable_inside_a_secret_value_is_not_named() -> None:
+    """``DB_PASSWORD: hunter2-$ecret`` reads variable ``ecret``: naming it leaks the password."""
+    env = ("services", "db", "environment")
+    unset = (
+        UnsetVariable("ecret", ((*env, "DB_PASSWORD"),)),
+        UnsetVariable("API_TOKEN", ((*env, "API_TOKEN"),)),  # `API_TOKEN: ${API_TOKEN}`
+        UnsetVariable("HOST", ((*env, "DB_HOST"),)),
+    )
+    messages = [f.message for f in variable_findings({}, unset, ())]
+    assert "ecret" not in messages[0] and "DB_PASSWORD" in messages[0]
+    assert messages[1].startswith("Variable API_TOKEN is not set")
+    assert messages[2].startswith("Variable HOST is not set")
+
+
 def test_x_portals_follow_the_truenas_schema() -> None:
     good = {"name": "Web UI", "scheme": "http", "host": "0.0.0.0", "port": 30080, "path": "/"}
     compose = one()
