@@ -67,6 +67,7 @@ class Deployer:
             live_mode: Mode | None = None
             live_state: str | None = None
             if entry is not None:
+                _refuse_other_catalog_app(entry)
                 live_mode = "compose" if entry.get("custom_app") else "ix-app"
                 live_state = entry.get("state")
             deploy_plan = plan(app.payload, live_config, live_mode=live_mode, live_state=live_state)
@@ -192,3 +193,18 @@ def _update_changes(app: AppPayload) -> dict[str, Any]:
     if payload.get("custom_app"):
         return {"custom_compose_config_string": payload["custom_compose_config_string"]}
     return {"values": payload.get("values", {})}
+
+
+def _refuse_other_catalog_app(entry: Mapping[str, Any]) -> None:
+    """A catalog app other than ix-app (jellyfin, …) has its own values: neither a compose
+    file nor ix-app values may update it, and a plan against it would compare the wrong shapes.
+    """
+    metadata = entry.get("metadata")
+    catalog = metadata.get("name") if isinstance(metadata, Mapping) else None
+    if entry.get("custom_app") or catalog in (None, "ix-app"):
+        return
+    raise ComposeError(
+        f"App {entry.get('name')!r} is the catalog app {catalog!r}; a compose file cannot "
+        "update it",
+        hint="Choose another app name, or delete the catalog app first.",
+    )

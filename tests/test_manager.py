@@ -11,6 +11,7 @@ from scale_pilot_nb import (
     AppNotFoundError,
     AuthenticationError,
     CallTimeoutError,
+    ComposeError,
     ComposeInvalidError,
     InsecureTransportError,
     JobFailedError,
@@ -133,6 +134,17 @@ async def test_split_stack_redeploys_without_colliding_with_its_own_ports(
     assert "truenas.port-in-use" not in {f.rule for f in report.errors}
     again = await manager.deploy(STACK, "stack", split=True)
     assert {o.action for o in again.outcomes} == {"unchanged"}
+
+
+async def test_a_catalog_app_of_the_same_name_is_never_planned_as_an_update(
+    manager: TrueNASDockerManager,
+) -> None:
+    """Deploying ix-app values over the demo's jellyfin catalog app would break it."""
+    with pytest.raises(ComposeError, match="catalog app 'jellyfin'"):
+        await manager.plan(WEB, "jellyfin", mode="ix-app")
+    with pytest.raises(ComposeError, match="catalog app 'jellyfin'"):
+        await manager.deploy(WEB, "jellyfin", mode="ix-app", dry_run=True)
+    assert (await manager.get_app("jellyfin")).catalog_app == "jellyfin"
 
 
 async def test_deploy_lists_each_finding_once(manager: TrueNASDockerManager) -> None:
