@@ -115,3 +115,7 @@ def test_round_trip_of_arbitrary_nested_values(value: object) -> None:
 def test_a_wrapper_with_an_impossible_value_stays_as_sent(wrapper: dict[str, object]) -> None:
     text = json.dumps({"result": wrapper})
     assert repr(ejson.loads(text)) == repr(json.loads(text))  # repr: NaN is not equal to itself
+
+
+def test_an_escaped_wrapper_key_in_utf16_bytes_is_still_decoded() -> None:
+    assert ejson.loads('{"\\u0024set": [1]}'.encode("utf-16")) == {1}
