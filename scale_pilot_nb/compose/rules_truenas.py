@@ -88,6 +88,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     yield from _host_ports(ctx)
     yield from _images(ctx)
     yield from _healthchecks(ctx)
+    yield from _profiles(ctx)
     yield from _externals(ctx)
     yield from _portals(ctx)
     if "name" in ctx.compose:
@@ -308,6 +309,21 @@ def _healthchecks(ctx: RuleContext) -> Iterator[Finding]:
                 f"Service {name!r} has no healthcheck (unless its image defines one).",
                 "Without one, TrueNAS shows RUNNING as soon as the process starts; add a "
                 "healthcheck so a hung service is visible.",
+            )
+
+
+def _profiles(ctx: RuleContext) -> Iterator[Finding]:
+    """TrueNAS runs ``docker compose up`` without ``--profile``: a profiled service never runs."""
+    for name, service in ctx.services():
+        profiles = [str(p) for p in as_list(service.get("profiles"))]
+        if profiles:
+            yield ctx.finding(
+                Severity.WARNING,
+                "truenas.profile-never-started",
+                ("services", name, "profiles"),
+                f"Service {name!r} belongs to profile(s) {', '.join(profiles)}; TrueNAS "
+                "activates no profile, so it never starts.",
+                "Remove `profiles:` to run it on the NAS, or leave the service out of the file.",
             )
 
 

@@ -134,6 +134,15 @@ def test_missing_healthcheck_is_an_info() -> None:
     assert [(f.rule, f.severity) for f in findings] == [("truenas.no-healthcheck", Severity.INFO)]
 
 
+def test_a_service_in_a_profile_never_starts_on_truenas() -> None:
+    findings = run(one(profiles=["debug"]))
+    assert [(f.rule, f.path, f.severity) for f in findings] == [
+        ("truenas.profile-never-started", "services.web.profiles", Severity.WARNING)
+    ]
+    assert "debug" in findings[0].message
+    assert run(one(profiles=[])) == []
+
+
 def test_external_network_and_volume_and_ignored_name() -> None:
     compose = one()
     compose["name"] = "stack"
