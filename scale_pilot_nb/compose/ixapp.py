@@ -254,9 +254,13 @@ def _networks(compose: dict[str, Any], service: dict[str, Any]) -> list[dict[str
 
 
 def _portals(value: Any) -> list[dict[str, Any]]:
+    """ix-app portals from ``x-portals``; an entry without a usable port is left out (the
+    ``truenas.invalid-portal`` rule reports it)."""
     out = []
     for portal in as_list(value):
-        portal = as_dict(portal)
+        port = _portal_port(portal.get("port", 15000)) if isinstance(portal, dict) else None
+        if port is None:
+            continue
         host = str(portal.get("host") or "")
         out.append(
             {
@@ -264,11 +268,19 @@ def _portals(value: Any) -> list[dict[str, Any]]:
                 "scheme": str(portal.get("scheme") or "http"),
                 "use_node_ip": host in ("", "0.0.0.0"),
                 "host": "" if host in ("", "0.0.0.0") else host,
-                "port": int(portal.get("port") or 15000),
+                "port": port,
                 "path": str(portal.get("path") or "/"),
             }
         )
     return out
+
+
+def _portal_port(value: Any) -> int | None:
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        return None
+    return value
 
 
 def _storage(service: dict[str, Any], base: YamlPath, note: Note) -> list[dict[str, Any]]:

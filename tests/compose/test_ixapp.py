@@ -153,6 +153,21 @@ def test_full_mapping() -> None:
     assert [m for _, m in notes] == ["ix-app takes whole CPUs: the limit 1.5 becomes 2"]
 
 
+def test_portals_without_a_usable_port_are_left_out_not_a_crash() -> None:
+    portals = [
+        {"name": "Bad", "port": "abc"},
+        {"name": "Worse", "port": [1]},
+        5,
+        {"name": "Text", "port": "8080"},
+        {"name": "Default"},
+    ]
+    result, _ = values({"image": "x:1"}, {"x-portals": portals})
+    assert [(p["name"], p["port"]) for p in result["portals"]] == [
+        ("Text", 8080),
+        ("Default", 15000),
+    ]
+
+
 def test_ports_ix_app_cannot_carry_are_left_out() -> None:
     result, _ = values(
         {
