@@ -7,6 +7,7 @@ casts such fields to their declared type. These helpers do the same, raising
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -50,13 +51,18 @@ def to_int(value: Any, key: str) -> int:
 
 
 def to_float(value: Any, key: str) -> float:
-    """A number field such as ``cpus`` that may arrive as text (``"0.5"``)."""
+    """A number field such as ``cpus`` that may arrive as text (``"0.5"``); never negative,
+    infinite or NaN (no compose number field means anything by those)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        raise ComposeError(f"'{key}' must be a number, not {value!r}") from None
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ComposeError(f"'{key}' must be a number of 0 or more, not {value!r}")
+    return number
 
 
 def to_bytes(value: Any, key: str) -> int:

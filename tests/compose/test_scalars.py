@@ -40,3 +40,10 @@ def test_booleans_numbers_and_text() -> None:
         to_int("1.5", "n")
     with pytest.raises(ComposeError, match="'c' must be a number"):
         to_float("half", "c")
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), "-inf", "NaN", -1, "-0.5"])
+def test_numbers_must_be_finite_and_not_negative(value: object) -> None:
+    """``cpus: .inf`` once passed validation and crashed the ix-app conversion."""
+    with pytest.raises(ComposeError, match="'cpus' must be a number of 0 or more"):
+        to_float(value, "cpus")
