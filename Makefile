@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit notebooks browser bench sandbox clean
+.PHONY: demo test lint typecheck unit notebooks notebooks-refresh browser bench sandbox clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -51,6 +51,10 @@ $(STAMP_BROWSER): $(STAMP_TEST) pyproject.toml
 
 browser: $(STAMP_BROWSER)
 	$(BIN)/pytest -q -m browser tests/browser
+
+# Re-execute the notebooks so their stored outputs match the code (then review the diff).
+notebooks-refresh: $(STAMP_BROWSER)
+	$(BIN)/python notebooks/refresh.py
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m benchmarks

@@ -1,0 +1,12 @@
+"""``make demo`` runs the quickstart notebook (the notebook is the demo)."""
+
+from __future__ import annotations
+
+from scale_pilot_nb import demo
+from scale_pilot_nb.notebook.execute import code_cells
+
+
+def test_the_quickstart_is_what_make_demo_runs() -> None:
+    sources = code_cells(demo.NOTEBOOK)
+    assert "sp.connect(sandbox=True)" in sources[0]
+    assert any("pilot.deploy(" in source for source in sources)
