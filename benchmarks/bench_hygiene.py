@@ -59,7 +59,7 @@ def _sdk_steps(pilot: Pilot) -> list[Callable[[], object]]:
         lambda: pilot.validate(COMPOSE, APP),
         lambda: pilot.deploy(COMPOSE, APP, wait=False),
         lambda: pilot.wait_for_state(APP),
-        lambda: list(pilot.logs(APP, tail=20)),
+        lambda: pilot.logs(APP, tail=20),
         lambda: pilot.stop(APP),
         lambda: pilot.start(APP),
         lambda: pilot.delete(APP, confirm=True),

@@ -1,7 +1,7 @@
 """6. Log streaming: lines per second from ``app.container_log_follow`` at a high log rate.
 
 The sandbox writes log lines as fast as it can (``model.set_log_rate``); the SDK reads them
-(a) through ``pilot.logs(follow=True)``, a synchronous iterator, and (b) into the notebook's
+(a) through ``pilot.log_lines(follow=True)``, a synchronous iterator, and (b) into the notebook's
 log viewer widget model (bounded ``deque``, batched renders). The floor is a raw subscription
 counting the event frames. Peak memory (``tracemalloc``, whole process: client and sandbox)
 is measured over two run lengths: bounded means it stops growing with time.
@@ -29,7 +29,7 @@ SPAN = 3.0
 def _iterator_lines(pilot: Pilot, seconds: float) -> int:
     deadline = time.monotonic() + seconds
     lines = 0
-    stream = pilot.logs(APP, tail=1, follow=True)
+    stream = pilot.log_lines(APP, tail=1, follow=True)
     try:
         for _ in stream:
             lines += 1
@@ -87,7 +87,7 @@ def run(rounds: int = 2, span: float = SPAN) -> list[Row]:
     rows = [
         Row(
             "6 log streaming",
-            f"pilot.logs(follow=True) iterator, sandbox log rate {LOG_RATE:.0f}/s",
+            f"pilot.log_lines(follow=True) iterator, sandbox log rate {LOG_RATE:.0f}/s",
             f"{sdk_rate:.0f} lines/s",
             f"raw subscription {floor_rate:.0f} events/s",
             f"ratio {sdk_rate / floor_rate:.2f}; peak memory {short / 2**20:.1f} MiB over "
