@@ -6,6 +6,7 @@ does; the work then runs on the Pilot's loop and the test waits on the widget's 
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -164,6 +165,35 @@ def test_state_follows_app_query_events_from_elsewhere(pilot: Pilot) -> None:
         eventually(lambda: "my-nginx" not in board.apps, "row removed")
     finally:
         board.close()
+
+
+def test_closing_stops_events_without_an_error_message(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    assert board.live.wait(WAIT)
+    board.close()
+    with pytest.raises(concurrent.futures.CancelledError):
+        board._events.result(WAIT)
+    assert board.messages.outputs == ()
+
+
+def test_a_failed_action_shows_its_error_under_the_table(pilot: Pilot) -> None:
+    board = pilot.dashboard()
+    try:
+        pilot.delete("backup-sync", confirm=True)  # gone, but still a row until the event
+        future = board._run("start", "backup-sync")
+        with pytest.raises(Exception):  # noqa: B017 - the error type is the manager's business
+            future.result(WAIT)
+        assert "sp-error" in board.messages.outputs[-1]["data"]["text/html"]
+    finally:
+        board.close()
+
+
+def test_split_mode_plans_one_app_per_service(pilot: Pilot) -> None:
+    form = pilot.deploy_form(EXAMPLES / "wordpress-stack.yml", "blog")
+    form.split_box.value = True
+    plans = form.plan()
+    assert sorted(p.app_name for p in plans) == ["blog-db", "blog-wordpress"]
+    assert len(form.results.outputs) == 2
 
 
 def test_logs_button_opens_a_viewer_under_the_table(pilot: Pilot) -> None:

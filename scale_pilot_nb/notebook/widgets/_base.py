@@ -14,6 +14,7 @@ ran last.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import html
 from collections.abc import Awaitable, Callable, Iterable
@@ -79,11 +80,14 @@ class PilotWidget:
 
         ``on_error`` is called on the loop thread with any exception, so a failure becomes a
         message in the widget rather than a traceback printed into some other cell.
+        Cancellation (stopping a follower, closing a dashboard) is not a failure.
         """
 
         async def guarded() -> T:
             try:
                 return await action()
+            except asyncio.CancelledError:
+                raise
             except BaseException as exc:
                 on_error(exc)
                 raise

@@ -188,8 +188,7 @@ class Dashboard(PilotWidget):
         self.log_area.children = (title, self.log_viewer.widget)
 
     def _report(self, exc: BaseException) -> None:
-        if not isinstance(exc, concurrent.futures.CancelledError):
-            self.messages.append_display_data(Bundle(error_html(exc), str(exc)))
+        self.messages.append_display_data(Bundle(error_html(exc), str(exc)))
 
     # -- events (on the loop thread) -------------------------------------------------------
 

@@ -155,9 +155,8 @@ class LogViewer(PilotWidget):
             self.renders += 1
 
     def _fail(self, exc: BaseException) -> None:
-        if not isinstance(exc, asyncio.CancelledError):
-            self.status.value = "failed"
-            self.view.value = error_html(exc)
+        self.status.value = "failed"
+        self.view.value = error_html(exc)
 
     # -- helpers ---------------------------------------------------------------------------
 
