@@ -217,6 +217,20 @@ def test_unknown_action_or_app_is_refused(pilot: Pilot) -> None:
         board.close()
 
 
+def test_dashboard_rows_are_bounded_but_events_keep_every_app(pilot: Pilot) -> None:
+    board = Dashboard(pilot, max_rows=3)
+    try:
+        assert board.live.wait(WAIT)
+        assert len(board.table.children) == 8 + 8 * 3
+        assert "and 6 more apps" in board.more.value
+        assert "and 6 more apps" in repr(board)
+        pilot.stop("gitea")  # beyond the shown rows: tracked, not drawn
+        eventually(lambda: board.apps["gitea"].state is AppState.STOPPED, "gitea STOPPED")
+        assert "gitea" not in board._states
+    finally:
+        board.close()
+
+
 def test_dashboard_text_is_stable(pilot: Pilot) -> None:
     board = pilot.dashboard()
     try:

@@ -43,6 +43,9 @@ ACTIONS = ("start", "stop", "restart", "logs")
 #: Actions that interrupt a running app and therefore need a confirmation.
 CONFIRMED_ACTIONS = frozenset({"stop", "restart"})
 
+#: Rows shown by default.
+DEFAULT_MAX_ROWS = 100
+
 _COLUMNS = "minmax(9em,12em) 7.5em minmax(8em,9em) minmax(10em,13em) repeat(4,5.6em)"
 
 _STATE_COLOURS = {
@@ -67,10 +70,14 @@ class Dashboard(PilotWidget):
 
     Args:
         pilot: the connection to act through.
+        max_rows: apps shown as rows (the first ones, in inventory order); a NAS with a
+            thousand apps would otherwise build tens of thousands of widgets. Events still
+            keep :attr:`apps` complete.
     """
 
-    def __init__(self, pilot: Pilot) -> None:
+    def __init__(self, pilot: Pilot, *, max_rows: int = DEFAULT_MAX_ROWS) -> None:
         super().__init__(pilot)
+        self.max_rows = max_rows
         self.apps: dict[str, App] = {app.name: app for app in pilot.list_apps()}
         self.pending_action: PendingAction | None = None
         self.log_viewer: LogViewer | None = None
@@ -99,8 +106,9 @@ class Dashboard(PilotWidget):
         )
         self.messages = widgets.Output()
         self.log_area = widgets.VBox()
+        self.more = widgets.HTML()
         self._render_rows()
-        box = widgets.VBox([self.table, self.confirm_bar, self.messages, self.log_area])
+        box = widgets.VBox([self.table, self.more, self.confirm_bar, self.messages, self.log_area])
         box.add_class("sp-dashboard")
         return box
 
@@ -108,10 +116,10 @@ class Dashboard(PilotWidget):
         running = sum(1 for app in self.apps.values() if app.state.value == "RUNNING")
         rows = [
             (app.name, app.state.value, app.human_version or "", _ports(app))
-            for app in self.apps.values()
+            for app in self._shown()
         ]
         table = text_table(("app", "state", "version", "ports"), rows)
-        return f"Dashboard: {len(self.apps)} apps ({running} running)\n{table}"
+        return f"Dashboard: {len(self.apps)} apps ({running} running)\n{table}{self._more_text()}"
 
     def _summary_html(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in ("app", "state", "version", "ports"))
@@ -119,9 +127,10 @@ class Dashboard(PilotWidget):
             f"<tr><td>{html.escape(app.name)}</td><td>{_state_html(app.state.value)}</td>"
             f"<td>{html.escape(app.human_version or '')}</td>"
             f"<td>{html.escape(_ports(app))}</td></tr>"
-            for app in self.apps.values()
+            for app in self._shown()
         )
-        return f'<table class="sp-dashboard-summary"><tr>{head}</tr>{body}</table>'
+        more = f"<p>{html.escape(self._more_text())}</p>" if self._more_text() else ""
+        return f'<table class="sp-dashboard-summary"><tr>{head}</tr>{body}</table>{more}'
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -215,13 +224,13 @@ class Dashboard(PilotWidget):
             if is_new:
                 self._render_rows()
             else:
-                self._states[app.name].value = _state_html(app.state.value)
+                self._show_state(app.name)
         elif name in self.apps and "state" in fields:
             # A partial event (only the changed keys): update what it carries.
             self.apps[name] = dataclasses.replace(
                 self.apps[name], state=AppState(str(fields["state"]))
             )
-            self._states[name].value = _state_html(str(fields["state"]))
+            self._show_state(name)
 
     # -- rendering -------------------------------------------------------------------------
 
@@ -233,7 +242,7 @@ class Dashboard(PilotWidget):
         ]
         cells.extend(widgets.HTML("") for _ in ACTIONS)
         self._states = {}
-        for app in self.apps.values():
+        for app in self._shown():
             state = widgets.HTML(_state_html(app.state.value))
             self._states[app.name] = state
             cells.extend(
@@ -246,6 +255,19 @@ class Dashboard(PilotWidget):
             )
             cells.extend(self._button(action, app.name) for action in ACTIONS)
         self.table.children = tuple(cells)
+        self.more.value = html.escape(self._more_text())
+
+    def _shown(self) -> list[App]:
+        return list(self.apps.values())[: self.max_rows]
+
+    def _more_text(self) -> str:
+        hidden = len(self.apps) - self.max_rows
+        return f"\n… and {hidden} more apps (pilot.apps() has them all)" if hidden > 0 else ""
+
+    def _show_state(self, name: str) -> None:
+        label = self._states.get(name)  # None when the app is beyond max_rows
+        if label is not None:
+            label.value = _state_html(self.apps[name].state.value)
 
     def _button(self, action: str, app: str) -> ipywidgets.Button:
         import ipywidgets as widgets

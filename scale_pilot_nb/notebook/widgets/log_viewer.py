@@ -117,7 +117,7 @@ class LogViewer(PilotWidget):
         self.lines.clear()
         self.received = 0
         self.renders = 0
-        self.stop_button.description = "Stop"
+        self.stop_button.description, self.stop_button.icon = "Stop", "stop"
         self.status.value = "following"
         self._following = self._submit(lambda: self._pump(service), self._fail)
 
@@ -126,7 +126,7 @@ class LogViewer(PilotWidget):
         if self._following is not None:
             self._following.cancel()
             self._following = None
-        self.stop_button.description = "Follow"
+        self.stop_button.description, self.stop_button.icon = "Follow", "play"
         self.status.value = "stopped"
 
     # -- on the loop thread ----------------------------------------------------------------
@@ -139,6 +139,8 @@ class LogViewer(PilotWidget):
                 self.lines.append(str(line))
                 self.received += 1
                 self._dirty = True
+            self.status.value = "ended"  # the containers went away
+            self.stop_button.description, self.stop_button.icon = "Follow", "play"
         finally:
             flusher.cancel()
             self._flush()
