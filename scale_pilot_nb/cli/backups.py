@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.cli.exits import ExitStatus, UsageError
+from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.output import is_terminal
 from scale_pilot_nb.cli.parsing import add_command
 from scale_pilot_nb.cli.revisions import read_secrets_file, run
+from scale_pilot_nb.cli.session import confirm_by_name
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
@@ -115,30 +115,18 @@ def restore_backup(session: Session) -> int:
     """``restore NAME``: confirm, then restore."""
     args = session.args
     if not args.yes:
-        _confirm(session, args.name)
+        confirm_by_name(
+            session,
+            args.name,
+            doing="restore",
+            prompt="This replaces every app. Type the backup name ({name})",
+        )
     run(session, session.pilot.manager.restore_backup(args.name))
     if session.out.json:
         session.out.document("restore", name=args.name)
     else:
         session.out.line(f"restored {args.name}")
     return ExitStatus.OK
-
-
-def _confirm(session: Session, name: str) -> None:
-    """Ask for the backup's name on the terminal.
-
-    Raises:
-        UsageError: there is no terminal to ask on, or the answer was not the name.
-    """
-    if not is_terminal(session.stdin):
-        raise UsageError(
-            f"Restoring {name!r} replaces every app and there is no terminal to confirm on",
-            hint="Pass --yes to restore without asking.",
-        )
-    session.out.stderr.write(f"This replaces every app. Type the backup name ({name}): ")
-    session.out.stderr.flush()
-    if session.stdin.readline().strip() != name:
-        raise UsageError(f"Confirmation did not match; {name!r} was not restored")
 
 
 def export_apps(session: Session) -> int:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.cli.exits import UsageError
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.output import is_terminal
 from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.session import confirm_by_name
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
@@ -68,7 +67,9 @@ def delete_app(session: Session) -> int:
     """``delete NAME``: confirm, delete, report."""
     args = session.args
     if not args.yes:
-        _confirm(session, args.name)
+        confirm_by_name(
+            session, args.name, doing="delete", prompt="Type the app name ({name}) to delete it"
+        )
     session.pilot.delete(
         args.name,
         confirm=True,
@@ -80,21 +81,3 @@ def delete_app(session: Session) -> int:
     return print_outcomes(
         session.out, OperationResult("delete", (AppOutcome(args.name, "deleted"),))
     )
-
-
-def _confirm(session: Session, name: str) -> None:
-    """Ask for the app's name on the terminal.
-
-    Raises:
-        UsageError: there is no terminal to ask on, or the answer was not the name.
-    """
-    if not is_terminal(session.stdin):
-        raise UsageError(
-            f"Deleting {name!r} needs a confirmation and there is no terminal to ask on",
-            hint="Pass --yes to delete without asking.",
-        )
-    session.out.stderr.write(f"Type the app name ({name}) to delete it: ")
-    session.out.stderr.flush()
-    answer = session.stdin.readline().strip()
-    if answer != name:
-        raise UsageError(f"Confirmation did not match; {name!r} was not deleted")

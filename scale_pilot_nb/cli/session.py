@@ -11,7 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TextIO
 
-from scale_pilot_nb.cli.output import Output
+from scale_pilot_nb.cli.exits import UsageError
+from scale_pilot_nb.cli.output import Output, is_terminal
 from scale_pilot_nb.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -107,3 +108,26 @@ class Session:
         if self._pilot is not None:
             pilot, self._pilot = self._pilot, None
             pilot.close()
+
+
+def confirm_by_name(session: Session, name: str, *, doing: str, prompt: str) -> None:
+    """Make the user type ``name`` on the terminal before a destructive command goes on.
+
+    Args:
+        name: what must be typed (the app or backup name).
+        doing: the action in words, for the errors ("delete", "restore").
+        prompt: the question written to stderr; ``{name}`` in it is replaced by ``name``.
+
+    Raises:
+        UsageError: there is no terminal to ask on (``--yes`` is the way for scripts), or the
+            answer was not ``name``.
+    """
+    if not is_terminal(session.stdin):
+        raise UsageError(
+            f"Refusing to {doing} {name!r} without a confirmation: there is no terminal to ask on",
+            hint=f"Pass --yes to {doing} without asking.",
+        )
+    session.out.stderr.write(prompt.format(name=name) + ": ")
+    session.out.stderr.flush()
+    if session.stdin.readline().strip() != name:
+        raise UsageError(f"Confirmation did not match; did not {doing} {name!r}")
