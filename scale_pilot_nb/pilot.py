@@ -43,7 +43,7 @@ from scale_pilot_nb.runner import LoopRunner
 if TYPE_CHECKING:
     import pandas as pd
 
-    from scale_pilot_nb.notebook.widgets import Dashboard, DeployForm, LogViewer
+    from scale_pilot_nb.notebook.widgets import Dashboard, DeployForm, LogViewer, StatsView
     from scale_pilot_nb.sandbox import Sandbox
 
 __all__ = ["ConfirmationRequired", "Pilot", "connect"]
@@ -459,3 +459,11 @@ class Pilot(PilotDayTwo):
         from scale_pilot_nb.notebook.widgets import LogViewer
 
         return LogViewer(self, name, service, max_lines=lines)
+
+    def stats_view(
+        self, interval: int = 2, window: int = 60, metric: str = "cpu", *, top: int = 5
+    ) -> StatsView:
+        """A live SVG chart of ``app.stats`` (cpu, memory, rx, tx) for the top ``top`` apps."""
+        from scale_pilot_nb.notebook.widgets import StatsView
+
+        return StatsView(self, interval=interval, window=window, metric=metric, top=top)
