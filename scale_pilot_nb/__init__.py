@@ -36,6 +36,12 @@ __version__ = "0.1.0"
 # Public name -> module that defines it; resolved lazily by __getattr__.
 _LAZY = {
     "AIHelper": "scale_pilot_nb.ai",
+    "AppCrashedError": "scale_pilot_nb.health",
+    "AppNotReadyError": "scale_pilot_nb.health",
+    "ConfirmationRequired": "scale_pilot_nb.pilot",
+    "RevisionNotFoundError": "scale_pilot_nb.history",
+    "RunnerError": "scale_pilot_nb.runner",
+    "SecretsRequiredError": "scale_pilot_nb.history",
     "Pilot": "scale_pilot_nb.pilot",
     "Sandbox": "scale_pilot_nb.sandbox",
     "TrueNASDockerManager": "scale_pilot_nb.manager",
@@ -47,22 +53,28 @@ _LAZY = {
 if TYPE_CHECKING:
     from scale_pilot_nb.ai import AIHelper
     from scale_pilot_nb.fleets import fleet
+    from scale_pilot_nb.health import AppCrashedError, AppNotReadyError
+    from scale_pilot_nb.history import RevisionNotFoundError, SecretsRequiredError
     from scale_pilot_nb.manager import TrueNASDockerManager
     from scale_pilot_nb.notebook import style
-    from scale_pilot_nb.pilot import Pilot, connect
+    from scale_pilot_nb.pilot import ConfirmationRequired, Pilot, connect
+    from scale_pilot_nb.runner import RunnerError
     from scale_pilot_nb.sandbox import Sandbox
 
 __all__ = [
     "AIHelper",
     "ApiError",
+    "AppCrashedError",
     "AppExistsError",
     "AppNotFoundError",
+    "AppNotReadyError",
     "AuthenticationError",
     "CallTimeoutError",
     "ComposeError",
     "ComposeInvalidError",
     "ComposeLoadError",
     "ConfigError",
+    "ConfirmationRequired",
     "ConnectionError",
     "FieldError",
     "InsecureTransportError",
@@ -70,7 +82,10 @@ __all__ = [
     "Pilot",
     "RateLimitedError",
     "RequestOutcomeUnknown",
+    "RevisionNotFoundError",
+    "RunnerError",
     "Sandbox",
+    "SecretsRequiredError",
     "TrueNASDockerManager",
     "TrueNASError",
     "UnsupportedError",

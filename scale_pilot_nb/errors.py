@@ -15,16 +15,25 @@ Hierarchy::
     ├── AuthenticationError        login refused (bad, expired or revoked key; bad password)
     │   └── RateLimitedError       "[EBUSY] Rate Limit Exceeded" before login
     ├── CallTimeoutError           a call or job wait took longer than its timeout
+    │   └── AppNotReadyError*      the app did not become RUNNING and healthy in time
     ├── ApiError                   the middleware answered with an error (errno/errname/reason)
     │   ├── ValidationError        field errors (``extra``: attribute, message, errno)
     │   ├── AppNotFoundError       ENOENT for an app name
     │   ├── AppExistsError         EEXIST for an app name
     │   └── JobFailedError         a job ended FAILED or ABORTED
+    │       └── AppCrashedError*   the deployed app CRASHED (service, last log lines, hint)
     ├── UnsupportedError           the NAS version lacks the feature (e.g. docker.backup on 24.10)
     ├── ConfigError                missing or contradictory connection settings
+    ├── ConfirmationRequired*      a destructive call lacked its explicit confirmation
+    ├── SecretsRequiredError*      a rollback needs secret values history did not keep
+    ├── RevisionNotFoundError*     no such revision in the local history
+    ├── RunnerError*               the sync façade's loop thread cannot run the call
     └── ComposeError               local compose problems (load, interpolate, convert)
         ├── ComposeLoadError       unreadable / unsafe / oversized YAML, with file:line:column
         └── ComposeInvalidError    validation found errors; ``report`` holds the findings
+
+``*`` marks classes defined beside the code that raises them (``health``, ``history``,
+``pilot``, ``runner``); all are importable from ``scale_pilot_nb``.
 """
 
 from __future__ import annotations
