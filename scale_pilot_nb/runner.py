@@ -10,6 +10,8 @@ The wait happens in short slices so that Ctrl-C (a kernel interrupt) reaches the
 on platforms where blocking waits are not interruptible; the interrupted coroutine is then
 cancelled on the loop. Calls made *from* the loop thread are refused because they would wait
 for themselves forever. After ``os.fork()`` the child gets a fresh loop thread on first use.
+:meth:`LoopRunner.iterate` streams an async iterable through a bounded buffer filled by a pump
+task on the loop, so items cross threads without one round trip each.
 
 This module is the machinery under ``Pilot``; it knows nothing about TrueNAS.
 """
@@ -20,18 +22,17 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
-import enum
 import os
 import threading
-import time
 import weakref
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from scale_pilot_nb.errors import CallTimeoutError, TrueNASError
+from scale_pilot_nb.stream_pump import StreamEnd, StreamPump, deadline_after, next_wait
 
-__all__ = ["DEFAULT_THREAD_NAME", "LoopRunner", "RunnerError"]
+__all__ = ["DEFAULT_READ_AHEAD", "DEFAULT_THREAD_NAME", "LoopRunner", "RunnerError"]
 
 T = TypeVar("T")
 
@@ -46,6 +47,9 @@ DEFAULT_STOP_TIMEOUT = 10.0
 
 DEFAULT_WAIT_SLICE = 0.1
 """Seconds per wait slice; bounds how late a simulated interrupt is noticed."""
+
+DEFAULT_READ_AHEAD = 256
+"""Items :meth:`LoopRunner.iterate` may fetch before its caller takes them (the buffer size)."""
 
 
 class RunnerError(TrueNASError, RuntimeError):
@@ -66,6 +70,25 @@ class _LoopThread:
         self.failure: BaseException | None = None
         # Set by the starting thread: stops the loop when called or when the runner is collected.
         self.stop: weakref.finalize[[asyncio.AbstractEventLoop], LoopRunner] | None = None
+
+    def ensure_alive(self) -> None:
+        """Raise if the thread died under a caller that is waiting for it.
+
+        Raises:
+            RunnerError: the thread has stopped (closed runner, crashed loop, or a fork).
+        """
+        if not self.thread.is_alive():
+            raise RunnerError(
+                f"The event-loop thread {self.thread.name!r} stopped while a call was pending.",
+                hint="Create a new connection.",
+            ) from self.failure
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Schedule ``callback`` on the loop from any thread; dropped once the loop is gone."""
+        if self.pid != os.getpid():
+            return  # the parent's loop: writing to its wake-up pipe would disturb the parent
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            self.loop.call_soon_threadsafe(callback)
 
 
 class LoopRunner:
@@ -180,13 +203,7 @@ class LoopRunner:
         if not asyncio.iscoroutine(coro):
             raise TypeError(f"LoopRunner.run() needs a coroutine, got {type(coro).__name__}")
         try:
-            current = self._ensure_started()
-            if threading.current_thread() is current.thread:
-                raise RunnerError(
-                    "A blocking call was made from the runner's own event-loop thread; "
-                    "it would wait for itself forever.",
-                    hint="Inside async code, await the TrueNASDockerManager method instead.",
-                )
+            current = self._loop_for_blocking_call()
         except BaseException:
             coro.close()
             raise
@@ -197,8 +214,7 @@ class LoopRunner:
         except BaseException:
             # Ctrl-C, timeout or a dead loop: do not leave the task running unattended. The
             # interrupt may land anywhere, even before ``future`` exists; ``call`` covers that.
-            with contextlib.suppress(RuntimeError):  # the loop is already closed
-                current.loop.call_soon_threadsafe(call.cancel)
+            current.call_soon(call.cancel)
             raise
         if future.cancelled():
             raise RunnerError(
@@ -207,34 +223,46 @@ class LoopRunner:
             )
         return future.result()
 
-    def iterate(self, source: AsyncIterable[T], timeout: float | None = None) -> Iterator[T]:
-        """Turn an async iterable into a synchronous generator, one item at a time.
+    def iterate(
+        self,
+        source: AsyncIterable[T],
+        timeout: float | None = None,
+        *,
+        read_ahead: int = DEFAULT_READ_AHEAD,
+    ) -> Iterator[T]:
+        """Turn an async iterable into a synchronous generator.
 
-        Each item is fetched on the loop thread only when the caller asks for it, so a
-        ``follow`` stream is consumed at the caller's pace. When the caller stops early
-        (``break``, an exception, or closing the generator), the async generator is closed on
-        the loop so its ``finally`` blocks run.
+        On the first ``next()`` a pump task on the loop starts reading ``source`` into a
+        buffer that the caller drains, so items cross threads without a round trip each (one
+        per item cost ~75 µs and made a fast ``follow`` stream fall behind its producer).
+        The read-ahead is bounded: the pump fetches at most ``read_ahead`` items before the
+        caller takes them, then pauses until the caller has taken half, so a slow caller
+        slows the source down instead of growing memory. A source with side effects per item
+        may therefore run up to ``read_ahead`` items ahead of the caller.
+
+        When the caller stops early (``break``, an exception, Ctrl-C, a timeout, or closing
+        the generator), the pump is cancelled and ``source`` closed on the loop; its
+        ``finally`` blocks have run by the time the caller's ``for`` statement ends.
 
         Args:
             source: an async iterable, typically an async generator.
             timeout: seconds to wait for *each* item; ``None`` waits indefinitely.
+            read_ahead: most items fetched but not yet taken by the caller; at least 1.
 
-        Yields:
-            The items of ``source``.
+        Returns:
+            A generator of the items of ``source``; an exception ``source`` raises is raised
+            by it after the items that came before.
 
         Raises:
-            CallTimeoutError: no item arrived within ``timeout``.
-            RunnerError: as for :meth:`run`.
+            CallTimeoutError: no item arrived within ``timeout``; ``source`` has been closed.
+            KeyboardInterrupt: the caller was interrupted; ``source`` has been closed.
+            RunnerError: as for :meth:`run`, or the runner was closed during the stream.
+            TypeError: ``source`` is not an async iterable.
+            ValueError: ``read_ahead`` is below 1.
         """
-        iterator = aiter(source)
-        try:
-            while True:
-                item = self.run(_next_item(iterator), timeout)
-                if item is _End.EXHAUSTED:
-                    return
-                yield item
-        finally:
-            self._close_async_iterator(iterator)
+        if read_ahead < 1:
+            raise ValueError(f"LoopRunner.iterate() needs read_ahead >= 1, got {read_ahead}")
+        return self._stream(aiter(source), timeout, read_ahead)
 
     def close(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
         """Stop the loop, cancel what still runs on it, and join the thread. Idempotent.
@@ -310,34 +338,47 @@ class LoopRunner:
         current: _LoopThread,
         timeout: float | None,
     ) -> None:
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = deadline_after(timeout)
         while True:
-            wait_for = self._wait_slice
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise CallTimeoutError(
-                        f"The call did not finish within {timeout:g} s and was cancelled.",
-                        hint="Pass a larger timeout, or None to wait indefinitely.",
-                    )
-                wait_for = min(wait_for, remaining)
+            wait_for = next_wait(deadline, self._wait_slice)
+            if wait_for is None:
+                raise CallTimeoutError(
+                    f"The call did not finish within {timeout:g} s and was cancelled.",
+                    hint="Pass a larger timeout, or None to wait indefinitely.",
+                )
             done, _ = concurrent.futures.wait([future], timeout=wait_for)
             if done:
                 return
-            if not current.thread.is_alive():
-                raise RunnerError(
-                    f"The event-loop thread {self._name!r} stopped while a call was pending.",
-                    hint="Create a new connection.",
-                ) from current.failure
+            current.ensure_alive()
 
-    def _close_async_iterator(self, iterator: AsyncIterator[Any]) -> None:
-        current = self._current_for_this_process()
-        if self._closed or current is None:
-            return  # loop shutdown finalises any async generator left open
+    def _loop_for_blocking_call(self) -> _LoopThread:
+        current = self._ensure_started()
         if threading.current_thread() is current.thread:
-            current.loop.create_task(_close_quietly(iterator))
-        else:
-            self.run(_close_quietly(iterator), timeout=DEFAULT_STOP_TIMEOUT)
+            raise RunnerError(
+                "A blocking call was made from the runner's own event-loop thread; "
+                "it would wait for itself forever.",
+                hint="Inside async code, await the TrueNASDockerManager method instead.",
+            )
+        return current
+
+    def _stream(
+        self, iterator: AsyncIterator[T], timeout: float | None, read_ahead: int
+    ) -> Generator[T, None, None]:
+        pump = StreamPump(iterator, self._loop_for_blocking_call(), read_ahead, self._wait_slice)
+        try:
+            pump.start()
+            while True:
+                item = pump.take(timeout)
+                if item is StreamEnd.EXHAUSTED:
+                    return
+                if item is StreamEnd.CANCELLED:
+                    raise RunnerError(
+                        "The stream was cancelled on the event loop before it ended.",
+                        hint="The runner was probably closed while the stream was being read.",
+                    )
+                yield item
+        finally:
+            pump.stop(DEFAULT_STOP_TIMEOUT)
 
     def _forget_after_fork(self) -> None:
         # The parent's loop thread does not exist in the child and its loop cannot be closed
@@ -371,32 +412,6 @@ async def _tracked(coro: Coroutine[Any, Any, T], call: _Call) -> T:
         raise asyncio.CancelledError
     call.task = asyncio.current_task()
     return await coro
-
-
-class _End(enum.Enum):
-    """Marks an exhausted async iterator (StopAsyncIteration cannot cross the thread)."""
-
-    EXHAUSTED = enum.auto()
-
-
-async def _next_item(iterator: AsyncIterator[T]) -> T | Literal[_End.EXHAUSTED]:
-    try:
-        return await anext(iterator)
-    except StopAsyncIteration:
-        return _End.EXHAUSTED
-
-
-async def _close_quietly(iterator: AsyncIterator[Any]) -> None:
-    """Close an async generator the caller abandoned.
-
-    After a Ctrl-C the generator may still be unwinding its cancellation; it then refuses a
-    second close with RuntimeError, and loop shutdown finalises it instead.
-    """
-    aclose = getattr(iterator, "aclose", None)
-    if aclose is None:
-        return
-    with contextlib.suppress(RuntimeError):
-        await aclose()
 
 
 def _run_loop(

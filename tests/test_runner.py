@@ -287,11 +287,12 @@ def test_keyboard_interrupt_while_iterating_closes_the_stream(runner: LoopRunner
     closed = threading.Event()
 
     async def slow_stream() -> AsyncIterator[int]:
+        # Nothing before the stall: the pump reads ahead, so a stall after a first item
+        # could be reached before the caller is back in next().
         try:
-            yield 1
             waiting.set()
             await asyncio.sleep(60)
-            yield 2
+            yield 1
         finally:
             closed.set()
 
@@ -300,7 +301,6 @@ def test_keyboard_interrupt_while_iterating_closes_the_stream(runner: LoopRunner
             _thread.interrupt_main()
 
     stream = runner.iterate(slow_stream())
-    assert next(stream) == 1
     interrupter = threading.Thread(target=interrupt_when_waiting)
     interrupter.start()
     try:
@@ -373,3 +373,122 @@ def test_child_process_gets_a_fresh_loop_thread_after_fork(runner: LoopRunner) -
     assert _wait_for_child(pid) == 42
     # The parent's runner is untouched by the child.
     assert runner.run(_answer(3))[0] == 3
+
+
+class _CountingSource:
+    """An endless source that never suspends, so the pump fills its buffer in one loop step."""
+
+    def __init__(self) -> None:
+        self.produced = 0
+        self.closed = threading.Event()
+
+    async def items(self) -> AsyncIterator[int]:
+        try:
+            while True:
+                self.produced += 1
+                yield self.produced - 1
+        finally:
+            self.closed.set()
+
+
+def _tasks_besides_this_one(runner: LoopRunner) -> int:
+    async def count() -> int:
+        return len(asyncio.all_tasks()) - 1
+
+    return runner.run(count())
+
+
+def test_iterate_reads_ahead_but_never_more_than_read_ahead_items(runner: LoopRunner) -> None:
+    source = _CountingSource()
+    stream = runner.iterate(source.items(), read_ahead=4)
+    assert source.produced == 0  # nothing is read before the first next()
+    for consumed in range(1, 30):
+        assert next(stream) == consumed - 1
+        runner.run(asyncio.sleep(0))  # the pump has had its turn
+        assert consumed < source.produced <= consumed + 4
+    stream.close()
+    assert source.closed.is_set()
+
+
+def test_iterate_raises_the_source_error_after_the_items_before_it(runner: LoopRunner) -> None:
+    async def fails_after_three() -> AsyncIterator[int]:
+        for number in range(3):
+            yield number
+        raise ConnectionResetError("stream dropped")
+
+    received = []
+    with pytest.raises(ConnectionResetError, match="stream dropped"):
+        for number in runner.iterate(fails_after_three(), read_ahead=100):
+            received.append(number)
+    assert received == [0, 1, 2]
+
+
+def test_early_stop_closes_the_source_while_the_pump_waits_on_a_full_buffer(
+    runner: LoopRunner,
+) -> None:
+    source = _CountingSource()
+    stream = runner.iterate(source.items(), read_ahead=2)
+    assert next(stream) == 0
+    runner.run(asyncio.sleep(0))  # the pump is now parked on its full buffer
+    assert not source.closed.is_set()
+    stream.close()
+    assert source.closed.is_set()
+    assert _tasks_besides_this_one(runner) == 0
+
+
+def test_iterate_leaves_no_task_behind_after_a_complete_stream(runner: LoopRunner) -> None:
+    closed = threading.Event()
+    assert sum(runner.iterate(_numbers(1000, closed), read_ahead=8)) == sum(range(1000))
+    assert closed.is_set()
+    runner.run(asyncio.sleep(0))  # the pump task returns right after publishing the end
+    assert _tasks_besides_this_one(runner) == 0
+
+
+def test_iterate_rejects_a_read_ahead_below_one(runner: LoopRunner) -> None:
+    closed = threading.Event()
+    with pytest.raises(ValueError, match="read_ahead"):
+        runner.iterate(_numbers(3, closed), read_ahead=0)
+
+
+def test_iterate_from_the_loop_thread_is_refused(runner: LoopRunner) -> None:
+    async def reenter() -> BaseException | None:
+        try:
+            next(runner.iterate(_numbers(3, threading.Event())))
+        except RunnerError as exc:
+            return exc
+        return None
+
+    error = runner.run(reenter())
+    assert isinstance(error, RunnerError)
+    assert "own event-loop thread" in str(error)
+
+
+def test_stream_pending_in_another_thread_fails_cleanly_when_the_runner_closes() -> None:
+    runner = LoopRunner(name="closed-under-stream")
+    waiting = threading.Event()
+    closed = threading.Event()
+    outcome: list[BaseException] = []
+
+    async def stalls() -> AsyncIterator[int]:
+        try:
+            waiting.set()
+            await asyncio.sleep(60)
+            yield 1
+        finally:
+            closed.set()
+
+    def consumer() -> None:
+        try:
+            list(runner.iterate(stalls()))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=consumer)
+    worker.start()
+    assert waiting.wait(5)
+    runner.close()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert closed.is_set()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], RunnerError)
