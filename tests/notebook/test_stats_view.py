@@ -39,6 +39,15 @@ def pilot(fast_sandbox: Sandbox) -> Iterator[Pilot]:
         yield pilot
 
 
+def stop_and_settle(view: StatsView) -> None:
+    """Stop, then wait until the loop has dropped the subscription (no sample lands later)."""
+    following = view._following
+    view.stop()
+    assert following is not None
+    with pytest.raises(concurrent.futures.CancelledError):
+        following.result(WAIT)
+
+
 def polylines(view: StatsView) -> list[ET.Element]:
     return list(ET.fromstring(view.chart.value).iter(f"{NS}polyline"))
 
@@ -47,18 +56,16 @@ def test_samples_arrive_and_the_top_apps_are_drawn(pilot: Pilot) -> None:
     view = pilot.stats_view(top=3)
     try:
         assert view.wait(3, WAIT)
-        apps = {app.name for app in pilot.list_apps()}
-        assert set(view.history) == apps
-        shown = view.shown()
-        assert len(shown) == 3
-        assert len(polylines(view)) == 3
-        assert all(f">{name} (" in view.chart.value for name in shown)
-        means = {
-            a: sum(r["cpu_percent"] for r in view.history[a]) / len(view.history[a]) for a in apps
-        }
-        assert min(means[a] for a in shown) >= max(means[a] for a in apps - set(shown))
     finally:
-        view.close()
+        stop_and_settle(view)
+    apps = {app.name for app in pilot.list_apps()}
+    assert set(view.history) == apps
+    shown = view.shown()
+    assert len(shown) == 3
+    assert len(polylines(view)) == 3
+    assert all(f">{name} (" in view.chart.value for name in shown)
+    means = {a: sum(r["cpu_percent"] for r in view.history[a]) / len(view.history[a]) for a in apps}
+    assert min(means[a] for a in shown) >= max(means[a] for a in apps - set(shown))
 
 
 def test_the_window_bounds_each_app_history(pilot: Pilot) -> None:
@@ -66,8 +73,9 @@ def test_the_window_bounds_each_app_history(pilot: Pilot) -> None:
     try:
         assert view.wait(10, WAIT)
     finally:
-        view.stop()
+        stop_and_settle(view)
     assert view.samples >= 10
+    assert 0 < view.renders <= view.samples  # one redraw per sample, never more
     assert all(len(readings) == 4 for readings in view.history.values())
     assert all(len(line.get("points", "").split()) == 4 for line in polylines(view))
 
@@ -77,7 +85,7 @@ def test_metric_selector_redraws_from_the_history(pilot: Pilot) -> None:
     try:
         assert view.wait(2, WAIT)
     finally:
-        view.stop()
+        stop_and_settle(view)
     assert "memory" in view.chart.value and "MiB" in view.chart.value
     view.metric_picker.value = "rx"
     assert view.metric == "rx"

@@ -106,7 +106,7 @@ class StatsView(PilotWidget):
         self.history: dict[str, deque[Reading]] = {}
         #: Samples received since the last (re)start.
         self.samples = 0
-        #: Times the chart was redrawn since the last (re)start.
+        #: Redraws caused by samples since the last (re)start (at most one per sample).
         self.renders = 0
         # The loop thread folds samples while the kernel thread may redraw for a new metric.
         self._lock = threading.Lock()
