@@ -22,7 +22,7 @@ from scale_pilot_nb.rpc.events import CollectionUpdate
 from scale_pilot_nb.rpc.factory import TrueNASClient, make_client
 from scale_pilot_nb.rpc.jobs import JobSnapshot, ProgressCallback
 from scale_pilot_nb.rpc.methods import is_read_method
-from scale_pilot_nb.rpc.official import OfficialClient, official_available
+from scale_pilot_nb.rpc.official import OfficialClient, official_available, official_release
 from scale_pilot_nb.rpc.options import (
     DEFAULT_RECONNECT,
     DEFAULT_TIMEOUTS,
@@ -60,4 +60,5 @@ __all__ = [
     "is_read_method",
     "make_client",
     "official_available",
+    "official_release",
 ]

@@ -16,8 +16,9 @@ Same behaviour as ``RpcClient`` where the manager can tell:
   callbacks run on one new thread per event and may arrive out of order);
 * subscriptions are the same :class:`~scale_pilot_nb.rpc.subscription.Subscription`.
 
-Tested with the official client of TS-25.04 onwards; the TS-24.10 one speaks only the legacy
-protocol, so give it a ``…/websocket`` URL.
+Tested with the official clients of TS-24.10, TS-25.04 and TS-25.10. The TS-24.10 one speaks
+only the legacy protocol, so with it the adapter connects to ``…/websocket`` (a bare host
+discovers it; an explicit ``/api/…`` URL is refused with a hint).
 
 Differences, by design of the official client: no reconnect (a drop fails pending calls:
 reads with ``ConnectionError``, mutations with ``RequestOutcomeUnknown``), no keepalive, no
@@ -31,6 +32,7 @@ import contextlib
 import errno
 import importlib
 import importlib.util
+import inspect
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -55,7 +57,7 @@ from scale_pilot_nb.rpc.events import CollectionMsg, CollectionUpdate, ErrorInfo
 from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, ProgressCallback, job_query
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import DEFAULT_TIMEOUTS, USE_DEFAULT, TimeoutArg, Timeouts
-from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION
+from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect
 from scale_pilot_nb.rpc.stats import ClientStats
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 from scale_pilot_nb.rpc.transport import EndpointNotFound
@@ -68,6 +70,21 @@ _PACKAGE = "truenas_api_client"
 def official_available() -> bool:
     """True when the official ``truenas_api_client`` package can be imported."""
     return importlib.util.find_spec(_PACKAGE) is not None
+
+
+def official_release() -> str | None:
+    """The TrueNAS series the installed official client was cut for, or None if absent.
+
+    The client has no version attribute; what its API offers tells the series apart:
+    ``private_methods`` arrived in 25.10, ``JSONRPCClient`` in 25.04, and before that the
+    client spoke only the legacy protocol.
+    """
+    if not official_available():
+        return None
+    official = importlib.import_module(_PACKAGE)
+    if "private_methods" in inspect.signature(official.Client.__init__).parameters:
+        return "25.10"
+    return "25.04" if hasattr(official, "JSONRPCClient") else "24.10"
 
 
 class OfficialClient:
@@ -106,6 +123,8 @@ class OfficialClient:
             )
         self._official: Any = importlib.import_module(_PACKAGE)
         self._candidates = endpoint_candidates(url)
+        if official_release() == "24.10":
+            self._candidates = _legacy_only(self._candidates)
         self._credentials = (
             Credentials(api_key=api_key, username=username, password=password)
             if api_key is not None or password is not None
@@ -391,6 +410,17 @@ class OfficialClient:
 
 
 _METHOD_NOT_FOUND = -32601
+
+
+def _legacy_only(candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """Keep the ``/websocket`` URLs: the TS-24.10 official client speaks nothing else."""
+    legacy = tuple(url for url in candidates if dialect_of(url) == Dialect.LEGACY)
+    if not legacy:
+        raise ConfigError(
+            f"The installed TS-24.10 official client cannot speak JSON-RPC at {candidates[0]}",
+            hint="Give a .../websocket URL or just the host, or use the default transport.",
+        )
+    return legacy
 
 
 def _collection_msg(mtype: str) -> CollectionMsg | None:

@@ -33,6 +33,7 @@ def test_public_names_are_pinned() -> None:
         "is_read_method",
         "make_client",
         "official_available",
+        "official_release",
     ]
     for name in rpc.__all__:
         assert getattr(rpc, name) is not None

@@ -16,7 +16,7 @@ from scale_pilot_nb.errors import (
 )
 from scale_pilot_nb.rpc.client import RpcClient
 from scale_pilot_nb.rpc.factory import make_client
-from scale_pilot_nb.rpc.official import OfficialClient, official_available
+from scale_pilot_nb.rpc.official import OfficialClient, official_available, official_release
 from scale_pilot_nb.sandbox import Sandbox
 
 from .conftest import FIELD_ERRORS, PROGRESS_STEPS, TEST_TIMEOUTS, endpoint
@@ -27,8 +27,10 @@ needs_official = pytest.mark.skipif(
 
 
 def official_for(sb: Sandbox, api_key: str | None = None) -> OfficialClient:
+    # A bare host, as users give it: the adapter discovers the endpoint its client speaks.
+    host = f"ws://127.0.0.1:{sb.port}" if official_release() == "24.10" else endpoint(sb)
     client = make_client(
-        endpoint(sb),
+        host,
         transport="official",
         api_key=api_key or sb.api_key,
         username=sb.username,
@@ -36,6 +38,14 @@ def official_for(sb: Sandbox, api_key: str | None = None) -> OfficialClient:
     )
     assert isinstance(client, OfficialClient)
     return client
+
+
+@pytest.mark.official_client
+@needs_official
+@pytest.mark.skipif(official_release() != "24.10", reason="only the TS-24.10 client is legacy-only")
+def test_the_legacy_only_client_refuses_a_json_rpc_url() -> None:
+    with pytest.raises(ConfigError, match="cannot speak JSON-RPC"):
+        make_client("ws://127.0.0.1:1/api/current", transport="official", api_key="1-x")
 
 
 def test_the_default_transport_is_websockets() -> None:
@@ -86,6 +96,11 @@ async def test_errors_are_the_same_classes(sandbox: Sandbox) -> None:
 @pytest.mark.official_client
 @needs_official
 async def test_subscriptions_end_with_the_source(sandbox: Sandbox) -> None:
+    if official_release() == "25.04" and sandbox.version != "24.10":
+        pytest.xfail(
+            "the TS-25.04 client crashes its own handler on notify_unsubscribed with a null "
+            "error (what TrueNAS sends on JSON-RPC), so it never reports the end"
+        )
     async with official_for(sandbox) as client:
         events = [e async for e in client.subscribe('test.count:{"n": 3}')]
     assert [e.fields for e in events] == [{"n": 0}, {"n": 1}, {"n": 2}]

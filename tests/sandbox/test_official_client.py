@@ -9,13 +9,13 @@ TS-25.10.x talk JSON-RPC to 25.04 and 25.10 sandboxes (25.10 with new-style jobs
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from scale_pilot_nb.rpc.official import official_release
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 
@@ -27,16 +27,7 @@ COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    ports:\n      - '18080:
 WAIT = 20.0
 
 
-def client_release() -> str:
-    """Which TrueNAS release the installed client was cut for."""
-    if "private_methods" in inspect.signature(official.Client.__init__).parameters:
-        return "25.10"
-    if hasattr(official, "JSONRPCClient"):
-        return "25.04"
-    return "24.10"
-
-
-RELEASE = client_release()
+RELEASE = official_release() or ""
 
 
 @pytest.fixture
