@@ -279,6 +279,21 @@ def test_stop_button_stops_and_follow_restarts(pilot: Pilot) -> None:
     viewer.stop()
 
 
+def test_a_superseded_follower_adds_nothing_to_the_fresh_view(pilot: Pilot) -> None:
+    # Cancelling the old follower reaches the loop later than follow() clears the view;
+    # lines it still receives must not land in the new one.
+    viewer = pilot.log_viewer("whoami", lines=5)
+    eventually(lambda: len(viewer.lines) == 5, "tail shown")
+    stale = viewer._generation
+    viewer.follow()
+    viewer.stop()
+    viewer.lines.clear()
+    received = viewer.received
+    pilot.submit(viewer._pump(None, stale)).result(WAIT)  # returns at its first line
+    assert list(viewer.lines) == []
+    assert viewer.received == received
+
+
 def test_service_selector_lists_the_services(pilot: Pilot) -> None:
     viewer = pilot.log_viewer("whoami")
     viewer.stop()

@@ -77,6 +77,9 @@ class LogViewer(PilotWidget):
         self.renders = 0
         self._service = service
         self._dirty = False
+        # Bumped by every (re)start: cancelling the previous follower reaches the loop later,
+        # and lines it still has buffered must not land in the fresh view.
+        self._generation = 0
         self._following: concurrent.futures.Future[None] | None = None
         self.widget  # noqa: B018 - the view must exist before lines arrive
         self.follow(service)
@@ -113,13 +116,15 @@ class LogViewer(PilotWidget):
     def follow(self, service: str | None = None) -> None:
         """(Re)start following ``service`` (``None``: all services) with an empty view."""
         self.stop()
+        self._generation += 1  # before clearing, so no stale line lands after the clear
+        generation = self._generation
         self._service = service
         self.lines.clear()
         self.received = 0
         self.renders = 0
         self.stop_button.description, self.stop_button.icon = "Stop", "stop"
         self.status.value = "following"
-        self._following = self._submit(lambda: self._pump(service), self._fail)
+        self._following = self._submit(lambda: self._pump(service, generation), self._fail)
 
     def stop(self) -> None:
         """Stop following (idempotent); the lines shown so far stay."""
@@ -131,11 +136,13 @@ class LogViewer(PilotWidget):
 
     # -- on the loop thread ----------------------------------------------------------------
 
-    async def _pump(self, service: str | None) -> None:
+    async def _pump(self, service: str | None, generation: int) -> None:
         flusher = asyncio.create_task(self._flush_periodically())
         try:
             lines = self.pilot.manager.logs(self.app, service, tail=self.max_lines, follow=True)
             async for line in lines:
+                if generation != self._generation:
+                    return  # a newer follow() owns the view; its cancelling us is in flight
                 self.lines.append(str(line))
                 self.received += 1
                 self._dirty = True
