@@ -54,7 +54,7 @@ async def export_apps(
         config = _exported(await manager.app_config(name), custom, secrets)
         history = []
         for revision in await manager.history(name):
-            item = revision.to_dict()
+            item = revision.to_dict(secrets=True)  # _exported redacts unless secrets
             if item["config"] is not None:
                 item["config"] = _exported(item["config"], bool(revision.custom_app), secrets)
             history.append(item)

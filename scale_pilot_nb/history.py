@@ -135,12 +135,20 @@ class Revision:
     nas_host: str
     custom_app: bool | None
     app_version: str | None
-    config: Mapping[str, Any] | None
+    config: Mapping[str, Any] | None = field(repr=False)  # may hold secrets (opt-in)
     digests: Mapping[str, str] = field(default_factory=dict)
     redacted: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (for export files and AIHelper)."""
+    def to_dict(self, *, secrets: bool = False) -> dict[str, Any]:
+        """Plain data (for JSON output, export files and AIHelper).
+
+        Args:
+            secrets: keep secret values the store holds (export files with ``secrets=True``);
+                by default they are redacted, as in every other output.
+        """
+        config = self._shown_config()
+        if secrets and self.config is not None:
+            config = copy.deepcopy(dict(self.config))
         return {
             "app": self.app,
             "revision": self.revision,
@@ -152,15 +160,26 @@ class Revision:
             "nas_host": self.nas_host,
             "custom_app": self.custom_app,
             "app_version": self.app_version,
-            "config": copy.deepcopy(dict(self.config)) if self.config is not None else None,
+            "config": config,
             "digests": dict(self.digests),
             "redacted": list(self.redacted),
         }
 
     def as_yaml(self) -> str:
-        """The stored config and digests as YAML (what :meth:`HistoryStore.diff` compares)."""
-        body = {"config": self.config, "digests": dict(sorted(self.digests.items()))}
+        """The config and digests as YAML (what :meth:`HistoryStore.diff` compares).
+
+        Secret values are redacted even when the store kept them: a diff is output.
+        """
+        body = {"config": self._shown_config(), "digests": dict(sorted(self.digests.items()))}
         return yaml.safe_dump(json.loads(json.dumps(body)), sort_keys=True)
+
+    def _shown_config(self) -> dict[str, Any] | None:
+        """A copy of the config fit for output: secret values redacted even if stored."""
+        if self.config is None:
+            return None
+        redact = redact_secrets if self.custom_app else redact_values
+        shown: dict[str, Any] = redact(dict(self.config))[0]
+        return shown
 
 
 def default_history_path() -> Path | None:
@@ -326,6 +345,11 @@ class HistoryStore:
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(_SCHEMA)
             yield db
+        except sqlite3.Error as exc:  # corrupt file, locked past the busy timeout, disk full …
+            raise ConfigError(
+                f"The history file {self.path} failed: {exc}",
+                hint=f"Move a damaged file aside, or set {HISTORY_ENV}=off to stop recording.",
+            ) from None
         finally:
             db.close()
 

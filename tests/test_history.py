@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb import AppNotFoundError
+from scale_pilot_nb import AppNotFoundError, ConfigError
 from scale_pilot_nb.history import (
     REDACTED,
     HistoryStore,
@@ -227,3 +227,26 @@ def test_the_history_file_is_private(tmp_path: Path) -> None:
     path = tmp_path / "new" / "h.sqlite"
     record(HistoryStore(path))
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_a_damaged_history_file_is_a_typed_error(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"not a database, " * 256)
+    with pytest.raises(ConfigError, match="history file") as caught:
+        record(HistoryStore(path))
+    assert "off" in (caught.value.hint or "")
+
+
+def test_kept_secrets_stay_out_of_reprs_and_diffs(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite", secrets=True)
+    env = {"POSTGRES_PASSWORD": "hunter2", "MODE": "blue"}
+    record(store, config={"services": {"web": {"image": "nginx:1.27.3", "environment": env}}})
+    record(store, config={"services": {"web": {"image": "nginx:1.28.0", "environment": env}}})
+    kept = store.get("web", "S1")
+    assert kept.config is not None  # still there for a rollback …
+    assert kept.config["services"]["web"]["environment"]["POSTGRES_PASSWORD"] == "hunter2"
+    diff = store.diff("web", "S1", 1, 2)
+    assert "+      image: nginx:1.28.0" in diff  # … but never shown
+    assert "hunter2" not in diff and "hunter2" not in repr(kept)
+    assert "hunter2" not in str(kept.to_dict())  # JSON output of `history --json`
+    assert "hunter2" in str(kept.to_dict(secrets=True))  # export files with secrets=True
