@@ -113,7 +113,11 @@ class Fleet:
         }
         self._order = list(members)
         self._up: set[str] = set()
-        self._runner.run(self._connect_all(connect_timeout))
+        try:
+            self._runner.run(self._connect_all(connect_timeout))
+        except BaseException:  # e.g. KeyboardInterrupt: do not leak the loop thread
+            self.close()
+            raise
 
     def __repr__(self) -> str:
         up = len(self._up - self._errors.keys())
@@ -153,7 +157,10 @@ class Fleet:
             return
 
         async def close_all() -> None:
-            await asyncio.gather(*(m.close() for m in self._managers.values()))
+            # return_exceptions: one failing close must not leave the others' connections open
+            await asyncio.gather(
+                *(m.close() for m in self._managers.values()), return_exceptions=True
+            )
 
         try:
             self._runner.run(close_all(), timeout=10)
@@ -209,8 +216,8 @@ class Fleet:
                 self._up.add(host)
             except TimeoutError:
                 self._errors[host] = f"did not connect within {timeout:g} s"
-            except TrueNASError as exc:
-                self._errors[host] = str(exc)
+            except Exception as exc:
+                self._errors[host] = _reason(exc)
 
         await asyncio.gather(*(one(h, m) for h, m in self._managers.items()))
 
@@ -223,8 +230,8 @@ class Fleet:
                 return host, await asyncio.wait_for(ask(manager), QUERY_TIMEOUT)
             except TimeoutError:
                 self._errors[host] = f"did not answer within {QUERY_TIMEOUT:g} s"
-            except TrueNASError as exc:
-                self._errors[host] = str(exc)
+            except Exception as exc:  # one host's surprise must not cost the others' answers
+                self._errors[host] = _reason(exc)
             return host, None
 
         async def every() -> list[tuple[str, Any]]:
@@ -244,3 +251,8 @@ class Fleet:
         answers = self._gather(ask)
         frames = {host: build(answers[host]) for host in self._order if host in answers}
         return with_host(frames, build([]))
+
+
+def _reason(exc: Exception) -> str:
+    """Why a host is down, for :meth:`Fleet.status` (our errors carry their own wording)."""
+    return str(exc) if isinstance(exc, TrueNASError) else f"{type(exc).__name__}: {exc}"

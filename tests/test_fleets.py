@@ -56,3 +56,20 @@ def test_fleet_is_exported_lazily() -> None:
     import scale_pilot_nb
 
     assert scale_pilot_nb.fleet is fleet
+
+
+def test_a_host_failing_with_a_foreign_error_does_not_break_the_others(
+    make_sandbox: Callable[..., Sandbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = make_sandbox("25.10", "empty", test_methods=False)
+    two = make_sandbox("25.04", 2, test_methods=False)
+    with fleet([host(one, "one"), host(two, "two")]) as fl:
+
+        async def broken() -> None:
+            raise RuntimeError("unexpected shape")
+
+        monkeypatch.setattr(fl.manager("one"), "system_status", broken)
+        status = fl.status().set_index("host")
+        assert not status.loc["one", "connected"]
+        assert status.loc["one", "error"] == "RuntimeError: unexpected shape"
+        assert status.loc["two", "connected"] and status.loc["two", "apps"] == 2
