@@ -214,9 +214,11 @@ async def add_up_failure_hint(
     if "Failed 'up' action" not in error.message:
         return
     images = compose_images(_payload_compose(payload))
-    present = {
-        tag for image in await manager.client.call("app.image.query") for tag in image["repo_tags"]
-    }
+    try:
+        listed = await manager.client.call("app.image.query")
+    except TrueNASError:
+        return  # the caller re-raises the job's own error; a failed extra look must not hide it
+    present = {tag for image in listed for tag in image.get("repo_tags") or []}
     missing = [image for image in images if image not in present]
     if missing:
         error.hint = (

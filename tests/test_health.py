@@ -8,7 +8,13 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from scale_pilot_nb import CallTimeoutError, JobFailedError
-from scale_pilot_nb.health import AppCrashedError, AppNotReadyError, diagnose
+from scale_pilot_nb.errors import ConnectionError as NasConnectionError
+from scale_pilot_nb.health import (
+    AppCrashedError,
+    AppNotReadyError,
+    add_up_failure_hint,
+    diagnose,
+)
 from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 
@@ -117,3 +123,23 @@ async def test_waiting_reports_each_services_state(manager: TrueNASDockerManager
             UNHEALTHY, "api", timeout=0.3, progress=lambda p, d: heard.append((p, d))
         )
     assert (None, "api: DEPLOYING (api: starting)") in heard
+
+
+class _UnreachableClient:
+    async def call(self, method: str, *params: object) -> object:
+        raise NasConnectionError("connection lost")
+
+
+class _UnreachableManager:
+    client = _UnreachableClient()
+
+
+async def test_a_failed_image_lookup_leaves_the_jobs_own_error_intact() -> None:
+    error = JobFailedError("[EFAULT] Failed 'up' action for 'web' app")
+    compose = {"services": {"web": {"image": "nginx:1.27.3"}}}
+    await add_up_failure_hint(
+        _UnreachableManager(),  # type: ignore[arg-type]
+        error,
+        {"custom_compose_config": compose},
+    )
+    assert error.hint is None  # no guess, and above all no ConnectionError instead of it
