@@ -43,9 +43,16 @@ EXPORT_FORMAT = 1
 async def export_apps(
     manager: TrueNASDockerManager, path: str | os.PathLike[str], *, secrets: bool = False
 ) -> list[Path]:
-    """Write ``<app>.yaml`` for every app into directory ``path``; returns the files."""
+    """Write ``<app>.yaml`` for every app into directory ``path``; returns the files.
+
+    Raises:
+        ConfigError: ``path`` cannot be created or written.
+    """
     directory = Path(path)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(directory, exc) from None
     host = SystemInfo.from_api(await manager.client.call("system.info")).hostname
     written = []
     for entry in await manager.query_apps():
@@ -72,7 +79,10 @@ async def export_apps(
             "history": history,
         }
         target = directory / f"{name}.yaml"
-        _write(target, yaml.safe_dump(document, sort_keys=False), private=secrets)
+        try:
+            _write(target, yaml.safe_dump(document, sort_keys=False), private=secrets)
+        except OSError as exc:
+            raise _unwritable(target, exc) from None
         written.append(target)
     return written
 
@@ -194,6 +204,13 @@ def _exported(config: Any, custom: bool, secrets: bool) -> Any:
     if secrets:
         return config
     return redact_secrets(config)[0] if custom else redact_values(config)[0]
+
+
+def _unwritable(where: Path, exc: OSError) -> ConfigError:
+    return ConfigError(
+        f"Cannot write the export to {where}: {exc.strerror or exc}",
+        hint="Choose a writable directory.",
+    )
 
 
 def _write(target: Path, text: str, *, private: bool) -> None:

@@ -100,12 +100,14 @@ async def test_export_then_import_on_another_nas(
         assert config["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
 
 
-async def test_import_of_a_directory_without_exports(
+async def test_export_and_import_refuse_unusable_directories(
     make_sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     sb = make_sandbox("25.10", "empty", test_methods=False)
     (tmp_path / "junk.yaml").write_text("just: text\n")
     async with manager_for(sb, tmp_path / "h.sqlite") as m:
+        with pytest.raises(ConfigError, match="Cannot write the export"):
+            await m.export(tmp_path / "junk.yaml")  # a file, not a directory
         with pytest.raises(ConfigError):
             await m.import_(tmp_path / "missing")
         with pytest.raises(ConfigError, match="not a scale-pilot export"):
