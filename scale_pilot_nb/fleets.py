@@ -140,7 +140,14 @@ class Fleet:
         return list(self._order)
 
     def manager(self, host: str) -> TrueNASDockerManager:
-        """The manager of ``host`` (run its coroutines with :meth:`run`)."""
+        """The manager of ``host`` (run its coroutines with :meth:`run`).
+
+        Raises:
+            ConfigError: ``host`` is not in the fleet, or its settings were refused.
+        """
+        if host not in self._managers:
+            why = self._errors.get(host, f"not one of {self._order}")
+            raise ConfigError(f"No manager for host {host!r}: {why}")
         return self._managers[host]
 
     def run(self, coro: Awaitable[Any], timeout: float | None = None) -> Any:

@@ -73,3 +73,5 @@ def test_a_host_failing_with_a_foreign_error_does_not_break_the_others(
         assert not status.loc["one", "connected"]
         assert status.loc["one", "error"] == "RuntimeError: unexpected shape"
         assert status.loc["two", "connected"] and status.loc["two", "apps"] == 2
+        with pytest.raises(ConfigError, match="not one of"):
+            fl.manager("three")
