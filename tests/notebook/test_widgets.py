@@ -101,6 +101,19 @@ def test_deploy_of_an_invalid_file_ends_with_a_clear_error(pilot: Pilot) -> None
     assert "bad" not in {app.name for app in pilot.list_apps()}
 
 
+def test_waiting_too_long_for_the_form_is_a_typed_timeout(
+    pilot: Pilot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scale_pilot_nb.errors import CallTimeoutError
+    from scale_pilot_nb.notebook.widgets import deploy_form
+
+    monkeypatch.setattr(deploy_form, "WAIT_TIMEOUT", 0.05)
+    form = pilot.deploy_form(NGINX, "my-nginx")
+    with pytest.raises(CallTimeoutError, match="did not finish") as raised:
+        form._wait(concurrent.futures.Future())  # an action that never ends
+    assert raised.value.hint
+
+
 def test_form_mimebundle_has_view_html_and_text(pilot: Pilot) -> None:
     bundle = pilot.deploy_form(NGINX, "my-nginx")._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle

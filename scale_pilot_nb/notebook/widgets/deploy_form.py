@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb.compose.rules_base import Mode
+from scale_pilot_nb.errors import CallTimeoutError
 from scale_pilot_nb.notebook.widgets._base import Bundle, PilotWidget, error_html, rich_bundle
 from scale_pilot_nb.notebook.widgets.progress import ProgressBar
 
@@ -200,7 +201,13 @@ class DeployForm(PilotWidget):
         return self._submit(action, self._fail)
 
     def _wait(self, future: concurrent.futures.Future[T]) -> T:
-        return future.result(timeout=WAIT_TIMEOUT)
+        try:
+            return future.result(timeout=WAIT_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            raise CallTimeoutError(
+                f"The form's action did not finish within {WAIT_TIMEOUT:g} s; it goes on.",
+                hint="Its result will appear in the form; look there or at pilot.apps().",
+            ) from None
 
     def _fail(self, exc: BaseException) -> None:
         if self.progress.widget.layout.display != "none":
