@@ -83,6 +83,15 @@ def _frame(columns: Mapping[str, list[Any]], dtypes: Mapping[str, str]) -> pd.Da
     return frame.astype(dict(dtypes))
 
 
+def _rows_frame(rows: Iterable[Mapping[str, Any]], dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """A frame of plain dict rows: one column per ``dtypes`` key (missing keys: None)."""
+    columns: dict[str, list[Any]] = {name: [] for name in dtypes}
+    for row in rows:
+        for name in dtypes:
+            columns[name].append(row.get(name))
+    return _frame(columns, dtypes)
+
+
 def history_frame(revisions: Iterable[Revision]) -> pd.DataFrame:
     """One row per revision, oldest first; ``images`` lists ``tag@digest`` as recorded."""
     columns: dict[str, list[Any]] = {name: [] for name in HISTORY_COLUMNS}
@@ -102,20 +111,12 @@ def history_frame(revisions: Iterable[Revision]) -> pd.DataFrame:
 
 def updates_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per app image (see ``TrueNASDockerManager.updates``)."""
-    columns: dict[str, list[Any]] = {name: [] for name in UPDATE_COLUMNS}
-    for row in rows:
-        for name in UPDATE_COLUMNS:
-            columns[name].append(row.get(name))
-    return _frame(columns, UPDATE_COLUMNS)
+    return _rows_frame(rows, UPDATE_COLUMNS)
 
 
 def backups_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per backup (see ``TrueNASDockerManager.backups``)."""
-    columns: dict[str, list[Any]] = {name: [] for name in BACKUP_COLUMNS}
-    for row in rows:
-        for name in BACKUP_COLUMNS:
-            columns[name].append(row.get(name))
-    return _frame(columns, BACKUP_COLUMNS)
+    return _rows_frame(rows, BACKUP_COLUMNS)
 
 
 def logs_frame(lines: Iterable[LogLine]) -> pd.DataFrame:
@@ -141,11 +142,7 @@ def logs_frame(lines: Iterable[LogLine]) -> pd.DataFrame:
 
 def fleet_status_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per fleet host (see ``Fleet.status``)."""
-    columns: dict[str, list[Any]] = {name: [] for name in FLEET_STATUS_COLUMNS}
-    for row in rows:
-        for name in FLEET_STATUS_COLUMNS:
-            columns[name].append(row.get(name))
-    return _frame(columns, FLEET_STATUS_COLUMNS)
+    return _rows_frame(rows, FLEET_STATUS_COLUMNS)
 
 
 def with_host(frames: Mapping[str, pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
