@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb import AppNotFoundError, ConfigError
+from scale_pilot_nb import AppNotFoundError, ConfigError, JobFailedError
 from scale_pilot_nb.history import (
     REDACTED,
     HistoryStore,
@@ -250,3 +250,15 @@ def test_kept_secrets_stay_out_of_reprs_and_diffs(tmp_path: Path) -> None:
     assert "hunter2" not in diff and "hunter2" not in repr(kept)
     assert "hunter2" not in str(kept.to_dict())  # JSON output of `history --json`
     assert "hunter2" in str(kept.to_dict(secrets=True))  # export files with secrets=True
+
+
+async def test_a_failed_change_keeps_the_revision_recorded_before_it(
+    manager: TrueNASDockerManager,
+) -> None:
+    await manager.deploy(V1, "web")
+    with pytest.raises(JobFailedError):
+        await manager.deploy(V1.replace("nginx:1.27.3", "acme/app:doesnotexist"), "web")
+    revisions = await manager.history("web")
+    assert [r.action for r in revisions] == ["create", "update"]
+    assert revisions[-1].config is not None
+    assert revisions[-1].config["services"]["web"]["image"] == "nginx:1.27.3"
