@@ -21,9 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -327,17 +325,11 @@ class AIHelper:
     def _make_manager(self) -> TrueNASDockerManager:
         if not self._use_sandbox:
             return TrueNASDockerManager(**self._connect_args, tool="ai")
-        from scale_pilot_nb.sandbox import Sandbox
+        from scale_pilot_nb.embedded import start_embedded
 
-        self._sandbox = Sandbox(seed="demo").start()
-        self._history_dir = tempfile.mkdtemp(prefix="scale-pilot-sandbox-history-")
-        return TrueNASDockerManager(
-            self._sandbox.url,
-            self._sandbox.api_key,
-            username=self._sandbox.username,
-            history=Path(self._history_dir) / "history.sqlite",  # goes with the sandbox
-            tool="ai",
-        )
+        nas = start_embedded(tool="ai")
+        self._sandbox, self._history_dir = nas.sandbox, str(nas.history_dir)
+        return nas.manager
 
     async def _stop_sandbox(self) -> None:
         sandbox, self._sandbox = self._sandbox, None

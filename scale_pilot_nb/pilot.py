@@ -19,11 +19,9 @@ import concurrent.futures
 import datetime as dt
 import os
 import shutil
-import tempfile
 import weakref
 from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
@@ -81,18 +79,11 @@ def connect(
         ConnectionError / AuthenticationError: the NAS could not be reached or refused us.
     """
     if sandbox:
-        from scale_pilot_nb.sandbox import Sandbox
+        from scale_pilot_nb.embedded import start_embedded
 
-        embedded = Sandbox(seed="demo").start()
-        history = Path(tempfile.mkdtemp(prefix="scale-pilot-sandbox-history-"))
-        manager = TrueNASDockerManager(
-            embedded.url,
-            embedded.api_key,
-            username=embedded.username,
-            history=history / "history.sqlite",  # the sandbox's history goes with it
-        )
-        pilot = Pilot(manager, sandbox=embedded)
-        weakref.finalize(pilot, shutil.rmtree, history, True)
+        nas = start_embedded()
+        pilot = Pilot(nas.manager, sandbox=nas.sandbox)
+        weakref.finalize(pilot, shutil.rmtree, nas.history_dir, True)
         return pilot
     manager = TrueNASDockerManager(
         url,
