@@ -45,7 +45,6 @@ from __future__ import annotations
 from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.image import parse_image
 from scale_pilot_nb.compose.interpolate import interpolate
-from scale_pilot_nb.compose.keys import find_unknown_keys
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.model import (
     ImageRef,
@@ -69,6 +68,7 @@ from scale_pilot_nb.compose.ports import parse_ports
 from scale_pilot_nb.compose.render import render
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
+from scale_pilot_nb.compose.schema import find_unknown_keys
 from scale_pilot_nb.compose.validate import ComposeSource, validate
 from scale_pilot_nb.compose.volumes import parse_volume
 

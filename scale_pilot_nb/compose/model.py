@@ -330,12 +330,10 @@ class Normalised:
     Attributes:
         data: the document in long syntax; entries listed in ``issues`` are kept as written.
         issues: entries that are invalid (bad port, bad volume spec, wrong type …).
-        unknown_keys: keys the Compose Specification does not define.
         written_paths: path of a normalised entry → path of the entry the user wrote, where
             they differ (a port range expands into one entry per port, shifting the rest).
     """
 
     data: dict[str, Any] = field(repr=False)  # may hold passwords
     issues: tuple[Issue, ...] = ()
-    unknown_keys: tuple[UnknownKey, ...] = ()
     written_paths: Mapping[YamlPath, YamlPath] = field(default_factory=dict, repr=False)

@@ -24,7 +24,6 @@ from typing import Any
 
 from scale_pilot_nb.compose.fields import SERVICE_FIELDS, Context, normalise_resources
 from scale_pilot_nb.compose.image import parse_image
-from scale_pilot_nb.compose.keys import find_unknown_keys
 from scale_pilot_nb.compose.model import Issue, Normalised, YamlPath
 from scale_pilot_nb.compose.scalars import to_bytes, to_float, to_int
 from scale_pilot_nb.errors import ComposeError
@@ -81,7 +80,8 @@ def normalise_lenient(
         environment: values for bare ``KEY`` entries of ``environment``.
 
     Returns:
-        The normalised data, the issues and the unknown keys (never raises for content).
+        The normalised data and the issues (never raises for content). Unknown keys are the
+        schema's to report (:mod:`~scale_pilot_nb.compose.schema`).
 
     Raises:
         ComposeError: ``data`` is not a mapping at all.
@@ -102,9 +102,7 @@ def normalise_lenient(
         else:
             out[key] = copy.deepcopy(value)
     _declare_default_network(out)
-    return Normalised(
-        out, tuple(ctx.issues), tuple(find_unknown_keys(data)), dict(ctx.written_paths)
-    )
+    return Normalised(out, tuple(ctx.issues), dict(ctx.written_paths))
 
 
 def _service(service: Any, path: YamlPath, ctx: Context) -> Any:

@@ -15,12 +15,14 @@ from typing import Any
 
 from scale_pilot_nb.compose.interpolate import env_file_path, interpolate
 from scale_pilot_nb.compose.load import load
+from scale_pilot_nb.compose.loader_checks import loader_problems
 from scale_pilot_nb.compose.model import (
     InterpolationResult,
     Issue,
     LoadedCompose,
     Normalised,
     SourceMap,
+    YamlPath,
 )
 from scale_pilot_nb.compose.normalise import normalise_lenient
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
@@ -30,6 +32,7 @@ from scale_pilot_nb.compose.rules_security import check as check_security
 from scale_pilot_nb.compose.rules_structure import check as check_structure
 from scale_pilot_nb.compose.rules_truenas import app_name_finding, variable_findings
 from scale_pilot_nb.compose.rules_truenas import check as check_truenas
+from scale_pilot_nb.compose.schema import SchemaProblem, non_string_keys, schema_problems
 from scale_pilot_nb.errors import ComposeError, ComposeLoadError
 
 __all__ = [
@@ -93,23 +96,32 @@ def prepare(
         *(i for i in interpolation.issues if i not in on_nas),
         *normalised.issues,
     ]
+    problems = [
+        *non_string_keys(loaded.data),
+        *schema_problems(interpolation.data),
+        *loader_problems(interpolation.data),
+    ]
     findings = [
         *variable_findings(source_map, interpolation.unset, interpolation.missing),
-        *_issue_findings(source_map, blocking, interpolation.issues),
+        *(
+            make_finding(source_map, Severity.ERROR, p.rule, p.path, p.message, p.hint)
+            for p in problems
+        ),
+        *_issue_findings(source_map, _not_under(blocking, problems), interpolation.issues),
         *(_nas_env_file_finding(source_map, issue) for issue in on_nas),
     ]
-    for unknown in normalised.unknown_keys:
-        findings.append(
-            make_finding(
-                source_map,
-                Severity.WARNING,
-                "structure.unknown-key",
-                unknown.path,
-                unknown.message[0].upper() + unknown.message[1:] + ".",
-                "Compose ignores or rejects unknown keys; check the spelling.",
-            )
-        )
     return Prepared(loaded, interpolation, normalised, findings, blocking)
+
+
+def _not_under(issues: list[Issue], problems: list[SchemaProblem]) -> list[Issue]:
+    """``issues`` less those the schema already reported at, above or below (one finding each)."""
+    reported = [p.path for p in problems]
+    return [i for i in issues if not any(_related(i.path, r) for r in reported)]
+
+
+def _related(a: YamlPath, b: YamlPath) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
 
 
 def _issue_findings(

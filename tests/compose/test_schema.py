@@ -1,0 +1,211 @@
+"""compose.schema and compose.loader_checks: the compose-spec schema and compose-go's own checks,
+in our words (rule id, path, line:column, "did you mean"), never quoting a value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scale_pilot_nb.compose import validate
+from scale_pilot_nb.compose.loader_checks import loader_problems
+from scale_pilot_nb.compose.model import UnknownKey, format_path
+from scale_pilot_nb.compose.schema import (
+    allowed_keys,
+    find_unknown_keys,
+    schema_path,
+    schema_problems,
+)
+
+HEAD = "services:\n  web:\n    image: nginx:1.27\n"
+
+
+def _errors(text: str) -> list[tuple[str, str]]:
+    return [(f.rule, f.path) for f in validate(text).errors]
+
+
+def test_the_schema_comes_from_the_installed_package_with_its_licence() -> None:
+    path = schema_path()
+    assert "check_jsonschema" in path.parts
+    assert (path.parent / "licenses" / "LICENSE.compose-spec").is_file()
+    schema = json.loads(path.read_text())
+    assert schema["title"] == "Compose Specification"
+    assert "environment" in allowed_keys(schema["definitions"]["service"])
+
+
+def test_typos_anywhere_get_the_closest_allowed_key() -> None:
+    found = find_unknown_keys(
+        {
+            "servics": {},
+            "services": {
+                "web": {
+                    "image": "a",
+                    "enviroment": {},
+                    "healthcheck": {"test": ["NONE"], "intervall": "5s", "x-note": 1},
+                    "deploy": {"resources": {"limits": {"cpu": 1}}},
+                    "depends_on": {"db": {"condition": "service_started", "requierd": True}},
+                }
+            },
+        }
+    )
+    assert sorted((format_path(u.path), u.suggestion) for u in found) == [
+        ("services.web.depends_on.db.requierd", "required"),
+        ("services.web.deploy.resources.limits.cpu", "cpus"),
+        ("services.web.enviroment", "environment"),
+        ("services.web.healthcheck.intervall", "interval"),
+        ("servics", "services"),
+    ]
+
+
+def test_an_unknown_key_is_an_error_at_the_key_with_a_hint() -> None:
+    report = validate(HEAD + "    enviroment:\n      A: '1'\n")
+    (finding,) = report.errors
+    assert (finding.rule, finding.path, finding.line, finding.column) == (
+        "structure.unknown-key",
+        "services.web.enviroment",
+        4,
+        5,
+    )
+    assert "did you mean 'environment'" in finding.message
+    assert finding.hint == "Rename it to 'environment'."
+    assert not report.valid
+
+
+def test_an_unrelated_unknown_key_suggests_an_extension_field() -> None:
+    (unknown,) = find_unknown_keys({"services": {"web": {"image": "a", "zzzz": 1}}})
+    assert unknown == UnknownKey(("services", "web", "zzzz"), "zzzz", None)
+    (finding,) = validate(HEAD + "    zzzz: 1\n").errors
+    assert "x-" in finding.hint
+
+
+def test_extension_fields_are_allowed_everywhere() -> None:
+    text = "x-top: 1\n" + HEAD + "    x-note: {a: 1}\nnetworks:\n  n:\n    x-owner: me\n"
+    assert _errors(text) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "expected"),
+    [
+        ("    image: [nginx]\n", "services.web.image", "must be a string."),
+        ("    build: 5\n", "services.web.build", "must be a string or a mapping."),
+        ("    restart: [always]\n", "services.web.restart", "must be a string."),
+        ("    healthcheck:\n      test: {a: 1}\n", "services.web.healthcheck.test", "a string"),
+    ],
+)
+def test_wrong_types_are_errors_naming_the_allowed_types(
+    body: str, path: str, expected: str
+) -> None:
+    text = "services:\n  web:\n" + ("    image: nginx:1\n" if "image" not in body else "") + body
+    findings = [f for f in validate(text).errors if f.rule == "structure.invalid-type"]
+    assert [f.path for f in findings] == [path]
+    assert expected in findings[0].message
+
+
+def test_a_mapping_with_an_unknown_key_in_a_one_of_names_the_key_not_the_types() -> None:
+    text = HEAD + "    ports:\n      - target: 80\n        foo: 1\n"
+    assert _errors(text) == [("structure.unknown-key", "services.web.ports[0].foo")]
+
+
+def test_a_missing_required_key_is_named() -> None:
+    device = {"count": 1}
+    document = {
+        "services": {"w": {"deploy": {"resources": {"reservations": {"devices": [device]}}}}}
+    }
+    problems = schema_problems(document)
+    assert [(p.rule, format_path(p.path)) for p in problems] == [
+        ("structure.invalid-value", "services.w.deploy.resources.reservations.devices[0]")
+    ]
+    assert "needs 'capabilities'" in problems[0].message
+
+
+def test_messages_never_quote_the_value_found() -> None:
+    secret = "hunter2-hunter2"
+    text = HEAD + f"    environment:\n      PASSWORD: [{secret}]\n    user: [{secret}]\n"
+    report = validate(text)
+    assert report.errors
+    assert secret not in json.dumps(report.to_dict())
+
+
+def test_non_string_keys_are_refused_like_compose() -> None:
+    text = HEAD + "    environment:\n      1: a\n    labels:\n      true: b\n"
+    found = [(f.rule, f.path) for f in validate(text).errors]
+    assert ("structure.non-string-key", "services.web.environment.1") in found
+    assert ("structure.non-string-key", "services.web.labels.true") in found
+
+
+def test_problems_are_capped() -> None:
+    services = {f"s{i}": {"image": "a", "bad": i} for i in range(200)}
+    assert len(schema_problems({"services": services})) == 50
+
+
+GPU = {"capabilities": ["gpu"]}
+
+
+@pytest.mark.parametrize(
+    ("document", "rule", "path"),
+    [
+        (
+            {
+                "services": {
+                    "w": {
+                        "image": "a",
+                        "deploy": {
+                            "resources": {
+                                "reservations": {
+                                    "devices": [{**GPU, "count": 1, "device_ids": ["0"]}]
+                                }
+                            }
+                        },
+                    }
+                }
+            },
+            "structure.conflict",
+            "services.w.deploy.resources.reservations.devices[0]",
+        ),
+        (
+            {"volumes": {"v": {"external": True, "driver": "local"}}},
+            "structure.conflict",
+            "volumes.v.driver",
+        ),
+        (
+            {"networks": {"n": {"name": "a", "external": {"name": "b"}}}},
+            "structure.conflict",
+            "networks.n.external.name",
+        ),
+        (
+            {"secrets": {"s": {"file": "./a", "environment": "B"}}},
+            "structure.conflict",
+            "secrets.s",
+        ),
+        ({"secrets": {"s": {}}}, "structure.invalid-value", "secrets.s"),
+        (
+            {"configs": {"c": {"content": "x", "file": "./c"}}},
+            "structure.conflict",
+            "configs.c",
+        ),
+    ],
+)
+def test_compose_go_checks_beyond_the_schema(document: dict, rule: str, path: str) -> None:
+    assert [(p.rule, format_path(p.path)) for p in loader_problems(document)] == [(rule, path)]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"volumes": {"v": {"external": True, "name": "data", "x-note": 1}}},
+        {"networks": {"n": {"external": True, "driver": "bridge"}}},  # Compose allows this
+        {"secrets": {"s": {"external": True}}, "configs": {"c": {"content": "x"}}},
+        {"secrets": {"s": {"driver": "vault"}}},
+        {
+            "services": {
+                "w": {
+                    "deploy": {
+                        "resources": {"reservations": {"devices": [{**GPU, "count": "all"}]}}
+                    }
+                }
+            }
+        },
+    ],
+)
+def test_what_compose_go_accepts_passes(document: dict) -> None:
+    assert loader_problems(document) == []
