@@ -5,12 +5,14 @@ schema (its ``validation`` package and the device-request parser). These are tho
 written from what the real loader says about small files (the conformance test in
 ``tests/conformance`` keeps them honest):
 
-* a GPU/device reservation may not set both ``count`` and ``device_ids``;
+* a GPU/device reservation may not set both ``count`` and ``device_ids``, and its ``count`` is a
+  number or ``all``;
 * an ``external: true`` volume takes no other attribute than ``name`` (and ``x-`` fields);
 * a volume or network may not set both ``name`` and the old ``external.name``;
-* a secret takes exactly one of ``file`` / ``environment`` (unless it is external or has a
-  driver) and never ``content``; a config exactly one of ``file`` / ``environment`` /
-  ``content``;
+* a secret takes exactly one of ``file`` / ``environment`` unless it is ``external: true``
+  (a ``driver`` does not excuse it); a config exactly one of ``file`` / ``environment`` /
+  ``content`` unless it names ``external``;
+* a service's ``models`` refer to top-level ``models``;
 * a ``develop.watch`` path may not be blank.
 
 They run on the interpolated document, like the schema, and return
@@ -19,7 +21,7 @@ They run on the interpolated document, like the schema, and return
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from scale_pilot_nb.compose.model import YamlPath, format_path
@@ -38,8 +40,9 @@ def loader_problems(data: Any) -> list[SchemaProblem]:
         *_devices(data),
         *_external_volumes(data),
         *_external_names(data),
-        *_file_objects(data, "secrets", ("file", "environment")),
-        *_file_objects(data, "configs", ("file", "environment", "content")),
+        *_file_objects(data, "secrets", ("file", "environment"), _external_true),
+        *_file_objects(data, "configs", ("file", "environment", "content"), _names_external),
+        *_model_references(data),
         *_watch_paths(data),
     ]
 
@@ -56,8 +59,10 @@ def _devices(data: dict[str, Any]) -> Iterator[SchemaProblem]:
     for path, service in _entries(data, "services"):
         devices = _dig(service, "deploy", "resources", "reservations", "devices")
         for index, device in enumerate(devices if isinstance(devices, list) else []):
-            if isinstance(device, dict) and "count" in device and "device_ids" in device:
-                where = (*path, "deploy", "resources", "reservations", "devices", index)
+            if not isinstance(device, dict):
+                continue
+            where = (*path, "deploy", "resources", "reservations", "devices", index)
+            if "count" in device and "device_ids" in device:
                 yield SchemaProblem(
                     _CONFLICT,
                     where,
@@ -65,6 +70,25 @@ def _devices(data: dict[str, Any]) -> Iterator[SchemaProblem]:
                     "the file (they are exclusive).",
                     "Keep 'count' to take any N devices, or 'device_ids' to name them.",
                 )
+            if not _device_count(device.get("count", "all")):
+                yield SchemaProblem(
+                    "structure.invalid-value",
+                    (*where, "count"),
+                    f"{format_path((*where, 'count'))} must be a number or 'all'.",
+                    "Write a number of devices, or 'all'.",
+                )
+
+
+def _device_count(count: Any) -> bool:
+    if isinstance(count, int) and not isinstance(count, bool):
+        return True
+    if not isinstance(count, str):
+        return True  # the schema judges other types
+    try:
+        int(count)
+    except ValueError:
+        return count.lower() == "all"
+    return True
 
 
 def _external_volumes(data: dict[str, Any]) -> Iterator[SchemaProblem]:
@@ -96,8 +120,19 @@ def _external_names(data: dict[str, Any]) -> Iterator[SchemaProblem]:
                 )
 
 
+def _external_true(entry: dict[str, Any]) -> bool:
+    return entry.get("external") is True
+
+
+def _names_external(entry: dict[str, Any]) -> bool:
+    return "external" in entry
+
+
 def _file_objects(
-    data: dict[str, Any], section: str, sources: tuple[str, ...]
+    data: dict[str, Any],
+    section: str,
+    sources: tuple[str, ...],
+    excused: Callable[[dict[str, Any]], bool],
 ) -> Iterator[SchemaProblem]:
     choices = "|".join(sources)
     for path, entry in _entries(data, section):
@@ -110,13 +145,30 @@ def _file_objects(
                 f"{choices}.",
                 f"Keep one of {choices}.",
             )
-        elif not given and "driver" not in entry and "external" not in entry:
+        elif not given and not excused(entry):
             yield SchemaProblem(
                 "structure.invalid-value",
                 path,
                 f"{format_path(path)} sets none of {choices}; Compose refuses the file.",
                 f"Set one of {choices}, or 'external: true' for one that already exists.",
             )
+
+
+def _model_references(data: dict[str, Any]) -> Iterator[SchemaProblem]:
+    defined = data.get("models")
+    known = set(defined) if isinstance(defined, dict) else set()
+    for path, service in _entries(data, "services"):
+        used = service.get("models")
+        names = used if isinstance(used, list | dict) else []
+        for name in names:
+            if isinstance(name, str) and name not in known:
+                yield SchemaProblem(
+                    "structure.undefined-model",
+                    (*path, "models"),
+                    f"Service '{path[1]}' uses the model '{name}', which the top-level 'models' "
+                    "does not define.",
+                    f"Define '{name}' under the top-level 'models', or remove it here.",
+                )
 
 
 def _watch_paths(data: dict[str, Any]) -> Iterator[SchemaProblem]:

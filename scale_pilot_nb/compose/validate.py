@@ -33,6 +33,7 @@ from scale_pilot_nb.compose.rules_structure import check as check_structure
 from scale_pilot_nb.compose.rules_truenas import app_name_finding, variable_findings
 from scale_pilot_nb.compose.rules_truenas import check as check_truenas
 from scale_pilot_nb.compose.schema import SchemaProblem, non_string_keys, schema_problems
+from scale_pilot_nb.compose.unicity import enforce_unicity
 from scale_pilot_nb.errors import ComposeError, ComposeLoadError
 
 __all__ = [
@@ -84,12 +85,16 @@ def prepare(
 ) -> Prepared:
     """Load, interpolate and normalise ``source``; report problems as findings.
 
+    The steps run in compose-go's order: interpolation, repeated entries folded, the
+    compose-spec schema and compose-go's own checks, then normalisation.
+
     Raises:
         ComposeLoadError: the YAML is unreadable, unsafe or oversized (with file:line:column).
     """
     loaded = load(source, base_dir=base_dir)
     interpolation = interpolate(loaded, variables=variables, use_environ=use_environ)
-    normalised = normalise_lenient(interpolation.data)
+    merged = enforce_unicity(interpolation.data)  # as compose-go: before its schema check
+    normalised = normalise_lenient(merged)
     source_map = loaded.source_map
     on_nas = [i for i in interpolation.issues if _absolute_env_file(i, normalised.data)]
     blocking = [
@@ -98,8 +103,8 @@ def prepare(
     ]
     problems = [
         *non_string_keys(loaded.data),
-        *schema_problems(interpolation.data),
-        *loader_problems(interpolation.data),
+        *schema_problems(merged),
+        *loader_problems(merged),
     ]
     findings = [
         *variable_findings(source_map, interpolation.unset, interpolation.missing),

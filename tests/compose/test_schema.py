@@ -178,6 +178,26 @@ GPU = {"capabilities": ["gpu"]}
             "secrets.s",
         ),
         ({"secrets": {"s": {}}}, "structure.invalid-value", "secrets.s"),
+        ({"secrets": {"s": {"driver": "vault"}}}, "structure.invalid-value", "secrets.s"),
+        ({"secrets": {"s": {"external": False}}}, "structure.invalid-value", "secrets.s"),
+        (
+            {
+                "services": {
+                    "w": {
+                        "deploy": {
+                            "resources": {"reservations": {"devices": [{**GPU, "count": "some"}]}}
+                        }
+                    }
+                }
+            },
+            "structure.invalid-value",
+            "services.w.deploy.resources.reservations.devices[0].count",
+        ),
+        (
+            {"services": {"w": {"image": "a", "models": ["llm"]}}},
+            "structure.undefined-model",
+            "services.w.models",
+        ),
         (
             {"configs": {"c": {"content": "x", "file": "./c"}}},
             "structure.conflict",
@@ -195,7 +215,7 @@ def test_compose_go_checks_beyond_the_schema(document: dict, rule: str, path: st
         {"volumes": {"v": {"external": True, "name": "data", "x-note": 1}}},
         {"networks": {"n": {"external": True, "driver": "bridge"}}},  # Compose allows this
         {"secrets": {"s": {"external": True}}, "configs": {"c": {"content": "x"}}},
-        {"secrets": {"s": {"driver": "vault"}}},
+        {"services": {"w": {"models": {"llm": None}}}, "models": {"llm": {"model": "ai/x"}}},
         {
             "services": {
                 "w": {
