@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scale_pilot_nb.compose.model import LoadedCompose, SourceMap, YamlPath
+from scale_pilot_nb.compose.yaml11 import locate
 from scale_pilot_nb.compose.yaml_loader import (
     DEFAULT_LOADER,
     LIMIT_HINT,
@@ -220,7 +221,8 @@ def _parse(text: str, name: str, base: Path | None, limits: Limits) -> LoadedCom
         raise _translate(exc, text, name, key) from None
     finally:
         loader.dispose()
-    return LoadedCompose(data=data, file=name, base_dir=base, source_map=source_map)
+    yaml11 = locate(root, loader.yaml11_nodes)  # plain scalars TrueNAS's YAML 1.1 reads otherwise
+    return LoadedCompose(data, name, base, source_map, yaml11)
 
 
 def _key_before(source_map: SourceMap, line: int, column: int) -> str | None:

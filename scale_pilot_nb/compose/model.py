@@ -34,6 +34,7 @@ __all__ = [
     "UnknownKey",
     "UnsetVariable",
     "VolumeMount",
+    "Yaml11Scalar",
     "YamlPath",
     "format_path",
 ]
@@ -74,12 +75,14 @@ class LoadedCompose:
         base_dir: the directory that holds the file (``.env`` and relative paths resolve against
             it); ``None`` for strings and dicts unless the caller supplied one.
         source_map: where each node starts; empty for dicts.
+        yaml11: scalars that YAML 1.1 (TrueNAS's reader) reads otherwise; empty for dicts.
     """
 
     data: dict[str, Any] = field(repr=False)  # may hold passwords written in the file
     file: str = "<string>"
     base_dir: Path | None = None
     source_map: SourceMap = field(default_factory=dict, repr=False, compare=False)
+    yaml11: tuple[Yaml11Scalar, ...] = field(default=(), repr=False, compare=False)
 
     def position(self, path: YamlPath) -> Position | None:
         """Where ``path`` starts, or its nearest known ancestor; ``None`` without a source map.
@@ -92,6 +95,26 @@ class LoadedCompose:
             if found is not None:
                 return found
         return None
+
+
+@dataclass(frozen=True)
+class Yaml11Scalar:
+    """A scalar that YAML 1.1 reads otherwise than compose's YAML 1.2 (``ports: [22:22]``).
+
+    TrueNAS reads compose text with PyYAML (YAML 1.1), where that port is the integer 1342.
+
+    Attributes:
+        text: the scalar as written (it may be a secret: never shown under ``environment``).
+        key: it is a mapping key, not a value.
+        uses: each YAML path where the document uses it (aliases and ``<<`` merges repeat it),
+            in document order; the first is where it is written.
+        position: where it is written.
+    """
+
+    text: str = field(repr=False)
+    key: bool
+    uses: tuple[YamlPath, ...]
+    position: Position
 
 
 @dataclass(frozen=True)

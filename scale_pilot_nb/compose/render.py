@@ -1,8 +1,10 @@
 """Write a compose document back as YAML that every compose reader parses identically.
 
 PyYAML quotes strings that *YAML 1.1* would read as something else (``yes``, ``22:22``); the
-dumper here also quotes what the *YAML 1.2 core schema* would (``0o17``), so the text means
-the same to PyYAML, to our loader and to compose-go on the NAS. Key order is kept.
+dumper here also quotes what the *YAML 1.2 core schema* would (``0o17``) and what go-yaml v3,
+Docker Compose's reader, would (``2001-1-1``, ``-0o17``, ``0X1F``, ``1_e3``: it is laxer than
+the core schema), so the text means the same to TrueNAS's PyYAML, to our loader and to
+compose on the NAS. Key order is kept.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from scale_pilot_nb.compose.yaml_schema import CORE_RESOLVERS
+from scale_pilot_nb.compose.yaml_schema import CORE_RESOLVERS, STR_TAG, go_yaml_reads_non_string
 
 __all__ = ["render"]
 
@@ -25,6 +27,15 @@ class _Dumper(_BaseDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True  # shared objects are written out in full: no anchors in our output
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        if tag == STR_TAG and implicit[0] and go_yaml_reads_non_string(value):
+            return _GO_YAML_ONLY  # not the string tag, so the emitter quotes the string
+        return tag
+
+
+_GO_YAML_ONLY = "tag:scale-pilot,2024:go-yaml-non-string"
 
 
 for _tag, _pattern, _first in CORE_RESOLVERS:

@@ -14,6 +14,12 @@ parser; composition, limits and construction are the same either way. Only plain
 constructed (YAML 1.2 core scalars, string keys, no binary/set/timestamp tags); merge keys
 follow the YAML merge spec (explicit keys win, then earlier merged mappings); compose-go's
 ``!reset`` and ``!override`` tags are understood.
+
+While composing, every implicitly typed scalar (plain, or tagged just ``!``) that PyYAML's
+YAML 1.1 — what TrueNAS reads the file with — would read differently is kept in
+:attr:`ComposeLoader.yaml11_nodes`; only the node style and tag tell a plain ``yes`` from a
+quoted one, and they are gone once the data is built. The test is one regex look-up per
+scalar; :mod:`scale_pilot_nb.compose.yaml11` locates and explains the few it finds.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from scale_pilot_nb.compose.yaml_schema import (
     CORE_RESOLVERS,
     construct_core_float,
     construct_core_int,
+    yaml11_differs,
 )
 from scale_pilot_nb.errors import ComposeLoadError
 
@@ -38,6 +45,7 @@ __all__ = [
     "ComposeLoader",
     "Limits",
     "PythonLoader",
+    "merged_pairs",
     "node_kind",
     "node_position",
 ]
@@ -96,6 +104,7 @@ class ComposeLoader(
         self._measured: dict[str, tuple[int, int]] = {}  # anchor -> (expanded size, depth)
         self._open: set[str] = set()  # anchors whose node is still being composed
         self._key_stack: list[str] = []
+        self.yaml11_nodes: list[ScalarNode] = []  # implicitly typed scalars 1.1 reads otherwise
 
     if TYPE_CHECKING:  # the event API every concrete loader inherits from its parser
 
@@ -117,7 +126,8 @@ class ComposeLoader(
             return super().compose_node(parent, index)
         self._depth += 1
         self._grow(1, self._depth)
-        anchor = self.peek_event().anchor
+        event = self.peek_event()
+        anchor = event.anchor
         outer_deepest, start_total = self._deepest, self._total
         if anchor is not None:
             self._open.add(anchor)
@@ -135,6 +145,14 @@ class ComposeLoader(
             self._open.discard(anchor)
             self._measured[anchor] = (self._total - start_total, self._deepest - self._depth)
             self._deepest = max(outer_deepest, self._deepest)
+        # implicit[0]: the resolvers chose the type (plain, or the bare `!` tag, even quoted)
+        if (
+            isinstance(node, ScalarNode)
+            and event.implicit[0]
+            and event.tag in (None, "!")
+            and yaml11_differs(node.tag, node.value)
+        ):
+            self.yaml11_nodes.append(node)
         return node
 
     def _count_alias(self, anchor: str) -> None:
@@ -193,30 +211,8 @@ class ComposeLoader(
             )
         return {
             key_node.value: self.construct_object(value_node, deep=deep)
-            for key_node, value_node in self._merged_pairs(node)
+            for key_node, value_node in merged_pairs(node)
         }
-
-    def _merged_pairs(self, node: MappingNode) -> list[tuple[ScalarNode, Node]]:
-        own: list[tuple[ScalarNode, Node]] = []
-        merged: dict[str, tuple[ScalarNode, Node]] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag != MERGE_TAG:
-                own.append((key_node, value_node))
-                continue
-            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-            for source in sources:
-                if not isinstance(source, MappingNode):
-                    raise yaml.constructor.ConstructorError(
-                        "while merging into a mapping",
-                        node.start_mark,
-                        f"`<<` needs a mapping or a list of mappings, found {node_kind(source)}",
-                        source.start_mark,
-                    )
-                for pair in self._merged_pairs(source):
-                    merged.setdefault(pair[0].value, pair)
-        for pair in own:
-            merged.pop(pair[0].value, None)
-        return [*merged.values(), *own]
 
     def _limit(self, problem: str, limit: str | None) -> ComposeLoadError:
         mark = self.peek_event().start_mark
@@ -230,6 +226,33 @@ class ComposeLoader(
             if limit
             else "Recursive anchors cannot be expanded; remove the alias.",
         )
+
+
+def merged_pairs(node: MappingNode) -> list[tuple[ScalarNode, Node]]:
+    """The (key, value) node pairs of a mapping after its ``<<`` merge keys, in build order.
+
+    Per the YAML merge spec: keys written in the mapping win, then earlier merged mappings.
+    """
+    own: list[tuple[ScalarNode, Node]] = []
+    merged: dict[str, tuple[ScalarNode, Node]] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag != MERGE_TAG:
+            own.append((key_node, value_node))
+            continue
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise yaml.constructor.ConstructorError(
+                    "while merging into a mapping",
+                    node.start_mark,
+                    f"`<<` needs a mapping or a list of mappings, found {node_kind(source)}",
+                    source.start_mark,
+                )
+            for pair in merged_pairs(source):
+                merged.setdefault(pair[0].value, pair)
+    for pair in own:
+        merged.pop(pair[0].value, None)
+    return [*merged.values(), *own]
 
 
 def _construct_reset(loader: yaml.SafeLoader, node: Node) -> None:

@@ -85,3 +85,58 @@ def test_normalise_render_parse_is_a_fixed_point(document: dict[str, Any]) -> No
     again = normalise(load(render(once)).data)
     assert again == once
     assert render(again) == render(once)
+
+
+# --- property: what we send reads back identically with TrueNAS's PyYAML (YAML 1.1) ----------
+
+TRICKY = [
+    *("yes", "No", "ON", "off", "y", "n", "=", "~", "<<", "null", "", "true", "-", "+"),
+    *("22:22", "1:20.5", "0755", "010", "08", "0o755", "0b1010", "0b_", "0x_", "-0x1F"),
+    *("1_000", "1_0.5", "1e3", "1.0e3", "1E-3", "1.e5", ".5e3", "-.5", "+.inf", ".nan"),
+    *("2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2024-13-01"),
+    *("2001-1-1", "-0o17", "0X1F", "0O17", "0B1", "+_1", "1_e3"),  # only go-yaml reads these
+]
+NUMBERS = r"[-+]?[0-9_]{1,4}(:[0-9_]{1,2}){0,2}(\.[0-9_]*)?([eE][-+]?[0-9]{1,2})?"
+DATES = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2})?"
+tricky_strings = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(alphabet="0123456789._:+-eExXoObB_=yYnN ", max_size=10),
+    st.from_regex(NUMBERS, fullmatch=True),
+    st.from_regex(DATES, fullmatch=True),
+)
+
+
+def mappings(values: st.SearchStrategy[Any], size: int = 4) -> st.SearchStrategy[dict[str, Any]]:
+    """Dicts with tricky keys; a repeated key keeps its last value (cheaper than unique keys)."""
+    return st.lists(st.tuples(tricky_strings, values), max_size=size).map(dict)
+
+
+tricky_values = st.recursive(
+    st.one_of(
+        tricky_strings,
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.booleans(),
+        st.none(),
+    ),
+    lambda inner: st.lists(inner, max_size=4) | mappings(inner),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mappings(tricky_values, 6))
+def test_pyyaml_reads_what_we_render_as_we_meant_it(document: dict[str, Any]) -> None:
+    text = render(document)
+    assert yaml.load(text, Loader=yaml.SafeLoader) == document  # TrueNAS's reader
+    loaded = load(text)
+    assert loaded.data == document
+    assert loaded.yaml11 == ()  # nothing we send means something else to YAML 1.1
+
+
+def test_strings_only_go_yaml_reads_as_numbers_or_dates_are_quoted() -> None:
+    go_only = ["2001-1-1", "2001-1-1 1:2:3", "-0o17", "0X1F", "0O17", "0B1", "+_1", "1_e3"]
+    text = render({"values": go_only})
+    assert text == "values:\n" + "".join(f"- '{value}'\n" for value in go_only)
+    plain = ["512m", "1.27-alpine", "8080:80", "127.0.0.1:80:80/tcp", "0x", "_1", "+"]
+    assert render({"values": plain}) == "values:\n" + "".join(f"- {v}\n" for v in plain)

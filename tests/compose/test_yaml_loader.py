@@ -91,3 +91,17 @@ def test_numbers_python_cannot_build_are_load_errors_not_crashes(
     assert "cannot be read as an integer" in huge.message
     assert _error("cpus: !!float many\n").line == 1
     assert _error("image: !!int abc\n").line == 1
+
+
+def test_scalars_yaml_1_1_reads_otherwise_are_flagged_alike(loader: type[ComposeLoader]) -> None:
+    text = (
+        "x: &x [yes, 0755, 'on', !!str off, \"22:22\"]\n"
+        "services:\n  web:\n    command: *x\n    user: ! '1e3'\n    tty: |\n      yes\n"
+    )
+    loaded = load(text)
+    assert [(s.text, s.key, s.uses, s.position) for s in loaded.yaml11] == [
+        ("yes", False, (("x", 0), ("services", "web", "command", 0)), (1, 8)),
+        ("0755", False, (("x", 1), ("services", "web", "command", 1)), (1, 13)),
+        ("1e3", False, (("services", "web", "user"),), (5, 11)),  # the bare `!` still resolves
+    ]
+    assert loaded.data["services"]["web"]["user"] == 1000.0
