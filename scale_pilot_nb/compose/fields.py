@@ -23,7 +23,13 @@ from scale_pilot_nb.compose.scalars import scalar_text, to_bool, to_bytes, to_fl
 from scale_pilot_nb.compose.volumes import parse_volume
 from scale_pilot_nb.errors import ComposeError
 
-__all__ = ["MAX_PORT_MAPPINGS", "SERVICE_FIELDS", "Context", "normalise_resources"]
+__all__ = [
+    "MAX_PORT_MAPPINGS",
+    "SERVICE_FIELDS",
+    "Context",
+    "dockerfile_uses_context",
+    "normalise_resources",
+]
 
 _RESTART = re.compile(r"^(?:no|always|unless-stopped|on-failure(?::\d+)?)$")
 _CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
@@ -184,15 +190,73 @@ def _command(value: Any, path: YamlPath, ctx: Context) -> list[str] | None:
 
 
 def _build(value: Any, path: YamlPath, ctx: Context) -> dict[str, Any]:
+    """``build: path`` → ``{context: path}``; the defaults ``context: .`` and ``dockerfile``.
+
+    An inline Dockerfile that takes nothing from the build context (no ``COPY``/``ADD`` of
+    local files, no ``RUN --mount`` of them) gets no ``context``: Compose would default it to
+    the project directory, which on TrueNAS is a directory under ``/mnt/.ix-apps`` that
+    exists, so such a build works there and nothing needs pointing at a path.
+    """
     if isinstance(value, str):
         value = {"context": value}
     if not isinstance(value, dict):
         raise ComposeError("'build' must be a path or a mapping")
     out = copy.deepcopy(value)
-    out.setdefault("context", ".")
+    inline = out.get("dockerfile_inline")
+    if not isinstance(inline, str) or dockerfile_uses_context(inline):
+        out.setdefault("context", ".")
     if "dockerfile_inline" not in out:
         out.setdefault("dockerfile", "Dockerfile")
     return out
+
+
+_INSTRUCTION = re.compile(r"^\s*(COPY|ADD|RUN)\s+(.*)$", re.IGNORECASE | re.DOTALL)
+_REMOTE_SOURCE = re.compile(r"^(?:https?://|git@|git://|ssh://)", re.IGNORECASE)
+
+
+def dockerfile_uses_context(dockerfile: str) -> bool:
+    """True when a Dockerfile reads files from its build context.
+
+    That is a ``COPY``/``ADD`` without ``--from=`` whose sources are not all URLs or a
+    heredoc (``COPY <<EOF``), or a ``RUN --mount=type=bind`` without ``from=``. Continuation
+    lines are joined first; comments are skipped.
+    """
+    lines: list[str] = []
+    current = ""
+    for raw in dockerfile.splitlines():
+        if not current and raw.lstrip().startswith("#"):
+            continue
+        if raw.rstrip().endswith("\\"):
+            current += raw.rstrip()[:-1] + " "
+            continue
+        lines.append(current + raw)
+        current = ""
+    if current:
+        lines.append(current)
+    for line in lines:
+        match = _INSTRUCTION.match(line)
+        if match is None:
+            continue
+        instruction, rest = match.group(1).upper(), match.group(2)
+        words = rest.split()
+        flags = [w for w in words if w.startswith("--")]
+        if instruction == "RUN":
+            if any(
+                f.startswith("--mount=") and "type=bind" in f and "from=" not in f for f in flags
+            ):
+                return True
+            continue
+        if any(f.startswith("--from=") for f in flags):
+            continue
+        sources = [w for w in words if not w.startswith("--")][:-1]  # the last is the target
+        if rest.lstrip().startswith("["):  # JSON form: ["src", "dest"]
+            return True
+        if any(s.startswith("<<") for s in sources):
+            continue
+        if instruction == "ADD" and sources and all(_REMOTE_SOURCE.match(s) for s in sources):
+            continue
+        return True
+    return False
 
 
 def _networks(value: Any, path: YamlPath, ctx: Context) -> dict[str, Any]:
@@ -201,6 +265,41 @@ def _networks(value: Any, path: YamlPath, ctx: Context) -> dict[str, Any]:
     if isinstance(value, dict):
         return copy.deepcopy(value)
     raise ComposeError("'networks' must be a list of names or a mapping")
+
+
+def _extra_hosts(value: Any, path: YamlPath, ctx: Context) -> list[str]:
+    """``["host:ip"]``, ``["host=ip"]`` or ``{host: ip}`` → sorted ``host:ip`` entries.
+
+    Compose reads both separators and prints ``host=ip``; ``host:ip`` is written here because
+    every Docker Compose version reads it. Several IPs may be given comma-separated or as a
+    list; ``[::1]`` loses its brackets.
+    """
+    pairs: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for host, ips in value.items():
+            items = ips if isinstance(ips, list) else ["" if ips is None else ips]
+            pairs.extend((str(host), scalar_text(ip)) for ip in items)
+    elif isinstance(value, list):
+        for item in value:
+            text = scalar_text(item)
+            sep = "=" if "=" in text else ":"
+            host, found, ips = text.partition(sep)
+            if not found:
+                raise ComposeError(
+                    f"extra_hosts entry '{text}' has no IP",
+                    hint='Write "host:ip", "host=ip" or a mapping host: ip.',
+                )
+            pairs.extend((host, ip) for ip in ips.split(","))
+    else:
+        raise ComposeError("'extra_hosts' must be a list of host:ip or a mapping")
+    out = []
+    for host, ip in pairs:
+        if not host or any(sep in host for sep in ":="):
+            raise ComposeError(f"extra_hosts has a bad host name '{host}'")
+        if len(ip) > 2 and ip.startswith("[") and ip.endswith("]"):
+            ip = ip[1:-1]
+        out.append(f"{host}:{ip}")
+    return sorted(out)
 
 
 def _restart(value: Any, path: YamlPath, ctx: Context) -> str:
@@ -286,6 +385,7 @@ SERVICE_FIELDS: dict[str, Handler] = {
     "entrypoint": _command,
     "build": _build,
     "networks": _networks,
+    "extra_hosts": _extra_hosts,
     "restart": _restart,
     "expose": _expose,
     "secrets": _references,

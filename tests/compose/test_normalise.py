@@ -279,3 +279,55 @@ def test_entries_after_a_port_range_remember_where_they_were_written() -> None:
         (*ports, 3): (*ports, 2),
     }
     assert [issue.path for issue in result.issues] == [(*ports, 2)]
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "context"),
+    [
+        ("FROM alpine\nRUN apk add curl\n", None),
+        ("FROM alpine\nCOPY --from=builder /app /app\n", None),
+        ("FROM alpine\nADD https://example.com/x.tgz /x.tgz\n", None),
+        ("FROM alpine\nCOPY <<EOF /etc/motd\nhello\nEOF\n", None),
+        ("# COPY . /app\nFROM alpine\n", None),
+        ("FROM alpine\nRUN --mount=type=cache,target=/root/.cache pip install x\n", None),
+        ("FROM alpine\nCOPY . /app\n", "."),
+        ("FROM alpine\ncopy app.py /app/\n", "."),
+        ("FROM alpine\nADD local.tgz /\n", "."),
+        ('FROM alpine\nCOPY ["a b", "/x"]\n', "."),
+        ("FROM alpine\nRUN --mount=type=bind,source=req.txt,target=/r pip install -r /r\n", "."),
+        ("FROM alpine\nRUN echo a \\\n  && echo b\nCOPY \\\n  src /src\n", "."),
+    ],
+)
+def test_inline_dockerfile_gets_a_context_only_when_it_copies_from_one(
+    dockerfile: str, context: str | None
+) -> None:
+    (web,) = normalise({"services": {"web": {"build": {"dockerfile_inline": dockerfile}}}})[
+        "services"
+    ].values()
+    assert web["build"].get("context") == context
+    assert "dockerfile" not in web["build"]
+
+
+def test_written_context_stays_with_an_inline_dockerfile() -> None:
+    build = {"context": "./src", "dockerfile_inline": "FROM alpine\n"}
+    (web,) = normalise({"services": {"web": {"build": build}}})["services"].values()
+    assert web["build"] == build
+
+
+def test_extra_hosts_forms_become_sorted_host_colon_ip() -> None:
+    listed = _service(
+        "    extra_hosts: ['nas=192.168.1.10', 'host.docker.internal:host-gateway']\n"
+    )
+    mapped = _service(
+        "    extra_hosts: {nas: 192.168.1.10, v6: '[::1]', two: [10.0.0.1, 10.0.0.2]}\n"
+    )
+    assert listed["extra_hosts"] == ["host.docker.internal:host-gateway", "nas:192.168.1.10"]
+    assert mapped["extra_hosts"] == [
+        "nas:192.168.1.10",
+        "two:10.0.0.1",
+        "two:10.0.0.2",
+        "v6:::1",
+    ]
+    assert normalise({"services": {"a": copy.deepcopy(mapped)}})["services"]["a"] == mapped
+    result = normalise_lenient({"services": {"a": {"extra_hosts": ["nohost"]}}})
+    assert [i.path for i in result.issues] == [("services", "a", "extra_hosts")]
