@@ -13,21 +13,23 @@ __all__ = ["dependency_graph", "find_cycle", "start_order"]
 
 
 def dependency_graph(compose: dict[str, Any]) -> dict[str, list[str]]:
-    """Service → the services it depends on (only targets that exist), in file order."""
+    """Service → the services it depends on (only targets that exist), in file order.
+
+    A service that depends on itself keeps that edge: Compose reports it as the cycle
+    ``a -> a``, and so does :func:`find_cycle`.
+    """
     services = compose.get("services")
     services = services if isinstance(services, dict) else {}
     graph: dict[str, list[str]] = {}
     for name, service in services.items():
         depends = service.get("depends_on") if isinstance(service, dict) else None
         targets = list(depends) if isinstance(depends, dict | list) else []
-        graph[str(name)] = [
-            t for t in targets if isinstance(t, str) and t in services and t != name
-        ]
+        graph[str(name)] = [t for t in targets if isinstance(t, str) and t in services]
     return graph
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    """A dependency cycle as ``[a, b, ..., a]``, or None."""
+    """A dependency cycle as ``[a, b, ..., a]`` (``[a, a]`` for a self-dependency), or None."""
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     for start in graph:
         if state.get(start):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scale_pilot_nb.compose.depgraph import dependency_graph, find_cycle
+from scale_pilot_nb.compose.extends import extends_chain
 from scale_pilot_nb.compose.model import YamlPath, format_path
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import (
@@ -49,7 +50,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 def _images(ctx: RuleContext) -> Iterator[Finding]:
     for name, service in ctx.services():
         image, build = service.get("image"), service.get("build")
-        if not image and build is None:
+        if not image and build is None and "extends" not in service:
+            # a service still holding `extends` could not be merged; that error says why
             yield ctx.finding(
                 Severity.ERROR,
                 "structure.no-image",
@@ -58,13 +60,17 @@ def _images(ctx: RuleContext) -> Iterator[Finding]:
                 "Add `image: repository:tag` (TrueNAS pulls it) or a `build:` section.",
             )
         if build is not None:
+            needs_context = "context" in as_dict(build) or "dockerfile_inline" not in as_dict(build)
             yield ctx.finding(
                 Severity.WARNING,
                 "structure.build",
                 ("services", name, "build"),
                 f"Service {name!r} is built on the NAS, not pulled.",
                 "TrueNAS can build, but the build context must be an absolute path that exists "
-                "on the NAS (e.g. /mnt/tank/src/app); consider pushing an image instead.",
+                "on the NAS (e.g. /mnt/tank/src/app); consider pushing an image instead."
+                if needs_context
+                else "Its inline Dockerfile copies nothing, so it needs no build context; "
+                "consider pushing an image instead, so every NAS runs the same build.",
             )
 
 
@@ -121,7 +127,7 @@ def _network_mode(ctx: RuleContext) -> Iterator[Finding]:
         mode = service.get("network_mode")
         if mode is None:
             continue
-        if "networks" in ctx.raw_service(name):
+        if _writes_networks(ctx, name):
             yield ctx.finding(
                 Severity.ERROR,
                 "structure.network-mode-with-networks",
@@ -139,6 +145,14 @@ def _network_mode(ctx: RuleContext) -> Iterator[Finding]:
                 "which is not a service in this file.",
                 "Use `service:<name>` with a service defined here, or `container:<name>`.",
             )
+
+
+def _writes_networks(ctx: RuleContext, name: str) -> bool:
+    """True when the service, or a service it extends, writes `networks` (not reset)."""
+    for service in extends_chain(as_dict(ctx.raw.get("services")), name):
+        if "networks" in service:
+            return service["networks"] is not None
+    return False
 
 
 def _container_names(ctx: RuleContext) -> Iterator[Finding]:
@@ -245,11 +259,20 @@ def _dependencies(ctx: RuleContext) -> Iterator[Finding]:
                     "Unless the image has a HEALTHCHECK, compose fails to start; add one.",
                 )
     cycle = find_cycle(dependency_graph(ctx.compose))
-    if cycle:
+    if cycle and len(cycle) == 2:
+        yield ctx.finding(
+            Severity.ERROR,
+            "structure.dependency-cycle",
+            ("services", cycle[0], "depends_on", cycle[0]),
+            f"Service {cycle[0]!r} depends on itself; Compose refuses the file "
+            f"(dependency cycle {cycle[0]} -> {cycle[0]}).",
+            "Remove the service from its own depends_on.",
+        )
+    elif cycle:
         yield ctx.finding(
             Severity.ERROR,
             "structure.dependency-cycle",
             ("services", cycle[0], "depends_on"),
-            f"depends_on forms a cycle: {' -> '.join(cycle)}.",
+            f"depends_on forms a cycle: {' -> '.join(cycle)}; Compose refuses the file.",
             "Remove one dependency of the cycle.",
         )

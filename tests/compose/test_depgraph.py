@@ -7,14 +7,21 @@ import pytest
 from scale_pilot_nb.compose.depgraph import dependency_graph, find_cycle, start_order
 
 
-def test_graph_ignores_unknown_targets_and_self() -> None:
+def test_graph_ignores_unknown_targets_but_keeps_self() -> None:
     compose = {
         "services": {
             "web": {"depends_on": {"db": {}, "ghost": {}, "web": {}}},
             "db": {},
         }
     }
-    assert dependency_graph(compose) == {"web": ["db"], "db": []}
+    assert dependency_graph(compose) == {"web": ["db", "web"], "db": []}
+
+
+def test_self_dependency_is_a_cycle_like_in_compose() -> None:
+    graph = dependency_graph({"services": {"db": {}, "web": {"depends_on": ["db", "web"]}}})
+    assert find_cycle(graph) == ["web", "web"]  # compose: "dependency cycle detected: web -> web"
+    with pytest.raises(ValueError, match="web -> web"):
+        start_order(graph)
 
 
 def test_start_order_puts_dependencies_first_and_keeps_file_order() -> None:

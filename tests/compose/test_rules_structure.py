@@ -196,3 +196,42 @@ def test_bind_without_source() -> None:
     assert [(f.rule, f.path) for f in run(compose)] == [
         ("structure.invalid-volume", "services.web.volumes[0]")
     ]
+
+
+def test_self_dependency_is_a_cycle() -> None:
+    compose = {"services": {"a": svc(depends_on={"a": {"condition": "service_started"}})}}
+    (finding,) = run(compose)
+    assert (finding.rule, finding.severity) == ("structure.dependency-cycle", Severity.ERROR)
+    assert finding.path == "services.a.depends_on.a"
+    assert "depends on itself" in finding.message
+
+
+def test_dependency_on_a_missing_service_is_an_error_even_when_not_required() -> None:
+    """Compose: service "a" depends on undefined service "b": invalid compose project."""
+    compose = {"services": {"a": svc(depends_on={"b": {"required": False}})}}
+    (finding,) = run(compose)
+    assert (finding.rule, finding.severity) == ("structure.undefined-dependency", Severity.ERROR)
+
+
+def test_unmerged_extends_is_not_also_reported_as_missing_image() -> None:
+    compose = {"services": {"a": {"extends": {"service": "b", "file": "other.yml"}}}}
+    assert rules(compose) == set()
+
+
+def test_inline_dockerfile_without_context_gets_its_own_hint() -> None:
+    compose = {"services": {"a": {"build": {"dockerfile_inline": "FROM alpine\n"}}}}
+    (finding,) = run(compose)
+    assert finding.rule == "structure.build" and "needs no build context" in finding.hint
+
+
+def test_network_mode_with_networks_written_in_the_base_service() -> None:
+    compose = {"services": {"a": svc(network_mode="host"), "b": svc(networks={"n": None})}}
+    raw = {
+        "services": {
+            "a": {"extends": "b", "network_mode": "host"},
+            "b": {"image": "x", "networks": ["n"]},
+        }
+    }
+    assert "structure.network-mode-with-networks" in rules(compose, raw)
+    raw["services"]["a"]["networks"] = None  # `networks: !reset`
+    assert "structure.network-mode-with-networks" not in rules(compose, raw)
