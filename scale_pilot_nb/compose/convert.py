@@ -16,14 +16,14 @@ from __future__ import annotations
 import copy
 import os
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from scale_pilot_nb.compose.depgraph import dependency_graph, start_order
 from scale_pilot_nb.compose.ixapp import service_values
 from scale_pilot_nb.compose.model import YamlPath, format_path
-from scale_pilot_nb.compose.paths import is_relative
+from scale_pilot_nb.compose.paths import home_on_nas, is_home_path, is_relative
 from scale_pilot_nb.compose.render import render
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import Mode, RuleContext, as_dict, as_list, make_finding
@@ -258,25 +258,21 @@ def _inline_env_files(compose: dict[str, Any], prepared: Prepared) -> list[Findi
 def _fix_relative_paths(
     compose: dict[str, Any], policy: RelativePaths, nas_base_dir: str | None
 ) -> None:
-    found: list[tuple[YamlPath, dict[str, Any], str]] = []
-    for name, service in as_dict(compose.get("services")).items():
-        for index, volume in enumerate(as_list(service.get("volumes"))):
-            if as_dict(volume).get("type") == "bind" and is_relative(str(volume.get("source"))):
-                found.append((("services", name, "volumes", index), volume, "source"))
-        for index, entry in enumerate(as_list(service.get("env_file"))):
-            if isinstance(entry, dict) and is_relative(str(entry.get("path"))):
-                found.append((("services", name, "env_file", index), entry, "path"))
-        build = as_dict(service.get("build"))
-        context = build.get("context")
-        if isinstance(context, str) and is_relative(context) and "://" not in context:
-            found.append((("services", name, "build"), build, "context"))
-    for kind in ("secrets", "configs"):
-        for key, item in as_dict(compose.get(kind)).items():
-            if isinstance(as_dict(item).get("file"), str) and is_relative(item["file"]):
-                found.append(((kind, key), item, "file"))
+    found = list(_host_paths(compose))
+    home = [(path, str(holder[key])) for path, holder, key in found if is_home_path(holder[key])]
+    if home:
+        first = home[0][1]
+        listed = ", ".join(format_path(path) for path, _ in home[:_MAX_LISTED])
+        raise ComposeError(
+            f"'~' in a host path is the home of root on the NAS ({first} would be "
+            f"{home_on_nas(first)}): Compose expands '~' where it runs, and on TrueNAS the apps "
+            f"middleware runs it as root, not as you: {listed}",
+            hint="Write the absolute path under /mnt/<pool>/ that you mean.",
+        )
+    found = [(path, holder, key) for path, holder, key in found if is_relative(holder[key])]
     if not found:
         return
-    if policy == "reject" or not nas_base_dir or is_relative(nas_base_dir):
+    if policy == "reject" or not nas_base_dir or not nas_base_dir.startswith("/"):
         listed = ", ".join(format_path(path) for path, _, _ in found[:_MAX_LISTED])
         raise ComposeError(
             f"relative host paths would resolve inside /mnt/.ix-apps on the NAS: {listed}",
@@ -284,8 +280,27 @@ def _fix_relative_paths(
             "nas_base_dir='/mnt/<pool>/<dir>' saying where they are on the NAS.",
         )
     for _path, holder, key in found:
-        relative = str(holder[key]).removeprefix("~/")
-        holder[key] = posixpath.normpath(posixpath.join(nas_base_dir, relative))
+        holder[key] = posixpath.normpath(posixpath.join(nas_base_dir, str(holder[key])))
+
+
+def _host_paths(compose: dict[str, Any]) -> Iterator[tuple[YamlPath, dict[str, Any], str]]:
+    """Every host path the file names: (where it is, the mapping that holds it, its key)."""
+    for name, service in as_dict(compose.get("services")).items():
+        for index, volume in enumerate(as_list(service.get("volumes"))):
+            source = as_dict(volume).get("source")
+            if volume.get("type") == "bind" and isinstance(source, str):
+                yield ("services", name, "volumes", index), volume, "source"
+        for index, entry in enumerate(as_list(service.get("env_file"))):
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield ("services", name, "env_file", index), entry, "path"
+        build = as_dict(service.get("build"))
+        context = build.get("context")
+        if isinstance(context, str) and "://" not in context:
+            yield ("services", name, "build"), build, "context"
+    for kind in ("secrets", "configs"):
+        for key, item in as_dict(compose.get(kind)).items():
+            if isinstance(as_dict(item).get("file"), str):
+                yield (kind, key), item, "file"
 
 
 def _split(compose: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:

@@ -1,7 +1,13 @@
 """How TrueNAS treats a host path: pool data, app internals, system directories, or relative.
 
-One place decides what a bind source *really* points at (``/mnt/tank/../../etc`` is ``/etc``),
-so validation and conversion judge paths the same way.
+One place decides what a bind source *really* points at (``/mnt/tank/../../etc`` is ``/etc``,
+``~/data`` is ``/root/data``), so validation and conversion judge paths the same way.
+
+``~`` is not relative to the compose file. Compose expands a leading ``~`` (also ``~user``,
+which it reads as ``~`` + ``user``) to the home directory of whoever runs Compose, on the
+machine that runs it. On TrueNAS that is the apps middleware, running as root, so ``~/data``
+means ``/root/data`` on the NAS: root's home on the boot pool, never your home directory and
+never this computer's.
 """
 
 from __future__ import annotations
@@ -10,11 +16,15 @@ import posixpath
 from enum import StrEnum
 
 __all__ = [
+    "HARMLESS_READ_ONLY",
+    "HOME_ON_NAS",
     "IX_APPS_ROOT",
     "HostPathKind",
     "classify_host_path",
     "has_traversal",
+    "home_on_nas",
     "is_docker_socket",
+    "is_home_path",
     "is_relative",
 ]
 
@@ -39,6 +49,24 @@ _SYSTEM_ROOTS = (
 )
 _DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 IX_APPS_ROOT = "/mnt/.ix-apps"
+HOME_ON_NAS = "/root"
+"""Where ``~`` points on the NAS: the home of root, as whom the apps middleware runs Compose."""
+HARMLESS_READ_ONLY = frozenset(
+    {
+        "/etc/localtime",
+        "/etc/timezone",
+        "/usr/share/zoneinfo",
+        "/etc/ssl/certs",
+        "/etc/ca-certificates",
+        "/etc/os-release",
+        "/usr/lib/os-release",
+        "/etc/hostname",
+        "/lib/modules",
+        "/usr/lib/modules",
+    }
+)
+"""System files and directories containers commonly read (time zone, CA certificates, OS name,
+kernel modules); read-only, they reveal nothing worth protecting (subpaths included)."""
 
 
 class HostPathKind(StrEnum):
@@ -52,8 +80,25 @@ class HostPathKind(StrEnum):
 
 
 def is_relative(path: str) -> bool:
-    """True for ``./data``, ``data/x``, ``~/x``: TrueNAS resolves these inside ``/mnt/.ix-apps``."""
-    return not path.startswith("/")
+    """True for ``./data``, ``data/x``: relative to the compose file, which TrueNAS keeps inside
+    ``/mnt/.ix-apps``. ``~/x`` is not relative (see :func:`is_home_path`)."""
+    return not path.startswith("/") and not is_home_path(path)
+
+
+def is_home_path(path: str) -> bool:
+    """True for ``~``, ``~/x`` (and ``~user/x``): Compose expands them to a home directory."""
+    return path.startswith("~")
+
+
+def home_on_nas(path: str) -> str:
+    """What a ``~`` path means when the NAS runs Compose: ``~/data`` → ``/root/data``.
+
+    Compose joins the home directory with everything after the ``~``, so ``~user/x`` becomes
+    ``/root/user/x`` (not user's home). Other paths come back unchanged.
+    """
+    if not is_home_path(path):
+        return path
+    return posixpath.normpath(posixpath.join(HOME_ON_NAS, path[1:].lstrip("/")))
 
 
 def is_docker_socket(path: str) -> bool:
@@ -62,12 +107,12 @@ def is_docker_socket(path: str) -> bool:
 
 
 def classify_host_path(path: str) -> tuple[HostPathKind, str]:
-    """Classify an absolute host path after resolving ``.`` and ``..``.
+    """Classify an absolute (or ``~``) host path after resolving ``~``, ``.`` and ``..``.
 
     Returns:
-        The kind and the normalised path that was judged.
+        The kind and the normalised path that was judged (``~/x`` is judged as ``/root/x``).
     """
-    resolved = posixpath.normpath(path)
+    resolved = posixpath.normpath(home_on_nas(path))
     if resolved.startswith("//"):
         resolved = "/" + resolved.lstrip("/")
     if resolved == IX_APPS_ROOT or resolved.startswith(IX_APPS_ROOT + "/"):
