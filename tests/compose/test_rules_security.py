@@ -114,3 +114,109 @@ def test_mask_secrets() -> None:
     assert mask_secrets("URL", "https://u:p4ss@h/x", "***") == "https://u:***@h/x"
     assert mask_secrets("URL", "https://h/x", "***") == "https://h/x"
     assert mask_secrets("PORT", 8080, "***") == 8080
+
+
+def test_findings_name_the_risk() -> None:
+    compose = one(privileged=True, cap_add=["SYS_ADMIN", "ALL"], network_mode="host", pid="host")
+    messages = {f.path: f.message for f in run(compose)}
+    assert "every disk of every pool" in messages["services.app.privileged"]
+    assert "mount filesystems" in messages["services.app.cap_add[0]"]
+    assert "take over the NAS" in messages["services.app.cap_add[1]"]
+    assert "localhost" in messages["services.app.network_mode"]
+    assert "kill any of them" in messages["services.app.pid"]
+    assert not any("upgrade" in text.lower() for text in messages.values())
+
+
+def bind(source: str, read_only: bool = False) -> dict[str, Any]:
+    return one(volumes=[{"type": "bind", "source": source, "target": "/x", "read_only": read_only}])
+
+
+@pytest.mark.parametrize(
+    ("source", "read_only", "severity", "says"),
+    [
+        ("/", False, Severity.ERROR, "take over the NAS"),
+        ("/", True, Severity.WARNING, "read every file"),
+        ("/etc", False, Severity.ERROR, "take over the NAS"),
+        ("/etc", True, Severity.WARNING, "/etc/shadow"),
+        ("/etc/ssh", False, Severity.ERROR, "rewrite /etc/ssh"),
+        ("/usr/bin", False, Severity.ERROR, "rewrite /usr/bin"),
+        ("/var/lib", True, Severity.WARNING, "read /var/lib"),
+        ("/boot", False, Severity.ERROR, "next boot"),
+        ("/root", True, Severity.WARNING, "SSH keys"),
+        ("/proc", True, Severity.WARNING, "every process"),
+        ("/sys", False, Severity.ERROR, "kernel"),
+        ("/dev", False, Severity.ERROR, "destroy every pool"),
+        ("/dev/sda", True, Severity.WARNING, "read /dev/sda"),
+        ("/bin", False, Severity.ERROR, "programs"),
+        ("/sbin", False, Severity.ERROR, "programs"),
+        ("/lib64", False, Severity.ERROR, "programs"),
+        ("/run", True, Severity.WARNING, "socket"),
+        ("/run/dbus", True, Severity.WARNING, "socket"),
+        ("/var/run", False, Severity.ERROR, "sockets"),
+        ("/mnt", False, Severity.ERROR, "every pool"),
+        ("/mnt/.ix-apps", False, Severity.ERROR, "compose files"),
+        ("/mnt/.ix-apps/app_configs", False, Severity.ERROR, "take over the NAS"),
+        ("/mnt/tank/../../etc", False, Severity.ERROR, "really /etc"),
+        ("~/data", False, Severity.ERROR, "rewrite /root/data, part of root's home"),
+    ],
+)
+def test_system_binds(source: str, read_only: bool, severity: Severity, says: str) -> None:
+    (finding,) = run(bind(source, read_only))
+    assert (finding.rule, finding.severity) == ("security.system-bind", severity)
+    assert says in finding.message
+    assert ("read-only" if read_only else "read-write") in finding.message
+
+
+def test_tilde_is_explained_as_the_home_of_root_not_yours() -> None:
+    (finding,) = run(bind("~/config", read_only=True))
+    assert finding.message.startswith("Service 'app' binds '~/config' read-only:")
+    assert "On the NAS '~/config' is /root/config" in finding.message
+    assert "running as root, never you" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("source", "read_only"),
+    [
+        ("/mnt/tank/media", False),
+        ("/mnt/tank", False),
+        ("./data", False),
+        ("/etc/localtime", True),
+        ("/usr/share/zoneinfo/Europe/Berlin", True),
+        ("/lib/modules", True),
+        ("/dev/dri", False),
+        ("/dev/net/tun", False),
+        ("/dev/serial/by-id/usb-x", False),
+        ("/data", False),
+    ],
+)
+def test_binds_that_are_not_the_nas_system(source: str, read_only: bool) -> None:
+    assert run(bind(source, read_only)) == []
+
+
+def test_system_bind_with_privileged_is_still_an_error() -> None:
+    compose = bind("/etc")
+    compose["services"]["app"]["privileged"] = True
+    rules = {(f.rule, f.severity) for f in run(compose)}
+    assert ("security.system-bind", Severity.ERROR) in rules
+
+
+def test_docker_socket_is_not_reported_twice() -> None:
+    assert [f.rule for f in run(bind("/var/run/docker.sock", True))] == ["security.docker-socket"]
+
+
+def test_secret_reference_inherited_through_extends_is_not_plain() -> None:
+    compose = {
+        "services": {
+            "base": {"image": "x:1", "environment": {"DB_PASSWORD": "resolved"}},
+            "app": {"image": "x:1", "environment": {"DB_PASSWORD": "resolved"}},
+        }
+    }
+    raw = {
+        "services": {
+            "base": {"image": "x:1", "environment": ["DB_PASSWORD=${DB_PASSWORD}"]},
+            "app": {"extends": "base"},
+        }
+    }
+    assert run(compose, raw) == []
+    raw["services"]["app"]["environment"] = {"DB_PASSWORD": "hunter2"}
+    assert [f.path for f in run(compose, raw)] == ["services.app.environment.DB_PASSWORD"]
