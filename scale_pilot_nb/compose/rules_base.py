@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from scale_pilot_nb.compose.model import SourceMap, YamlPath, format_path
+from scale_pilot_nb.compose.model import SourceMap, Yaml11Scalar, YamlPath, format_path
 from scale_pilot_nb.compose.report import Finding, Severity
 
 __all__ = ["Mode", "RuleContext", "as_dict", "as_list", "make_finding", "published_ports"]
@@ -47,6 +47,8 @@ class RuleContext:
             ``environment``; conversion inlines them, so they need not exist on the NAS.
         written_paths: normalised path → path as written, for entries normalisation moved
             (``Normalised.written_paths``); findings are reported at the written path.
+        yaml11: plain scalars that TrueNAS's YAML 1.1 reader takes differently
+            (``LoadedCompose.yaml11``).
     """
 
     compose: dict[str, Any]
@@ -59,6 +61,7 @@ class RuleContext:
     source_map: SourceMap = field(default_factory=dict)
     local_env_files: frozenset[str] = frozenset()
     written_paths: Mapping[YamlPath, YamlPath] = field(default_factory=dict)
+    yaml11: tuple[Yaml11Scalar, ...] = ()
 
     def services(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each service name with its (normalised) definition."""

@@ -34,6 +34,7 @@ from scale_pilot_nb.compose.rules_truenas import app_name_finding, variable_find
 from scale_pilot_nb.compose.rules_truenas import check as check_truenas
 from scale_pilot_nb.compose.schema import SchemaProblem, non_string_keys, schema_problems
 from scale_pilot_nb.compose.unicity import enforce_unicity
+from scale_pilot_nb.compose.yaml11 import check as check_yaml11
 from scale_pilot_nb.errors import ComposeError, ComposeLoadError
 
 __all__ = [
@@ -49,7 +50,7 @@ ComposeSource = str | os.PathLike[str] | Mapping[str, Any]
 """A path to a compose file, YAML text, or an already-parsed mapping."""
 
 _MODES = ("compose", "ix-app")
-_RULES = (check_structure, check_truenas, check_security, check_mode)
+_RULES = (check_structure, check_truenas, check_security, check_mode, check_yaml11)
 
 
 @dataclass
@@ -225,6 +226,7 @@ def check_normalised(
         source_map=prepared.loaded.source_map,
         local_env_files=frozenset(local_env_files(prepared)),
         written_paths=prepared.normalised.written_paths,
+        yaml11=prepared.loaded.yaml11,
     )
     findings = list(prepared.findings)
     for rule in _RULES:

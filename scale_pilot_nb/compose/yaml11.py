@@ -155,13 +155,8 @@ def _holding(root: Node, wanted: set[int]) -> set[int]:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    """Rule ``yaml.yaml11-differs`` over the scalars the loader flagged.
-
-    Reads ``ctx.yaml11`` (``LoadedCompose.yaml11``, passed on by ``check_normalised``); a
-    context without that field has nothing to check, so the rule is inert until it is wired.
-    """
-    scalars: Iterable[Yaml11Scalar] = getattr(ctx, "yaml11", ())
-    yield from findings(scalars)
+    """Rule ``yaml.yaml11-differs`` over the scalars the loader flagged (``ctx.yaml11``)."""
+    yield from findings(ctx.yaml11)
 
 
 def findings(scalars: Iterable[Yaml11Scalar]) -> Iterator[Finding]:
