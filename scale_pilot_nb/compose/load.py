@@ -222,7 +222,8 @@ def _parse(text: str, name: str, base: Path | None, limits: Limits) -> LoadedCom
     finally:
         loader.dispose()
     yaml11 = locate(root, loader.yaml11_nodes)  # plain scalars TrueNAS's YAML 1.1 reads otherwise
-    return LoadedCompose(data, name, base, source_map, yaml11)
+    non_string_keys = tuple(key.uses[0] for key in locate(root, loader.non_string_keys))
+    return LoadedCompose(data, name, base, source_map, yaml11, non_string_keys)
 
 
 def _key_before(source_map: SourceMap, line: int, column: int) -> str | None:

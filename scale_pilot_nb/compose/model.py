@@ -76,6 +76,8 @@ class LoadedCompose:
             it); ``None`` for strings and dicts unless the caller supplied one.
         source_map: where each node starts; empty for dicts.
         yaml11: scalars that YAML 1.1 (TrueNAS's reader) reads otherwise; empty for dicts.
+        non_string_keys: paths of keys that YAML reads as a number, boolean or null (``1:``);
+            they are text in ``data``; for a dict, see :func:`~.schema.non_string_keys`.
     """
 
     data: dict[str, Any] = field(repr=False)  # may hold passwords written in the file
@@ -83,6 +85,7 @@ class LoadedCompose:
     base_dir: Path | None = None
     source_map: SourceMap = field(default_factory=dict, repr=False, compare=False)
     yaml11: tuple[Yaml11Scalar, ...] = field(default=(), repr=False, compare=False)
+    non_string_keys: tuple[YamlPath, ...] = field(default=(), repr=False, compare=False)
 
     def position(self, path: YamlPath) -> Position | None:
         """Where ``path`` starts, or its nearest known ancestor; ``None`` without a source map.

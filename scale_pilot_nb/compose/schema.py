@@ -33,7 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.compose.model import UnknownKey, YamlPath, format_path
+from scale_pilot_nb.compose.model import LoadedCompose, UnknownKey, YamlPath, format_path
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -125,13 +125,16 @@ def schema_problems(data: Any) -> list[SchemaProblem]:
     return list(itertools.islice(problems, _MAX_PROBLEMS))
 
 
-def non_string_keys(data: Any) -> list[SchemaProblem]:
-    """Keys that YAML read as a number, boolean or null (``1:``, ``true:``, ``~:``).
+def non_string_keys(loaded: LoadedCompose) -> list[SchemaProblem]:
+    """Keys that YAML reads as a number, boolean or null (``1:``, ``true:``, ``~:``).
 
-    compose-go refuses them ("non-string key in services.web.environment: 1"); TrueNAS's
-    PyYAML would read more of them so (``yes:``), which :mod:`.yaml11` reports.
+    compose-go refuses them ("non-string key in services.web.environment: 1"). The loader
+    turns them into text and lists where they are (``LoadedCompose.non_string_keys``); a
+    document given as a dict may hold them as they are. (TrueNAS's PyYAML reads more keys so,
+    ``yes:`` for one, which :mod:`.yaml11` reports.)
     """
-    return list(itertools.islice(_non_string_keys(data, ()), _MAX_PROBLEMS))
+    paths = [*loaded.non_string_keys, *_non_string_keys(loaded.data, ())]
+    return [_non_string_key(path) for path in paths[:_MAX_PROBLEMS]]
 
 
 def find_unknown_keys(data: Any) -> list[UnknownKey]:
@@ -145,29 +148,30 @@ def allowed_keys(schema: dict[str, Any]) -> list[str]:
     return sorted(schema.get("properties", {}))
 
 
-def _non_string_keys(node: Any, path: YamlPath) -> Iterator[SchemaProblem]:
+def _non_string_keys(node: Any, path: YamlPath) -> Iterator[YamlPath]:
     if isinstance(node, dict):
         for key, value in node.items():
             if not isinstance(key, str):
-                yield SchemaProblem(
-                    "structure.non-string-key",
-                    (*path, str(key)),
-                    f"The key {_describe_key(key)} in {format_path(path) or 'the top level'} is "
-                    "not a string; Compose refuses non-string keys.",
-                    f"Quote it: '{_plain(key)}':",
-                )
-            yield from _non_string_keys(value, (*path, str(key)))
+                yield (*path, _plain(key))
+            yield from _non_string_keys(value, (*path, _plain(key)))
     elif isinstance(node, list):
         for index, item in enumerate(node):
             yield from _non_string_keys(item, (*path, index))
 
 
-def _describe_key(key: Any) -> str:
-    kind = "empty" if key is None else type(key).__name__
-    return f"{_plain(key)} (read as {kind})"
+def _non_string_key(path: YamlPath) -> SchemaProblem:
+    return SchemaProblem(
+        "structure.non-string-key",
+        path,
+        f"The key '{path[-1]}' in {format_path(path[:-1]) or 'the top level'} is read as a "
+        "number, boolean or null, not as text; Compose refuses non-string keys.",
+        f"Quote it: '{path[-1]}':",
+    )
 
 
 def _plain(key: Any) -> str:
+    if isinstance(key, str):
+        return key
     if key is None:
         return "null"
     if isinstance(key, bool):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scale_pilot_nb.compose.extends import ExtendsIssue, resolve_extends
 from scale_pilot_nb.compose.interpolate import env_file_path, interpolate
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.loader_checks import loader_problems
@@ -94,16 +95,18 @@ def prepare(
     """
     loaded = load(source, base_dir=base_dir)
     interpolation = interpolate(loaded, variables=variables, use_environ=use_environ)
-    merged = enforce_unicity(interpolation.data)  # as compose-go: before its schema check
+    extended, extends_issues = resolve_extends(interpolation.data)
+    merged = enforce_unicity(extended)  # as compose-go: before its schema check
     normalised = normalise_lenient(merged)
     source_map = loaded.source_map
     on_nas = [i for i in interpolation.issues if _absolute_env_file(i, normalised.data)]
     blocking = [
         *(i for i in interpolation.issues if i not in on_nas),
+        *extends_issues,
         *normalised.issues,
     ]
     problems = [
-        *non_string_keys(loaded.data),
+        *non_string_keys(loaded),
         *schema_problems(merged),
         *loader_problems(merged),
     ]
@@ -183,6 +186,8 @@ def _safe_message(issue: Issue) -> str:
 
 def _issue_rule(issue: Issue) -> str:
     """A stable rule id for an entry the normaliser could not read, by where it sits."""
+    if isinstance(issue, ExtendsIssue):
+        return issue.rule
     parts = [p for p in issue.path if isinstance(p, str)]
     if len(parts) >= 3 and parts[0] == "services":
         if parts[2] in ("ports", "expose"):

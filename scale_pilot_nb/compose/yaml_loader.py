@@ -11,7 +11,9 @@ are an error, as in compose-go.
 
 Events come from libyaml when PyYAML was built with it, else from PyYAML's pure-Python
 parser; composition, limits and construction are the same either way. Only plain data is
-constructed (YAML 1.2 core scalars, string keys, no binary/set/timestamp tags); merge keys
+constructed (YAML 1.2 core scalars, string keys, no binary/set/timestamp tags; a key that
+YAML reads as a number, boolean or null becomes its text and is kept in
+:attr:`ComposeLoader.non_string_keys`, since compose-go refuses it); merge keys
 follow the YAML merge spec (explicit keys win, then earlier merged mappings); compose-go's
 ``!reset`` and ``!override`` tags are understood.
 
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+STR_TAG = "tag:yaml.org,2002:str"
 LIMIT_HINT = "Raise the limit with load(..., {name}=N) only if you trust this file."
 
 
@@ -105,6 +108,7 @@ class ComposeLoader(
         self._open: set[str] = set()  # anchors whose node is still being composed
         self._key_stack: list[str] = []
         self.yaml11_nodes: list[ScalarNode] = []  # implicitly typed scalars 1.1 reads otherwise
+        self.non_string_keys: list[ScalarNode] = []  # keys YAML 1.2 reads as int/bool/null/float
 
     if TYPE_CHECKING:  # the event API every concrete loader inherits from its parser
 
@@ -198,6 +202,8 @@ class ComposeLoader(
                     hint="Remove one of them; YAML would silently keep only the last.",
                 )
             seen[key_node.value] = key_node
+            if key_node.tag not in (STR_TAG, MERGE_TAG):
+                self.non_string_keys.append(key_node)
         self._keys += len(node.value)
         if self._keys > self._limits.max_keys:
             raise self._limit(f"more than {self._limits.max_keys} keys", "max_keys")
