@@ -50,8 +50,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 def _images(ctx: RuleContext) -> Iterator[Finding]:
     for name, service in ctx.services():
         image, build = service.get("image"), service.get("build")
-        if not image and build is None and "extends" not in service:
-            # a service still holding `extends` could not be merged; that error says why
+        # a service still holding `extends` could not be merged (that error says why); one with
+        # a `provider` is run by an external component, not from an image (Compose allows it)
+        if not image and build is None and "extends" not in service and "provider" not in service:
             yield ctx.finding(
                 Severity.ERROR,
                 "structure.no-image",
@@ -75,9 +76,12 @@ def _images(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _references(ctx: RuleContext) -> Iterator[Finding]:
-    """Every name a service uses must be declared at the top level."""
+    """Every name a service uses must be declared at the top level.
+
+    An ``x-`` name there is an extension field, not a declaration (compose-go reads it so).
+    """
     declared = {
-        kind: set(as_dict(ctx.compose.get(kind)))
+        kind: {str(key) for key in as_dict(ctx.compose.get(kind)) if not str(key).startswith("x-")}
         for kind in ("networks", "volumes", "secrets", "configs")
     }
     declared["networks"].add("default")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scale_pilot_nb.compose import validate
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext
 from scale_pilot_nb.compose.rules_structure import check
@@ -235,3 +236,16 @@ def test_network_mode_with_networks_written_in_the_base_service() -> None:
     assert "structure.network-mode-with-networks" in rules(compose, raw)
     raw["services"]["a"]["networks"] = None  # `networks: !reset`
     assert "structure.network-mode-with-networks" not in rules(compose, raw)
+
+
+def test_a_service_run_by_a_provider_needs_no_image() -> None:
+    text = "services:\n  model:\n    provider:\n      type: model\n      options: {model: ai/x}\n"
+    assert "structure.no-image" not in {f.rule for f in validate(text).errors}
+
+
+def test_x_names_at_the_top_level_are_extensions_not_declarations() -> None:
+    text = (
+        "services:\n  web:\n    image: nginx:1.27\n    networks: [x-net]\n"
+        "networks:\n  x-net: {}\n"
+    )
+    assert "structure.undefined-network" in {f.rule for f in validate(text).errors}
