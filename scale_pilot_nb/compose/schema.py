@@ -27,7 +27,7 @@ import importlib.util
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -52,6 +52,10 @@ __all__ = [
 SCHEMA_PACKAGE = "check-jsonschema"
 """The PyPI package whose vendored copy of the compose-spec schema we use."""
 _SCHEMA_FILE = ("builtin_schemas", "vendor", "compose-spec.json")
+FAST_PATH_SERVICES = 64
+"""From this many services on, a compiled schema (fastjsonschema) says whether the document is
+valid before ``jsonschema`` explains what is not: a 1 MiB file of 3,900 services takes 0.05 s
+instead of 0.4 s. Smaller files skip it, as compiling costs more than it saves there."""
 _MAX_PROBLEMS = 50
 """At most this many schema problems are reported: a wholly wrong file needs no 5,000 lines."""
 _TYPE_WORDS = {
@@ -112,6 +116,26 @@ def _validator() -> Validator:
     return Draft7Validator(_schema())
 
 
+@cache
+def _fast_check() -> Callable[[Any], Any]:
+    """The schema compiled to Python by fastjsonschema: ~8x faster per document, but it
+    costs ~0.2 s to build and says only the first problem, so it serves big documents' yes/no."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(_schema())
+
+
+def _valid_fast(data: Any) -> bool:
+    """True when the compiled schema accepts ``data`` (``jsonschema`` then has nothing to say)."""
+    from fastjsonschema import JsonSchemaException
+
+    try:
+        _fast_check()(data)
+    except JsonSchemaException:
+        return False
+    return True
+
+
 def schema_problems(data: Any) -> list[SchemaProblem]:
     """Everything the compose-spec schema refuses in ``data`` (interpolated, extends resolved).
 
@@ -119,9 +143,11 @@ def schema_problems(data: Any) -> list[SchemaProblem]:
     by :func:`non_string_keys` on the document as written (interpolation turns an
     ``environment`` mapping's keys into strings); here they are read as strings.
     """
-    problems = (
-        p for error in _validator().iter_errors(_with_string_keys(data)) for p in _translate(error)
-    )
+    data = _with_string_keys(data)
+    services = data.get("services") if isinstance(data, dict) else None
+    if isinstance(services, dict) and len(services) >= FAST_PATH_SERVICES and _valid_fast(data):
+        return []
+    problems = (p for error in _validator().iter_errors(data) for p in _translate(error))
     return list(itertools.islice(problems, _MAX_PROBLEMS))
 
 
@@ -180,13 +206,18 @@ def _plain(key: Any) -> str:
 
 
 def _with_string_keys(node: Any) -> Any:
+    """``node`` with every key as text, copied only where a key is not (a dict given by a
+    caller; loaded documents have text keys already)."""
+    if next(_non_string_keys(node, ()), None) is None:
+        return node
+    return _stringify(node)
+
+
+def _stringify(node: Any) -> Any:
     if isinstance(node, dict):
-        return {
-            _plain(k) if not isinstance(k, str) else k: _with_string_keys(v)
-            for k, v in node.items()
-        }
+        return {_plain(k): _stringify(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_with_string_keys(item) for item in node]
+        return [_stringify(item) for item in node]
     return node
 
 

@@ -4,18 +4,21 @@ in our words (rule id, path, line:column, "did you mean"), never quoting a value
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb.compose import validate
+from scale_pilot_nb.compose import load, validate
 from scale_pilot_nb.compose.loader_checks import loader_problems
 from scale_pilot_nb.compose.model import UnknownKey, format_path
 from scale_pilot_nb.compose.schema import (
+    FAST_PATH_SERVICES,
     allowed_keys,
     find_unknown_keys,
     schema_path,
     schema_problems,
 )
+from scale_pilot_nb.errors import ComposeLoadError
 
 HEAD = "services:\n  web:\n    image: nginx:1.27\n"
 
@@ -229,3 +232,36 @@ def test_compose_go_checks_beyond_the_schema(document: dict, rule: str, path: st
 )
 def test_what_compose_go_accepts_passes(document: dict) -> None:
     assert loader_problems(document) == []
+
+
+def _conformance_documents() -> list[object]:
+    root = Path(__file__).resolve().parents[1] / "conformance" / "corpus"
+    documents = []
+    for path in sorted(root.rglob("*.y*ml")):
+        if path.parent == root:
+            continue  # SOURCES.yaml, labels.yaml
+        try:
+            documents.append(load(path).data)
+        except ComposeLoadError:
+            continue
+    return documents
+
+
+def test_the_compiled_fast_path_agrees_with_jsonschema_on_every_real_file() -> None:
+    from scale_pilot_nb.compose.schema import _valid_fast, _validator, _with_string_keys
+
+    documents = [_with_string_keys(d) for d in _conformance_documents()]
+    verdicts = [(_valid_fast(d), not any(_validator().iter_errors(d))) for d in documents]
+    assert len(verdicts) > 150
+    assert all(fast == full for fast, full in verdicts)
+    assert {full for _, full in verdicts} == {True, False}  # both kinds were seen
+
+
+def test_a_big_document_takes_the_fast_path_and_still_names_its_problem() -> None:
+    services = {f"s{i}": {"image": "a"} for i in range(FAST_PATH_SERVICES)}
+    assert schema_problems({"services": services}) == []
+    services["s7"] = {"image": "a", "enviroment": {}}
+    (problem,) = schema_problems({"services": services})
+    assert problem.unknown == UnknownKey(
+        ("services", "s7", "enviroment"), "enviroment", "environment"
+    )
