@@ -19,7 +19,14 @@ from typing import Any
 from scale_pilot_nb.compose.environment import env_file_entries, environment_mapping
 from scale_pilot_nb.compose.model import Issue, YamlPath
 from scale_pilot_nb.compose.ports import parse_ports
-from scale_pilot_nb.compose.scalars import scalar_text, to_bool, to_bytes, to_float, to_int
+from scale_pilot_nb.compose.scalars import (
+    scalar_text,
+    to_bool,
+    to_byte_string,
+    to_bytes,
+    to_float,
+    to_int,
+)
 from scale_pilot_nb.compose.volumes import parse_volume
 from scale_pilot_nb.errors import ComposeError
 
@@ -339,7 +346,7 @@ def _deploy(value: Any, path: YamlPath, ctx: Context) -> dict[str, Any]:
 
 
 def normalise_resources(resources: Any) -> dict[str, Any]:
-    """``deploy.resources``: memory in bytes, cpus as a number, pids as an integer."""
+    """``deploy.resources``: memory as a string of bytes, cpus as a number, pids as an integer."""
     if not isinstance(resources, dict):
         raise ComposeError("'deploy.resources' must be a mapping")
     out = copy.deepcopy(resources)
@@ -350,7 +357,7 @@ def normalise_resources(resources: Any) -> dict[str, Any]:
         if not isinstance(part, dict):
             raise ComposeError(f"'deploy.resources.{section}' must be a mapping")
         if "memory" in part:
-            part["memory"] = to_bytes(part["memory"], "memory")
+            part["memory"] = to_byte_string(part["memory"], "memory")
         if "cpus" in part:
             part["cpus"] = to_float(part["cpus"], "cpus")
         if "pids" in part:

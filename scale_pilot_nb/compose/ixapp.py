@@ -358,9 +358,9 @@ def _resources(service: dict[str, Any], note: Callable[[str], None]) -> dict[str
         resources["limits"]["cpus"] = whole
     else:
         note("ix-app limits CPU and memory together: cpus is set to the ix-app default 2")
-    memory = limits.get("memory")
-    if isinstance(memory, int) and memory > 0:
-        resources["limits"]["memory"] = max(1, math.ceil(memory / _MIB))
+    memory = str(limits.get("memory") or "")  # normalised: a string of bytes
+    if memory.isdigit() and int(memory) > 0:
+        resources["limits"]["memory"] = max(1, math.ceil(int(memory) / _MIB))
     else:
         note("ix-app limits CPU and memory together: memory is set to the ix-app default 4096 MB")
     return resources

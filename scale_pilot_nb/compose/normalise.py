@@ -25,7 +25,7 @@ from typing import Any
 from scale_pilot_nb.compose.fields import SERVICE_FIELDS, Context, normalise_resources
 from scale_pilot_nb.compose.image import parse_image
 from scale_pilot_nb.compose.model import Issue, Normalised, YamlPath
-from scale_pilot_nb.compose.scalars import to_bytes, to_float, to_int
+from scale_pilot_nb.compose.scalars import to_byte_string, to_float, to_int
 from scale_pilot_nb.errors import ComposeError
 
 __all__ = ["normalise", "normalise_lenient", "parse_image"]
@@ -33,8 +33,8 @@ __all__ = ["normalise", "normalise_lenient", "parse_image"]
 _DEFINITIONS = ("networks", "volumes", "secrets", "configs")
 _LEGACY_RESOURCES = {
     "cpus": ("limits", "cpus", to_float),
-    "mem_limit": ("limits", "memory", to_bytes),
-    "mem_reservation": ("reservations", "memory", to_bytes),
+    "mem_limit": ("limits", "memory", to_byte_string),
+    "mem_reservation": ("reservations", "memory", to_byte_string),
     "pids_limit": ("limits", "pids", to_int),
 }
 _SHOWN_ISSUES = 5

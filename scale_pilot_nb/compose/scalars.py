@@ -76,3 +76,12 @@ def to_bytes(value: Any, key: str) -> int:
             hint="Units: b, k, m, g, t (powers of 1024).",
         )
     return int(float(match.group(1)) * _UNIT[match.group(2).lower()])
+
+
+def to_byte_string(value: Any, key: str) -> str:
+    """A memory size as Compose writes it back: the bytes as a string (``"536870912"``).
+
+    The compose-spec schema takes ``deploy.resources.*.memory`` as a string only (TrueNAS
+    25.10.1+ checks the stored file with it), so the canonical form keeps it one.
+    """
+    return str(to_bytes(value, key))

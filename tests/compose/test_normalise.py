@@ -103,15 +103,15 @@ def test_legacy_cpus_and_memory_move_to_deploy_resources_in_bytes() -> None:
     assert "cpus" not in web and "mem_limit" not in web
     assert web["deploy"] == {
         "resources": {
-            "limits": {"cpus": 0.5, "memory": 512 * 1024**2},
-            "reservations": {"memory": 1024**3},
+            "limits": {"cpus": 0.5, "memory": str(512 * 1024**2)},
+            "reservations": {"memory": str(1024**3)},
         }
     }
 
 
 def test_deploy_resources_memory_is_converted_to_bytes() -> None:
     web = _service("    deploy:\n      resources:\n        limits: {memory: 2GiB, cpus: 2}\n")
-    assert web["deploy"]["resources"]["limits"] == {"memory": 2 * 1024**3, "cpus": 2.0}
+    assert web["deploy"]["resources"]["limits"] == {"memory": str(2 * 1024**3), "cpus": 2.0}
 
 
 def test_conflicting_legacy_and_deploy_limits_are_an_issue() -> None:
