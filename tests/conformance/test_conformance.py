@@ -61,7 +61,9 @@ def test_validate_agrees_with_docker_compose(case: Case, binary: Path) -> None:
     alone = run_config(case.directory, case.file, alone=True, binary=binary)
     report = validate(case.directory / case.file)
     ours = sorted({finding.rule for finding in report.errors})
-    shown = f"compose alone: {_said(alone)}; with neighbours: {_said(with_neighbours)}; ours: {ours}"
+    shown = (
+        f"compose alone: {_said(alone)}; with neighbours: {_said(with_neighbours)}; ours: {ours}"
+    )
 
     if not with_neighbours.ok:
         assert not report.valid, f"Compose refuses this file, we would send it. {shown}"
