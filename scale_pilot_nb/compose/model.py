@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 __all__ = [
     "ImageRef",
@@ -33,6 +33,8 @@ __all__ = [
     "SourceMap",
     "UnknownKey",
     "UnsetVariable",
+    "UsedVariable",
+    "VariableSource",
     "VolumeMount",
     "Yaml11Scalar",
     "YamlPath",
@@ -151,6 +153,30 @@ class MissingVariable:
     paths: tuple[YamlPath, ...]
 
 
+VariableSource: TypeAlias = Literal["variables", "environ", ".env"]
+"""Where a variable's value came from: the explicit ``variables`` mapping, the process
+environment (``use_environ=True``) or the ``.env`` file beside the compose file."""
+
+
+@dataclass(frozen=True)
+class UsedVariable:
+    """A variable whose value went into the document.
+
+    TrueNAS keeps no environment and no ``.env`` for an app, so the value is written into the
+    stored compose file: it is fixed at deploy time.
+
+    Attributes:
+        name: the variable name (never its value).
+        source: where the value came from.
+        paths: every YAML path whose value holds it, in document order (``.env`` keys and
+            ``env_file`` entries for values that reach the document through them).
+    """
+
+    name: str
+    source: VariableSource
+    paths: tuple[YamlPath, ...]
+
+
 @dataclass(frozen=True)
 class InterpolationResult:
     """The outcome of :func:`scale_pilot_nb.compose.interpolate`.
@@ -160,9 +186,10 @@ class InterpolationResult:
             missing required variable resolves to ``""`` so the rest can still be checked.
         unset: variables used without value or default, sorted by name.
         missing: required variables without a value, sorted by name.
-        issues: invalid expressions (a lone ``$``, an unclosed ``${``) and unreadable required
+        issues: invalid expressions (``${}``, an unclosed ``${``) and unreadable required
             ``env_file`` files; the offending value is kept as written.
         env_files: the ``.env`` and ``env_file:`` files that were read, in reading order.
+        used: variables whose values went into the data, sorted by name, with their source.
     """
 
     data: dict[str, Any]
@@ -170,6 +197,7 @@ class InterpolationResult:
     missing: tuple[MissingVariable, ...] = ()
     issues: tuple[Issue, ...] = ()
     env_files: tuple[Path, ...] = ()
+    used: tuple[UsedVariable, ...] = ()
 
     @property
     def ok(self) -> bool:

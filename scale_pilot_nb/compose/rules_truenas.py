@@ -18,6 +18,8 @@ from scale_pilot_nb.compose.model import (
     MissingVariable,
     SourceMap,
     UnsetVariable,
+    UsedVariable,
+    VariableSource,
     YamlPath,
 )
 from scale_pilot_nb.compose.paths import (
@@ -389,8 +391,24 @@ def variable_findings(
     source_map: SourceMap,
     unset: tuple[UnsetVariable, ...],
     missing: tuple[MissingVariable, ...],
+    used: tuple[UsedVariable, ...] = (),
 ) -> Iterator[Finding]:
-    """Findings for unset and missing required variables (names only, never values)."""
+    """Findings for missing, unset and used variables (names only, never values).
+
+    A variable written inside a secret's value under another name (``PASSWORD: pa$word`` reads
+    ``word``) is not named either: its name may be part of the secret.
+    """
+    sources: dict[VariableSource, str] = {
+        "variables": "the variables= mapping",
+        "environ": "the process environment",
+        ".env": "the .env file beside the compose file",
+    }
+
+    def hidden(name: str, path: YamlPath) -> str | None:
+        """The secret key holding ``name`` when the name must not be shown, else None."""
+        holder = str(path[-1]) if path else ""
+        return holder if is_secret_key(holder) and name != holder else None
+
     for variable in missing:
         path = variable.paths[0] if variable.paths else ()
         yield make_finding(
@@ -403,9 +421,8 @@ def variable_findings(
         )
     for unset_variable in unset:
         path = unset_variable.paths[0] if unset_variable.paths else ()
-        holder = str(path[-1]) if path else ""
-        if is_secret_key(holder) and unset_variable.name != holder:
-            # `PASSWORD: pa$word` reads variable `word`: its name is part of the secret
+        holder = hidden(unset_variable.name, path)
+        if holder is not None:
             message = (
                 f"The value of {holder} uses a variable that is not set (name not shown: it "
                 "may be part of a password with a '$'); the variable becomes an empty string."
@@ -419,4 +436,24 @@ def variable_findings(
             )
         yield make_finding(
             source_map, Severity.WARNING, "truenas.unset-variable", path, message, hint
+        )
+    for used_variable in used:
+        path = used_variable.paths[0] if used_variable.paths else ()
+        holder = hidden(used_variable.name, path)
+        named = (
+            f"A variable in the value of {holder} (name not shown: it may be part of a "
+            "password with a '$')"
+            if holder is not None
+            else f"Variable {used_variable.name}"
+        )
+        yield make_finding(
+            source_map,
+            Severity.INFO,
+            "interpolate.baked",
+            path,
+            f"{named} takes its value from {sources[used_variable.source]}; the value is "
+            "written into the stored compose file because TrueNAS keeps no environment.",
+            "Changing the variable later changes nothing on the NAS: redeploy to update it."
+            if holder is None
+            else "Write a literal '$' as '$$' if it is not meant as a variable.",
         )

