@@ -111,7 +111,9 @@ def prepare(
         *loader_problems(merged),
     ]
     findings = [
-        *variable_findings(source_map, interpolation.unset, interpolation.missing),
+        *variable_findings(
+            source_map, interpolation.unset, interpolation.missing, interpolation.used
+        ),
         *(
             make_finding(source_map, Severity.ERROR, p.rule, p.path, p.message, p.hint)
             for p in problems
