@@ -245,7 +245,6 @@ def test_a_service_run_by_a_provider_needs_no_image() -> None:
 
 def test_x_names_at_the_top_level_are_extensions_not_declarations() -> None:
     text = (
-        "services:\n  web:\n    image: nginx:1.27\n    networks: [x-net]\n"
-        "networks:\n  x-net: {}\n"
+        "services:\n  web:\n    image: nginx:1.27\n    networks: [x-net]\nnetworks:\n  x-net: {}\n"
     )
     assert "structure.undefined-network" in {f.rule for f in validate(text).errors}
