@@ -13,7 +13,9 @@ never this computer's.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
+from typing import Any
 
 __all__ = [
     "HARMLESS_READ_ONLY",
@@ -23,6 +25,7 @@ __all__ = [
     "classify_host_path",
     "has_traversal",
     "home_on_nas",
+    "host_binds",
     "is_docker_socket",
     "is_home_path",
     "is_relative",
@@ -130,3 +133,18 @@ def classify_host_path(path: str) -> tuple[HostPathKind, str]:
 def has_traversal(path: str) -> bool:
     """True when the path climbs with ``..`` (the written path hides where it really goes)."""
     return ".." in path.split("/")
+
+
+def host_binds(service: Mapping[str, Any]) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """``(index, volume, source)`` of each bind of an absolute host path in a normalised service.
+
+    Relative paths (they stay inside the app's folder) and the Docker socket have rules of
+    their own, so they are left out here.
+    """
+    volumes = service.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        if not isinstance(volume, dict) or volume.get("type") != "bind":
+            continue
+        source = volume.get("source")
+        if isinstance(source, str) and not is_relative(source) and not is_docker_socket(source):
+            yield index, volume, source

@@ -27,9 +27,9 @@ from scale_pilot_nb.compose.paths import (
     HARMLESS_READ_ONLY,
     IX_APPS_ROOT,
     classify_host_path,
+    host_binds,
     is_docker_socket,
     is_home_path,
-    is_relative,
 )
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext, as_dict, as_list
@@ -319,13 +319,7 @@ def _system_area(resolved: str) -> tuple[str, _Area] | None:
 
 def _system_binds(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iterator[Finding]:
     """A bind of a system path: read-write is an error, read-only a warning saying what leaks."""
-    for index, volume in enumerate(as_list(service.get("volumes"))):
-        volume = as_dict(volume)
-        source = volume.get("source")
-        if volume.get("type") != "bind" or not isinstance(source, str):
-            continue
-        if is_relative(source) or is_docker_socket(source):
-            continue  # relative paths stay inside the app; the socket has its own rule
+    for index, volume, source in host_binds(service):
         _kind, resolved = classify_host_path(source)
         found = _system_area(resolved)
         if found is None:

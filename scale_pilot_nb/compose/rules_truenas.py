@@ -26,7 +26,7 @@ from scale_pilot_nb.compose.paths import (
     HostPathKind,
     classify_host_path,
     has_traversal,
-    is_docker_socket,
+    host_binds,
     is_relative,
 )
 from scale_pilot_nb.compose.report import Finding, Severity
@@ -176,13 +176,7 @@ def _relative_paths(ctx: RuleContext) -> Iterator[Finding]:
 
 def _bind_sources(ctx: RuleContext) -> Iterator[Finding]:
     for name, service in ctx.services():
-        for index, volume in enumerate(as_list(service.get("volumes"))):
-            volume = as_dict(volume)
-            source = volume.get("source")
-            if volume.get("type") != "bind" or not isinstance(source, str):
-                continue
-            if is_relative(source) or is_docker_socket(source):
-                continue  # reported by the relative-path and docker-socket rules
+        for index, volume, source in host_binds(service):
             if volume.get("read_only") is True and source in HARMLESS_READ_ONLY:
                 continue
             yield from _judge_bind(ctx, name, ("services", name, "volumes", index), source)
