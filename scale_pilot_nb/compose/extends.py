@@ -55,10 +55,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scale_pilot_nb.compose.model import Issue, YamlPath
-from scale_pilot_nb.compose.ports import parse_ports
 from scale_pilot_nb.compose.scalars import scalar_text
-from scale_pilot_nb.compose.volumes import parse_volume
-from scale_pilot_nb.errors import ComposeError
+from scale_pilot_nb.compose.unicity import deduplicate_merged
 
 __all__ = [
     "MAX_MERGED_NODES",
@@ -359,7 +357,7 @@ def _merge_service(base: Mapping[str, Any], service: Mapping[str, Any]) -> dict[
             merged[key] = _merge(merged[key], copy.deepcopy(value), (key,))
         else:
             merged[key] = copy.deepcopy(value)
-    return _deduplicate(merged)
+    return deduplicate_merged(merged)
 
 
 # -- merging, after compose-go's override/merge.go ------------------------------------------
@@ -523,159 +521,6 @@ def _special(path: YamlPath) -> Merger | None:
     if found is None and len(path) == 2:
         found = _SPECIAL.get((path[0], "*"))
     return found
-
-
-# -- de-duplication, after compose-go's override/uncity.go ----------------------------------
-
-Indexer = Callable[[Any], Any]
-
-
-def _key_value_index(item: Any) -> Any:
-    return item.partition("=")[0] if isinstance(item, str) else None
-
-
-def _device_index(item: Any) -> Any:
-    if isinstance(item, dict):
-        return item.get("target")
-    if isinstance(item, str):
-        parts = item.split(":")
-        return parts[1] if len(parts) > 1 else parts[0]
-    return None
-
-
-def _mount_index(default: str) -> Indexer:
-    def index(item: Any) -> Any:
-        if isinstance(item, str):
-            return f"{default}/{item}"
-        if isinstance(item, dict):
-            target = item.get("target")
-            return target if target is not None else f"{default}/{item.get('source')}"
-        return None
-
-    return index
-
-
-def _env_file_index(item: Any) -> Any:
-    return item.get("path") if isinstance(item, dict) else item
-
-
-def _expose_index(item: Any) -> Any:
-    return None if isinstance(item, bool) else str(item)
-
-
-def _port_written_index(item: Any) -> Any:
-    """compose-go's first pass: a short entry as written, a long one by its fields."""
-    if isinstance(item, dict):
-        return ("long", *_long_port_key(item))
-    return ("short", scalar_text(item))
-
-
-def _port_canonical_index(item: Any) -> Any:
-    """compose-go's second pass, after short entries became long ones (their host port a
-    string); long entries are compared as written, so ``published: 9000`` differs from
-    ``"9000:90"`` there too, and a range stays one entry here."""
-    if isinstance(item, dict):
-        return ("long", *_long_port_key(item))
-    try:
-        (mapping,) = parse_ports(item)
-    except (ComposeError, ValueError):  # invalid (reported later) or a range
-        return ("short", scalar_text(item))
-    return (
-        "long",
-        mapping.host_ip or "0.0.0.0",
-        mapping.published,
-        mapping.target,
-        mapping.protocol,
-    )
-
-
-def _long_port_key(item: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        item.get("host_ip", "0.0.0.0"),
-        item.get("published"),
-        item.get("target"),
-        item.get("protocol", "tcp"),
-    )
-
-
-def _volume_index(item: Any) -> Any:
-    if isinstance(item, dict):
-        return item.get("target")
-    try:
-        return parse_volume(item).target
-    except ComposeError:
-        return ("written", repr(item))
-
-
-_UNIQUE: dict[YamlPath, Indexer] = {
-    **{
-        path: _key_value_index
-        for path in (
-            ("annotations",),
-            ("build", "args"),
-            ("build", "additional_contexts"),
-            ("build", "tags"),
-            ("build", "labels"),
-            ("cap_add",),
-            ("cap_drop",),
-            ("deploy", "labels"),
-            ("dns",),
-            ("dns_opt",),
-            ("dns_search",),
-            ("environment",),
-            ("labels",),
-            ("links",),
-            ("profiles",),
-            ("sysctls",),
-            ("tmpfs",),
-        )
-    },
-    ("devices",): _device_index,
-    ("configs",): _mount_index(""),
-    ("secrets",): _mount_index("/run/secrets"),
-    ("env_file",): _env_file_index,
-    ("expose",): _expose_index,
-    ("ports",): _port_written_index,
-    ("volumes",): _volume_index,
-}
-_UNIQUE_PER_NETWORK = {"aliases": _key_value_index, "link_local_ips": _key_value_index}
-
-
-def _deduplicate(service: dict[str, Any]) -> dict[str, Any]:
-    for path, index in _UNIQUE.items():
-        holder: Any = service
-        for key in path[:-1]:
-            holder = holder.get(key) if isinstance(holder, dict) else None
-        if isinstance(holder, dict) and isinstance(holder.get(path[-1]), list):
-            holder[path[-1]] = _unique(holder[path[-1]], index)
-    if isinstance(service.get("ports"), list):
-        service["ports"] = _unique(service["ports"], _port_canonical_index)
-    networks = service.get("networks")
-    for network in networks.values() if isinstance(networks, dict) else ():
-        for key, index in _UNIQUE_PER_NETWORK.items():
-            if isinstance(network, dict) and isinstance(network.get(key), list):
-                network[key] = _unique(network[key], index)
-    return service
-
-
-def _unique(items: list[Any], index: Indexer) -> list[Any]:
-    """Later entries replace earlier ones with the same key, in the earlier one's place."""
-    out: list[Any] = []
-    where: dict[Any, int] = {}
-    for item in items:
-        try:
-            key = index(item)
-            hash(key)
-        except TypeError:
-            key = None
-        if key is None:
-            out.append(item)
-        elif key in where:
-            out[where[key]] = item
-        else:
-            where[key] = len(out)
-            out.append(item)
-    return out
 
 
 def _size(value: Any) -> int:

@@ -55,5 +55,5 @@ def test_the_input_is_never_changed() -> None:
 
 def test_odd_shapes_are_left_for_the_schema() -> None:
     assert enforce_unicity({"services": ["web"]}) == {"services": ["web"]}
-    data = _service(volumes=["not a volume:::", "not a volume:::"])
+    data = _service(volumes=["not a volume:::", "not :: either", "/a:/x"])
     assert enforce_unicity(data) is data
