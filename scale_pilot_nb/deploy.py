@@ -52,11 +52,43 @@ class Deployer:
         variables: Mapping[str, str] | None,
         check_ports: bool,
     ) -> ValidationReport:
-        """Validate with the host ports other apps hold on the NAS."""
+        """Validate with what the NAS says: the host ports other apps hold and, for ix-app,
+        the addresses it lets an app bind to (``app.ip_choices``)."""
         used = await self._foreign_ports(name, split) if check_ports else ()
+        host_ips = await self._manager.ip_choices() if mode == "ix-app" else None
         return validate(
-            source, name=name, mode=mode, split=split, used_ports=used, variables=variables
+            source,
+            name=name,
+            mode=mode,
+            split=split,
+            used_ports=used,
+            variables=variables,
+            host_ips=host_ips,
         )
+
+    async def require_valid(
+        self,
+        source: ComposeSource,
+        name: str,
+        *,
+        mode: Mode,
+        split: bool,
+        variables: Mapping[str, str] | None,
+    ) -> ValidationReport:
+        """The report of :meth:`validate` against the NAS; raises when it has errors.
+
+        Raises:
+            ComposeInvalidError: with the report; nothing is sent to the NAS.
+        """
+        report = await self.validate(
+            source, name, mode=mode, split=split, variables=variables, check_ports=True
+        )
+        if not report.valid:
+            raise ComposeInvalidError(
+                f"{len(report.errors)} validation error(s); nothing was sent to the NAS",
+                report=report,
+            )
+        return report
 
     async def plans(self, conversion: Conversion) -> list[tuple[DeployPlan, AppPayload]]:
         """Plan every app of ``conversion`` against what the NAS has now."""
@@ -88,14 +120,7 @@ class Deployer:
         timeout: float | None,
     ) -> OperationResult:
         """Validate, plan and apply; see :meth:`TrueNASDockerManager.deploy`."""
-        report = await self.validate(
-            source, name, mode=mode, split=split, variables=variables, check_ports=True
-        )
-        if not report.valid:
-            raise ComposeInvalidError(
-                f"{len(report.errors)} validation error(s); nothing was sent to the NAS",
-                report=report,
-            )
+        report = await self.require_valid(source, name, mode=mode, split=split, variables=variables)
         conversion = convert(source, name, mode=mode, split=split, variables=variables)
         planned = await self.plans(conversion)
         # conversion repeats the mode rules validation ran: list each finding once

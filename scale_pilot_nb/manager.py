@@ -36,6 +36,7 @@ from scale_pilot_nb.errors import (
     AppNotFoundError,
     CallTimeoutError,
     JobFailedError,
+    UnsupportedError,
 )
 from scale_pilot_nb.health import add_up_failure_hint, explain, service_states
 from scale_pilot_nb.lifecycle import LIFECYCLE_ACTIONS, BulkRunner
@@ -203,6 +204,15 @@ class TrueNASDockerManager(DayTwoOperations):
             raise _not_found(exc, name) from exc
         return config
 
+    async def ip_choices(self) -> list[str] | None:
+        """The addresses an ix-app may bind ports to (``app.ip_choices``); None when the NAS
+        does not say (a middleware without the method)."""
+        try:
+            choices = await self.client.call("app.ip_choices")
+        except UnsupportedError:
+            return None
+        return sorted(str(ip) for ip in choices)
+
     async def used_ports(self) -> list[int]:
         """Host ports published by any app."""
         return sorted(await self.client.call("app.used_ports"))
@@ -246,7 +256,15 @@ class TrueNASDockerManager(DayTwoOperations):
         split: bool = False,
         variables: Mapping[str, str] | None = None,
     ) -> list[DeployPlan]:
-        """What deploying ``source`` as ``name`` would change, one plan per app."""
+        """What deploying ``source`` as ``name`` would change, one plan per app.
+
+        Raises:
+            ComposeInvalidError: the file has validation errors, judged with what the NAS
+                says (ports other apps hold; for ix-app, the addresses it offers).
+        """
+        await self._deployer.require_valid(
+            source, name, mode=mode, split=split, variables=variables
+        )
         conversion = convert(source, name, mode=mode, split=split, variables=variables)
         return [plan for plan, _ in await self._deployer.plans(conversion)]
 

@@ -49,6 +49,8 @@ class RuleContext:
             (``Normalised.written_paths``); findings are reported at the written path.
         yaml11: plain scalars that TrueNAS's YAML 1.1 reader takes differently
             (``LoadedCompose.yaml11``).
+        host_ips: the addresses an ix-app may bind ports to (the NAS's ``app.ip_choices``);
+            ``None`` when not known (offline validation).
     """
 
     compose: dict[str, Any]
@@ -62,6 +64,7 @@ class RuleContext:
     local_env_files: frozenset[str] = frozenset()
     written_paths: Mapping[YamlPath, YamlPath] = field(default_factory=dict)
     yaml11: tuple[Yaml11Scalar, ...] = ()
+    host_ips: frozenset[str] | None = None
 
     def services(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each service name with its (normalised) definition."""

@@ -84,9 +84,35 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     f"ix-app cannot express {what}; it will be dropped.",
                     "Deploy in compose mode to keep it.",
                 )
+            yield from _host_ips(ctx, name, service)
     if ctx.split and len(services) > 1:
         yield from _cross_references(ctx, [name for name, _ in services])
         yield from _shared_volumes(ctx)
+
+
+def _host_ips(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """ix-app binds a published port only to an address the NAS offers (``app.ip_choices``:
+    ``0.0.0.0``, ``::`` and its own static addresses; never loopback), checked when the NAS
+    said which (``ctx.host_ips``)."""
+    if ctx.host_ips is None:
+        return
+    offered = ", ".join(sorted(ctx.host_ips)) or "none"
+    for index, port in enumerate(as_list(service.get("ports"))):
+        host_ip = as_dict(port).get("host_ip")
+        if not host_ip or host_ip in ctx.host_ips:
+            continue
+        loopback = host_ip.startswith("127.") or host_ip == "::1"
+        yield ctx.finding(
+            Severity.ERROR,
+            "mode.ix-app-host-ip",
+            ("services", name, "ports", index),
+            f"Service {name!r} binds a port to {host_ip}, which the NAS does not offer to "
+            f"ix-apps (it offers: {offered}); TrueNAS refuses the app.",
+            "ix-apps cannot listen on loopback: bind to 0.0.0.0 (or a NAS address) and keep "
+            "it private with the NAS firewall, or deploy in compose mode, which binds as written."
+            if loopback
+            else f"Use one of {offered}, or leave the address out to listen on all of them.",
+        )
 
 
 def ix_app_unsupported(

@@ -220,6 +220,7 @@ def check_normalised(
     used_ports: Iterable[int] = (),
     split: bool = False,
     allow_docker_socket: bool = False,
+    host_ips: Iterable[str] | None = None,
 ) -> list[Finding]:
     """Every rule's findings on an already prepared compose file (first-step findings included)."""
     ctx = RuleContext(
@@ -234,6 +235,7 @@ def check_normalised(
         local_env_files=frozenset(local_env_files(prepared)),
         written_paths=prepared.normalised.written_paths,
         yaml11=prepared.loaded.yaml11,
+        host_ips=None if host_ips is None else frozenset(host_ips),
     )
     findings = list(prepared.findings)
     for rule in _RULES:
@@ -251,6 +253,7 @@ def validate(
     variables: Mapping[str, str] | None = None,
     use_environ: bool = False,
     allow_docker_socket: bool = False,
+    host_ips: Iterable[str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
 ) -> ValidationReport:
     """Check a compose file for everything that would fail or surprise on TrueNAS.
@@ -267,6 +270,8 @@ def validate(
         variables: values for ``${VAR}``; TrueNAS has no ``.env``, so they are baked in.
         use_environ: also read variables from this process's environment.
         allow_docker_socket: a docker.sock mount is a warning instead of an error.
+        host_ips: the addresses the NAS lets an ix-app bind to (``app.ip_choices``); a port
+            bound elsewhere is an error in ix-app mode. ``None`` skips the check.
         base_dir: where ``.env`` and ``env_file:`` are looked up for strings and mappings.
 
     Returns:
@@ -297,6 +302,7 @@ def validate(
             used_ports=used_ports or (),
             split=split,
             allow_docker_socket=allow_docker_socket,
+            host_ips=host_ips,
         )
     )
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scale_pilot_nb.compose import validate
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import Mode, RuleContext
 from scale_pilot_nb.compose.rules_mode import check
@@ -135,3 +136,34 @@ def test_split_warns_for_a_shared_named_volume() -> None:
     findings = run(compose, mode="compose", split=True)
     assert [(f.rule, f.path) for f in findings] == [("mode.split-shared-volume", "volumes.media")]
     assert run(compose, mode="compose", split=False) == []
+
+
+CHOICES = ("0.0.0.0", "::", "192.168.1.100")
+BOUND = (
+    "services:\n  web:\n    image: nginx:1.27\n    ports:\n"
+    "      - '{ip}:8080:80'\n      - '9090:90'\n"
+)
+
+
+def test_an_ix_app_port_on_an_address_the_nas_does_not_offer_is_an_error() -> None:
+    report = validate(BOUND.format(ip="10.0.0.9"), mode="ix-app", host_ips=CHOICES)
+    (finding,) = [f for f in report.errors if f.rule == "mode.ix-app-host-ip"]
+    assert finding.path == "services.web.ports[0]"
+    assert "0.0.0.0, 192.168.1.100, ::" in finding.message
+    assert "192.168.1.100" in finding.hint
+
+
+def test_loopback_gets_its_own_hint() -> None:
+    report = validate(BOUND.format(ip="127.0.0.1"), mode="ix-app", host_ips=CHOICES)
+    (finding,) = [f for f in report.errors if f.rule == "mode.ix-app-host-ip"]
+    assert "loopback" in finding.hint
+
+
+def test_offered_addresses_and_offline_validation_pass() -> None:
+    for ip in CHOICES[::2]:
+        report = validate(BOUND.format(ip=ip), mode="ix-app", host_ips=CHOICES)
+        assert "mode.ix-app-host-ip" not in {f.rule for f in report.findings}
+    offline = validate(BOUND.format(ip="127.0.0.1"), mode="ix-app")
+    assert "mode.ix-app-host-ip" not in {f.rule for f in offline.findings}
+    compose_mode = validate(BOUND.format(ip="127.0.0.1"), host_ips=CHOICES)
+    assert "mode.ix-app-host-ip" not in {f.rule for f in compose_mode.findings}
