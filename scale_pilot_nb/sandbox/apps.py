@@ -200,7 +200,7 @@ async def _create_custom(
     model: SandboxModel, ctx: CallContext, name: str, args: dict[str, Any]
 ) -> Any:
     steps = Steps(model, ctx)
-    compose = payload.validate_payload(model.version, "app_create", name, args)
+    compose = payload.validate_payload(model.version, "app_create", args)
     await steps(25, "Initial validation completed for custom app creation")
     app = _new_app(
         model,
@@ -272,7 +272,7 @@ async def _apply_update(
     steps = Steps(model, ctx)
     if app.custom_app:
         if action == "Update":
-            compose = payload.validate_payload(model.version, "app_update", app.name, args)
+            compose = payload.validate_payload(model.version, "app_update", args)
             app.config = app.compose = compose
     else:
         entry = catalog.CATALOG[app.catalog_app or ""]

@@ -2,9 +2,10 @@
 
 ``compose_up`` is synchronous and all-or-nothing: it either replaces the app's containers or
 raises the exact ``Failed 'up' action…`` CallError (image pull failure, host port in use,
-a compose document Docker cannot start). The DEPLOYING → RUNNING transition after a successful
-up is a background task on the running loop (``Timing.deploy_delay``); without a running loop
-(seeding) containers settle at once.
+a compose document Docker refuses: :func:`~scale_pilot_nb.sandbox.compose_check.config_error`,
+the check 25.10 already makes at create/update and 24.10/25.04 first meet here). The
+DEPLOYING → RUNNING transition after a successful up is a background task on the running loop
+(``Timing.deploy_delay``); without a running loop (seeding) containers settle at once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import errno
 import hashlib
 
+from scale_pilot_nb.sandbox.compose_check import config_error
 from scale_pilot_nb.sandbox.contract import SandboxCallError
 from scale_pilot_nb.sandbox.state import App, Container, SandboxModel
 from scale_pilot_nb.sandbox.workloads import (
@@ -65,9 +67,11 @@ def plan_containers(
 ) -> list[tuple[ServiceSpec, str]]:
     """Specs and settled states ``compose up`` would create, or raise ``up_failed``.
 
-    ``seeding`` skips the host-port scan (seeds are conflict-free by construction, and the
-    scan over every other app would make a 1,000-app seed quadratic).
+    ``seeding`` skips the host-port scan and the compose check (seeds are valid and conflict-free
+    by construction, and the scan over every other app would make a 1,000-app seed quadratic).
     """
+    if not seeding and config_error(app.compose) is not None:
+        raise up_failed(app.name)
     taken = [] if seeding else _ports_elsewhere(model, app.name)
     try:
         specs = parse_services(app.name, app.compose, {b.host_port for b in taken})

@@ -1,11 +1,14 @@
 """Custom-app compose payloads: ``validate_payload`` per version, and portals/notes.
 
-What each TrueNAS version checks (reference §3.3), raised inside the job as ValidationErrors:
+What each TrueNAS version checks (reference §3.3, issue-12 facts Q1), raised inside the job as
+ValidationErrors:
 
 * all: one of ``custom_compose_config`` / ``custom_compose_config_string`` is required, not both;
-  ``Invalid YAML provided`` (24.10/25.04 always name ``app_create.…``).
-* 25.10 (= 25.10.1+): ``docker compose config`` must accept the document:
-  ``Invalid compose configuration: <stderr>``. Earlier versions store anything and fail at up.
+  ``Invalid YAML provided`` (24.10/25.04 always name ``app_create.…``, even on update). Scalars and
+  lists are accepted and stored by 24.10/25.04.
+* 25.10 (= 25.10.1+): ``docker compose config`` must accept the document (the user's text, or the
+  dict dumped as YAML): ``Invalid compose configuration: <stderr>``, judged by
+  :mod:`~scale_pilot_nb.sandbox.compose_check`. Earlier versions store anything and fail at up.
 """
 
 from __future__ import annotations
@@ -16,26 +19,24 @@ from typing import Any
 
 import yaml
 
+from scale_pilot_nb.sandbox.compose_check import config_error, temp_name
 from scale_pilot_nb.sandbox.contract import SandboxValidationErrors, version_at_least
-from scale_pilot_nb.sandbox.workloads import ComposeUpError, parse_services
+
+#: What TrueNAS reports when ``docker compose config`` fails without printing anything.
+_NO_REASON = "Invalid compose configuration"
 
 
-def _compose_config_error(app_name: str, compose: Any) -> str | None:
-    """What ``docker compose config`` would print on stderr for ``compose``, if it fails."""
-    try:
-        parse_services(app_name, compose)
-    except ComposeUpError as exc:
-        return str(exc)
-    return None
+def compose_refusal(stderr: str) -> str:
+    """The 25.10 message for a failed ``docker compose config`` (doubled when stderr is empty)."""
+    return f"Invalid compose configuration: {stderr.strip() or _NO_REASON}"
 
 
-def validate_payload(version: str, schema: str, app_name: str, data: dict[str, Any]) -> Any:
+def validate_payload(version: str, schema: str, data: dict[str, Any]) -> Any:
     """The compose document from a create/update payload.
 
     Args:
         version: sandbox version.
         schema: ``"app_create"`` or ``"app_update"``.
-        app_name: the app (for docker compose's own messages).
         data: the validated argument object.
 
     Raises:
@@ -62,10 +63,11 @@ def validate_payload(version: str, schema: str, app_name: str, data: dict[str, A
             raise _error(text_attr, "Invalid YAML provided")
     compose = json_safe(compose)
     if modern:
-        problem = _compose_config_error(app_name, compose)
+        text = as_text or yaml.safe_dump(compose)
+        problem = config_error(compose, temp_name(text))
         if problem is not None:
             attr = text_attr if as_text else f"{schema}.custom_compose_config"
-            raise _error(attr, f"Invalid compose configuration: {problem}")
+            raise _error(attr, compose_refusal(problem))
     return compose
 
 

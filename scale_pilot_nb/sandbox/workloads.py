@@ -208,7 +208,7 @@ _VARIABLE = re.compile(
 )
 
 
-def _interpolate(value: Any) -> Any:
+def interpolate(value: Any) -> Any:
     """Docker's variable substitution with an empty environment (TrueNAS has no ``.env``).
 
     ``${VAR:-default}`` / ``${VAR-default}`` become the default, ``${VAR}`` / ``$VAR`` become
@@ -217,9 +217,9 @@ def _interpolate(value: Any) -> Any:
     if isinstance(value, str):
         return _VARIABLE.sub(lambda m: "$" if m.group(0) == "$$" else (m.group(2) or ""), value)
     if isinstance(value, list):
-        return [_interpolate(v) for v in value]
+        return [interpolate(v) for v in value]
     if isinstance(value, dict):
-        return {k: _interpolate(v) for k, v in value.items()}
+        return {k: interpolate(v) for k, v in value.items()}
     return value
 
 
@@ -244,7 +244,7 @@ def parse_services(
     specs: list[ServiceSpec] = []
     ephemeral = _Ephemeral(set(taken_ports or ()))
     for name, body in services.items():
-        service = _interpolate(body) if isinstance(body, dict) else {}
+        service = interpolate(body) if isinstance(body, dict) else {}
         image, built = _image(app, str(name), service)
         try:
             ports = tuple(_ports(service, ephemeral))

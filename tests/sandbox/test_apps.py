@@ -19,6 +19,8 @@ services:
     volumes: ["/mnt/tank/data:/usr/share/nginx/html:ro", "cache:/var/cache/nginx"]
   db:
     image: postgres:16
+volumes:
+  cache: {}
 x-portals:
   - {name: Web UI, scheme: http, host: 0.0.0.0, port: 8080, path: /}
 x-notes: "# Hello"
