@@ -21,8 +21,12 @@ $(STAMP_TEST): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@ $(STAMP_BASE)
 
+# The demo and the tests always run on the embedded sandbox: SCALE_PILOT_TARGET (the one switch
+# that moves a notebook onto a real NAS) is cleared for them; TRUENAS_* never moves anything.
+SANDBOX_ONLY := env -u SCALE_PILOT_TARGET
+
 demo: $(STAMP_BASE)
-	$(BIN)/python -m scale_pilot_nb.demo
+	$(SANDBOX_ONLY) $(BIN)/python -m scale_pilot_nb.demo
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check scale_pilot_nb tests benchmarks
@@ -32,11 +36,11 @@ typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
 
 unit: $(STAMP_TEST)
-	$(BIN)/pytest -q -m "not browser"
+	$(SANDBOX_ONLY) $(BIN)/pytest -q -m "not browser"
 
 # The notebooks are executable docs: their stored outputs are the reference (nbval).
 notebooks: $(STAMP_TEST)
-	$(BIN)/pytest -q -p no:cacheprovider --nbval --nbval-current-env \
+	$(SANDBOX_ONLY) $(BIN)/pytest -q -p no:cacheprovider --nbval --nbval-current-env \
 	  --nbval-sanitize-with notebooks/nbval-sanitize.cfg notebooks/
 
 test: lint typecheck unit notebooks
@@ -50,11 +54,11 @@ $(STAMP_BROWSER): $(STAMP_TEST) pyproject.toml
 	@touch $@
 
 browser: $(STAMP_BROWSER)
-	$(BIN)/pytest -q -m browser tests/browser
+	$(SANDBOX_ONLY) $(BIN)/pytest -q -m browser tests/browser
 
 # Re-execute the notebooks so their stored outputs match the code (then review the diff).
 notebooks-refresh: $(STAMP_BROWSER)
-	$(BIN)/python notebooks/refresh.py
+	$(SANDBOX_ONLY) $(BIN)/python notebooks/refresh.py
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m benchmarks

@@ -46,6 +46,8 @@ _LAZY = {
     "Sandbox": "scale_pilot_nb.sandbox",
     "TrueNASDockerManager": "scale_pilot_nb.manager",
     "connect": "scale_pilot_nb.pilot",
+    "connect_target": "scale_pilot_nb.targets",
+    "default_target": "scale_pilot_nb.targets",
     "fleet": "scale_pilot_nb.fleets",
     "style": "scale_pilot_nb.notebook",
 }
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     from scale_pilot_nb.pilot import ConfirmationRequired, Pilot, connect
     from scale_pilot_nb.runner import RunnerError
     from scale_pilot_nb.sandbox import Sandbox
+    from scale_pilot_nb.targets import connect_target, default_target
 
 __all__ = [
     "AIHelper",
@@ -92,6 +95,8 @@ __all__ = [
     "ValidationError",
     "__version__",
     "connect",
+    "connect_target",
+    "default_target",
     "fleet",
     "style",
 ]

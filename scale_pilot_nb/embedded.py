@@ -26,9 +26,9 @@ class EmbeddedNAS:
     history_dir: Path
 
 
-def start_embedded(*, tool: str = "sdk") -> EmbeddedNAS:
-    """Start a demo-seed sandbox and build a manager for it that records as ``tool``."""
-    sandbox = Sandbox(seed="demo").start()
+def start_embedded(*, tool: str = "sdk", seed: str | int = "demo") -> EmbeddedNAS:
+    """Start a sandbox (the demo seed unless told) and a manager for it recording as ``tool``."""
+    sandbox = Sandbox(seed=seed).start()
     history_dir = Path(tempfile.mkdtemp(prefix="scale-pilot-sandbox-history-"))
     manager = TrueNASDockerManager(
         sandbox.url,

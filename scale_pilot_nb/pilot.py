@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from scale_pilot_nb.notebook.widgets import Dashboard, DeployForm, LogViewer, StatsView
     from scale_pilot_nb.sandbox import Sandbox
 
-__all__ = ["ConfirmationRequired", "Pilot", "connect"]
+__all__ = ["ConfirmationRequired", "Pilot", "connect", "sandbox_pilot"]
 
 T = TypeVar("T")
 
@@ -53,6 +53,17 @@ _M = TrueNASDockerManager
 
 class ConfirmationRequired(TrueNASError):
     """A destructive operation was called without its explicit confirmation."""
+
+
+def sandbox_pilot(seed: str | int = "demo") -> Pilot:
+    """A :class:`Pilot` on a fresh embedded sandbox (``seed``: ``"demo"`` or a number of apps)
+    whose history lives in a private folder, removed with the pilot."""
+    from scale_pilot_nb.embedded import start_embedded
+
+    nas = start_embedded(seed=seed)
+    pilot = Pilot(nas.manager, sandbox=nas.sandbox)
+    weakref.finalize(pilot, shutil.rmtree, nas.history_dir, True)
+    return pilot
 
 
 def connect(
@@ -79,12 +90,7 @@ def connect(
         ConnectionError / AuthenticationError: the NAS could not be reached or refused us.
     """
     if sandbox:
-        from scale_pilot_nb.embedded import start_embedded
-
-        nas = start_embedded()
-        pilot = Pilot(nas.manager, sandbox=nas.sandbox)
-        weakref.finalize(pilot, shutil.rmtree, nas.history_dir, True)
-        return pilot
+        return sandbox_pilot()
     manager = TrueNASDockerManager(
         url,
         api_key,
