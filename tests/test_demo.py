@@ -8,5 +8,6 @@ from scale_pilot_nb.notebook.execute import code_cells
 
 def test_the_quickstart_is_what_make_demo_runs() -> None:
     sources = code_cells(demo.NOTEBOOK)
-    assert "sp.connect(sandbox=True)" in sources[0]
+    assert "target = sp.default_target()" in sources[0]  # the parameters cell
+    assert "sp.connect_target(target)" in sources[1]
     assert any("pilot.deploy(" in source for source in sources)
