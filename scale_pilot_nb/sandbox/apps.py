@@ -1,8 +1,12 @@
 """Mutating ``app.*`` jobs: create, update, redeploy, delete, start, stop.
 
-Every function here runs inside a job (the server registers them with ``job=True``), so all
-validation — even of the argument object — fails the job, never the call, exactly as on
-TrueNAS. Progress messages are the middleware's.
+Every function here runs inside a job (the server registers them with ``job=True``), so the
+validation of the argument object fails the job, not the call, exactly as on TrueNAS. What
+fails *before* a job exists (issue-12 facts Q4) is in :func:`create_call_check` and
+:func:`update_call_check`, which the server runs at call time: the Python call of
+``CRUDService.create/update`` (wrong argument count), the job's lock name computed from the raw
+arguments, and, on the older pinned API endpoints, the whole argument model. Progress messages
+are the middleware's.
 """
 
 from __future__ import annotations
@@ -12,33 +16,45 @@ import errno
 from typing import Any
 
 from scale_pilot_nb.sandbox import catalog, ixapp, payload
-from scale_pilot_nb.sandbox.args import Arg, app_name_errors, check_object, require, require_name
+from scale_pilot_nb.sandbox.args import (
+    LONG_STRING_MAX,
+    Arg,
+    check_object,
+    check_value,
+    require,
+    require_name,
+)
 from scale_pilot_nb.sandbox.common import Steps, get_app, require_docker
 from scale_pilot_nb.sandbox.contract import (
     CallContext,
     SandboxCallError,
+    SandboxPythonError,
     SandboxValidationErrors,
+    version_at_least,
 )
 from scale_pilot_nb.sandbox.entries import app_state, empty_workloads, present
 from scale_pilot_nb.sandbox.lifecycle import compose_down, compose_up
 from scale_pilot_nb.sandbox.state import App, SandboxModel
 from scale_pilot_nb.sandbox.system import add_dataset, full_version
 
+_COMPOSE_TEXT = Arg(str, "", max_length=LONG_STRING_MAX, legacy_max_length=None)
 CREATE_ARGS = {
     "custom_app": Arg(bool, False),
     "values": Arg(dict, dict),
     "custom_compose_config": Arg(dict, dict),
-    "custom_compose_config_string": Arg(str, ""),
-    "catalog_app": Arg(str, None, nullable=True),
-    "app_name": Arg(str),
-    "train": Arg(str, "stable"),
-    "version": Arg(str, "latest"),
+    "custom_compose_config_string": _COMPOSE_TEXT,
+    "catalog_app": Arg(str, None, nullable=True, legacy_nullable=False),
+    "app_name": Arg(str, app_name=True),
+    "train": Arg(str, "stable", min_length=1),
+    "version": Arg(str, "latest", min_length=1),
 }
 UPDATE_ARGS = {
     "values": Arg(dict, dict),
     "custom_compose_config": Arg(dict, dict),
-    "custom_compose_config_string": Arg(str, ""),
+    "custom_compose_config_string": _COMPOSE_TEXT,
 }
+#: ``app.update``'s first argument (``NonEmptyString`` on 25.04+, a plain ``Str`` on 24.10).
+UPDATE_NAME = Arg(str, min_length=1)
 DELETE_ARGS = {
     "remove_images": Arg(bool, True),
     "remove_ix_volumes": Arg(bool, False),
@@ -46,6 +62,8 @@ DELETE_ARGS = {
     "force_remove_custom_app": Arg(bool, False, min_version="25.04"),
 }
 _TRAINS = ("stable", "community", "enterprise")
+#: ``app.update`` called without its second argument (only the model kit does that).
+_ABSENT = object()
 
 
 def _name_arg(model: SandboxModel, schema: str, name: Any) -> str:
@@ -146,11 +164,112 @@ def set_compose(app: App, compose: Any, *, refresh_portals: bool) -> None:
         app.notes = payload.notes(compose)
 
 
+def _crud_type_error(version: str, method: str, names: tuple[str, ...], given: int) -> None:
+    """Python's ``TypeError`` for ``CRUDService.<method>(self, app, audit_callback, …)``.
+
+    The middleware passes ``self``, ``app``, ``audit_callback`` (and, from 25.10, the
+    ``message_id``) before the caller's arguments, so the counts in the message include them.
+
+    Raises:
+        SandboxPythonError: ``given`` is not ``len(names)``.
+    """
+    fixed = 4 if version_at_least(version, "25.10") else 3
+    if given > len(names):
+        raise SandboxPythonError(
+            TypeError(
+                f"CRUDService.{method}() takes {fixed + len(names)} positional arguments "
+                f"but {fixed + given} were given"
+            )
+        )
+    missing = [f"'{name}'" for name in names[given:]]
+    if missing:
+        listing = missing[0] if len(missing) == 1 else f"{missing[0]} and {missing[1]}"
+        plural = "argument" if len(missing) == 1 else "arguments"
+        raise SandboxPythonError(
+            TypeError(
+                f"CRUDService.{method}() missing {len(missing)} required positional "
+                f"{plural}: {listing}"
+            )
+        )
+
+
+def _too_many(expected: int, params: list[Any]) -> None:
+    """The pinned endpoints' own argument count check (a ValidationError on ``""``)."""
+    if len(params) > expected:
+        message = f"Too many arguments (expected {expected}, found {len(params)})"
+        raise SandboxValidationErrors([("", message, errno.EINVAL)])
+
+
+def create_call_check(model: SandboxModel, ctx: CallContext, params: list[Any]) -> list[Any]:
+    """What ``app.create`` refuses before a job exists (issue-12 facts Q4).
+
+    * pinned endpoints (25.04+): too many arguments, then the whole argument model;
+    * every endpoint: ``CRUDService.create`` called with the wrong number of arguments;
+    * the job's lock name, computed from the raw first argument: 24.10 indexes it
+      (``args[0]["app_name"]``: a ``KeyError`` without ``app_name``, a ``TypeError`` for a
+      non-object), 25.04+ calls ``.get`` on it and wraps any failure as ``Error handling job
+      lock``; a dict without ``app_name`` gets a job that then fails.
+    """
+    if ctx.pinned:
+        _too_many(1, params)
+        if not params:
+            raise SandboxValidationErrors([("app_create", "Field required", errno.EINVAL)])
+        _, errors = check_object(
+            model.version, "app_create", params[0], CREATE_ARGS, model="AppCreateArgs"
+        )
+        if errors:
+            raise SandboxValidationErrors(errors)
+    _crud_type_error(model.version, "create", ("data",), len(params))
+    data = params[0]
+    if version_at_least(model.version, "25.04"):
+        if not isinstance(data, dict):
+            raise SandboxCallError(
+                errno.EINVAL,
+                "Error handling job lock. This is most likely caused by invalid call arguments.",
+            )
+    else:
+        try:
+            data["app_name"]
+        except (KeyError, TypeError, IndexError) as exc:
+            raise SandboxPythonError(exc) from None
+    return params
+
+
+def update_call_check(model: SandboxModel, ctx: CallContext, params: list[Any]) -> list[Any]:
+    """What ``app.update`` refuses before a job exists: see :func:`create_call_check`.
+
+    Pinned endpoints fill the ``update`` default, so ``app.update(name)`` works there; on the
+    current API the Python call of ``CRUDService.update`` needs both arguments.
+    """
+    if ctx.pinned:
+        _too_many(2, params)
+        if not params:
+            raise SandboxValidationErrors([("app_name", "Field required", errno.EINVAL)])
+        params = [*params, {}] if len(params) == 1 else params
+        _check_update_args(model.version, params[0], params[1])
+    _crud_type_error(model.version, "update", ("id_", "data"), len(params))
+    return params
+
+
+def _check_update_args(version: str, name: Any, data: Any) -> tuple[str, dict[str, Any]]:
+    """``app.update``'s argument model: ``app_name`` and ``update.*`` (``app_update.*`` on 24.10).
+
+    Raises:
+        SandboxValidationErrors: the errors of both arguments together.
+    """
+    prefix = "update" if version_at_least(version, "25.04") else "app_update"
+    name, errors = check_value(version, "app_name", name, UPDATE_NAME)
+    args, more = check_object(version, prefix, data, UPDATE_ARGS, model="AppUpdate")
+    if errors or more:
+        raise SandboxValidationErrors(errors + more)
+    return name, args
+
+
 async def create(model: SandboxModel, ctx: CallContext, data: Any = None) -> Any:
     """``app.create`` (job): a custom compose app or a catalog app."""
-    args, errors = check_object(model.version, "app_create", data, CREATE_ARGS)
-    if isinstance(args.get("app_name"), str):
-        errors += app_name_errors(model.version, "app_create.app_name", args["app_name"])
+    args, errors = check_object(
+        model.version, "app_create", data, CREATE_ARGS, model="AppCreateArgs"
+    )
     if errors:
         raise SandboxValidationErrors(errors)
     name: str = args["app_name"]
@@ -249,10 +368,9 @@ async def _create_catalog(
     return present(model, app, {}, full=True)
 
 
-async def update(model: SandboxModel, ctx: CallContext, name: Any, data: Any = None) -> Any:
+async def update(model: SandboxModel, ctx: CallContext, name: Any, data: Any = _ABSENT) -> Any:
     """``app.update`` (job): new config; recreated only when the app is not STOPPED."""
-    name = _name_arg(model, "app_update", name)
-    args = require(model.version, "app_update", data, UPDATE_ARGS)
+    name, args = _check_update_args(model.version, name, {} if data is _ABSENT else data)
     async with model.lock(name):
         app = get_app(model, name)
         return await _apply_update(model, ctx, app, args, "Update")

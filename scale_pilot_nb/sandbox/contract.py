@@ -74,6 +74,20 @@ class SandboxValidationErrors(SandboxCallError):
         self.errors = errors
 
 
+class SandboxPythonError(SandboxCallError):
+    """A plain Python exception (``TypeError``, ``KeyError`` …) escaping a TrueNAS method.
+
+    The middleware reports it as EINVAL with ``str(exc)`` as the reason (no ``[EINVAL]``
+    prefix) and the exception's class in the trace, e.g. a wrong argument count of
+    ``CRUDService.create`` or 24.10's job-lock lambda on a bad argument.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        import errno as _errno
+
+        super().__init__(_errno.EINVAL, str(exc) or repr(exc), trace_class=type(exc).__name__)
+
+
 def _errname(number: int) -> str:
     import errno as _errno
 
@@ -111,17 +125,32 @@ class CallContext:
     version: str
     legacy: bool = False
     job: JobHandle | None = None
+    #: The call came in on an older pinned endpoint (``/api/v25.04.0`` on 25.04, ``/api/v25.10.4``
+    #: on 25.10 …): there the middleware validates the arguments with that API version's model
+    #: before calling the method, so argument errors fail the call instead of the job.
+    pinned: bool = False
+
+
+#: What runs at call time, before a job exists: ``check(ctx, params)`` returns the parameters
+#: to run the method with, or raises the call's error (see :attr:`MethodSpec.call_check`).
+CallCheck = Callable[[CallContext, list[Any]], list[Any]]
 
 
 @dataclass
 class MethodSpec:
-    """A registered method: ``func(ctx, *params)`` returns a value or an awaitable."""
+    """A registered method: ``func(ctx, *params)`` returns a value or an awaitable.
+
+    ``call_check`` replaces the server's generic argument-count check for methods whose
+    call-time failures TrueNAS shapes in its own way (``app.create``: a ``TypeError`` from the
+    Python call, the job lock computed from the raw arguments).
+    """
 
     name: str
     func: Callable[..., Any]
     job: bool = False
     no_auth: bool = False
     min_version: str | None = None
+    call_check: CallCheck | None = None
 
 
 @dataclass
@@ -151,11 +180,12 @@ class Registry:
         job: bool = False,
         no_auth: bool = False,
         min_version: str | None = None,
+        call_check: CallCheck | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator registering ``func`` under ``name``."""
 
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            self.methods[name] = MethodSpec(name, func, job, no_auth, min_version)
+            self.methods[name] = MethodSpec(name, func, job, no_auth, min_version, call_check)
             return func
 
         return register

@@ -118,7 +118,7 @@ async def bulk(
         entry: dict[str, Any] = {"job_id": None, "result": None, "error": None}
         try:
             args = args if isinstance(args, list) else [args]
-            spec, first = prepare(session, method, args)
+            spec, first, args = prepare(session, method, args)
             if spec.job:
                 job = submit_job(session, spec, first, args, None)
                 entry["job_id"] = job.id

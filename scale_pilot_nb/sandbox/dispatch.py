@@ -77,13 +77,14 @@ def _check_arguments(spec: MethodSpec, first: Any, params: list[Any]) -> None:
         raise SandboxValidationErrors([(spec.name, str(exc), errno.EINVAL)]) from None
 
 
-def prepare(session: Session, method: str, params: list[Any]) -> tuple[MethodSpec, Any]:
-    """Look ``method`` up and run the gates; returns the spec and its first argument.
+def prepare(session: Session, method: str, params: list[Any]) -> tuple[MethodSpec, Any, list[Any]]:
+    """Look ``method`` up and run the gates; returns the spec, its first argument and params.
 
     Raises:
         MethodNotFound: unknown on this server.
         SandboxCallError: ENOMETHOD on an older versioned endpoint, ENOTAUTHENTICATED,
-            ``Rate Limit Exceeded``; ValidationErrors for a wrong number of arguments.
+            ``Rate Limit Exceeded``; ValidationErrors for a wrong number of arguments; whatever
+            the method's own ``call_check`` refuses before a job exists.
     """
     server = session.server
     spec, server_side = server.lookup(method, session.api_version)
@@ -94,8 +95,11 @@ def prepare(session: Session, method: str, params: list[Any]) -> tuple[MethodSpe
             raise GateError(errno.EBUSY, "Rate Limit Exceeded")
     ctx = session.context()
     first = ServerCall(session, ctx) if server_side else ctx
-    _check_arguments(spec, first, params)
-    return spec, first
+    if spec.call_check is not None:
+        params = spec.call_check(ctx, params)
+    else:
+        _check_arguments(spec, first, params)
+    return spec, first, params
 
 
 def submit_job(
@@ -129,7 +133,7 @@ async def invoke(
 
     ``ordered`` is True for a new-style job result, which must leave after the job's events.
     """
-    spec, first = prepare(session, method, params)
+    spec, first, params = prepare(session, method, params)
     if not spec.job:
         result = spec.func(first, *params)
         if inspect.isawaitable(result):

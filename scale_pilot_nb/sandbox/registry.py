@@ -63,6 +63,11 @@ _METHODS: dict[str, tuple[Callable[..., Any], bool, str | None]] = {
     "pool.dataset.create": (system.dataset_create, False, None),
     "filesystem.stat": (system.filesystem_stat, False, None),
 }
+#: Methods whose call-time failures TrueNAS shapes itself (see ``MethodSpec.call_check``).
+_CALL_CHECKS: dict[str, Callable[..., Any]] = {
+    "app.create": apps.create_call_check,
+    "app.update": apps.update_call_check,
+}
 _SOURCES: dict[str, Callable[..., Any]] = {
     "app.stats": sources.stats,
     "app.container_log_follow": sources.container_log_follow,
@@ -78,7 +83,13 @@ def build_registry(model: SandboxModel, registry: Registry | None = None) -> Reg
     """
     registry = registry or Registry()
     for name, (func, job, min_version) in _METHODS.items():
-        registry.method(name, job=job, min_version=min_version)(partial(func, model))
+        check = _CALL_CHECKS.get(name)
+        registry.method(
+            name,
+            job=job,
+            min_version=min_version,
+            call_check=partial(check, model) if check is not None else None,
+        )(partial(func, model))
     for name, source in _SOURCES.items():
         registry.source(name)(partial(source, model))
     return registry

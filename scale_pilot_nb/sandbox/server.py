@@ -203,6 +203,16 @@ class SandboxServer:
             paths.update({f"/api/{name}": _release(name) for name in API_VERSIONS[self.version]})
         return paths
 
+    def _pinned(self, path: str) -> bool:
+        """An endpoint pinned to an older API of this release (``/api/v25.04.0`` on 25.04).
+
+        TrueNAS adapts (and so validates) the arguments there before calling the method; the
+        current API and ``/api/v24.10`` (which passes app methods through) do not.
+        """
+        names = API_VERSIONS[self.version]
+        name = path.removeprefix("/api/")
+        return bool(names) and name in names and name not in ("v24.10", names[-1])
+
     def _route(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.partition("?")[0]
         if path in self._endpoints():
@@ -243,6 +253,7 @@ class SandboxServer:
             api_version=self._endpoints().get(path, self.version),
             peer=peer,
             secure=self._is_secure(peer),
+            pinned=self._pinned(path),
         )
         self.sessions.add(session)
         self.metrics.connections += 1

@@ -76,6 +76,8 @@ class Session:
         ws: the connection.
         dialect: the protocol spoken on it.
         api_version: the API version of the endpoint (``"25.04"`` for ``/api/v25.04.2``).
+        pinned: an older versioned endpoint that checks arguments at call time (see
+            :attr:`~scale_pilot_nb.sandbox.contract.CallContext.pinned`).
         peer: the client's IP address (rate-limit key).
         secure: TLS or loopback (plain API keys are accepted without revocation).
     """
@@ -89,11 +91,13 @@ class Session:
         api_version: str,
         peer: str,
         secure: bool,
+        pinned: bool = False,
     ) -> None:
         self.server = server
         self.ws = ws
         self.dialect = dialect
         self.api_version = api_version
+        self.pinned = pinned
         self.peer = peer
         self.secure = secure
         self.id = str(uuid.uuid4())
@@ -144,7 +148,9 @@ class Session:
 
     def context(self) -> CallContext:
         """A fresh :class:`CallContext` for one call."""
-        return CallContext(self.username or "", self.server.version, self.legacy)
+        return CallContext(
+            self.username or "", self.server.version, self.legacy, pinned=self.pinned
+        )
 
     # -- outgoing frames -------------------------------------------------------------------
 

@@ -14,7 +14,11 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from scale_pilot_nb.sandbox.contract import SandboxCallError, SandboxValidationErrors
+from scale_pilot_nb.sandbox.contract import (
+    SandboxCallError,
+    SandboxPythonError,
+    SandboxValidationErrors,
+)
 
 #: TrueNAS-specific errnos (``ErrnoMixin``) that :data:`errno.errorcode` does not know.
 TRUENAS_ERRNAMES = {
@@ -93,18 +97,15 @@ def trace(trace_class: str, reason: str) -> dict[str, Any]:
     }
 
 
-class UnexpectedError(SandboxCallError):
+class UnexpectedError(SandboxPythonError):
     """Any non-``CallError`` exception: the middleware reports it as EINVAL without a prefix."""
-
-    def __init__(self, exc: BaseException) -> None:
-        super().__init__(_errno.EINVAL, str(exc) or repr(exc), trace_class=type(exc).__name__)
 
 
 def wire_reason(exc: SandboxCallError) -> str:
     """``str(exception)`` as the middleware prints it: ``[ERRNAME] text`` or validation lines."""
     if isinstance(exc, SandboxValidationErrors):
         return exc.reason if exc.lone else exc.reason + "\n"
-    if exc.errno is None or isinstance(exc, UnexpectedError):
+    if exc.errno is None or isinstance(exc, SandboxPythonError):
         return exc.reason
     return f"[{errname(exc.errno)}] {exc.reason}"
 

@@ -62,6 +62,8 @@ class Nas:
         """Call ``method`` as the server would (jobs get a job handle)."""
         spec = self.registry.methods[method]
         ctx = CallContext(username="root", version=self.model.version)
+        if spec.call_check is not None:
+            params = tuple(spec.call_check(ctx, list(params)))
         if spec.job:
             self.last_job = ctx.job = RecordingJob()
         result = spec.func(ctx, *params)
