@@ -11,10 +11,7 @@ from scale_pilot_nb.sandbox.common import get_app, require_docker
 from scale_pilot_nb.sandbox.contract import CallContext
 from scale_pilot_nb.sandbox.entries import present
 from scale_pilot_nb.sandbox.query import check_options, filter_list
-from scale_pilot_nb.sandbox.state import App, SandboxModel
-
-#: Addresses the simulated NAS owns (``app.ip_choices``).
-NAS_ADDRESSES = ("0.0.0.0", "::", "192.168.1.50", "fd00:1::50")
+from scale_pilot_nb.sandbox.state import NAS_ADDRESSES, App, SandboxModel
 
 
 def _only_app(model: SandboxModel, filters: Any) -> list[App] | None:

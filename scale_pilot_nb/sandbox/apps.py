@@ -102,7 +102,9 @@ def render_catalog(
     """
     values = payload.json_safe(values)
     if entry.name == catalog.IX_APP:
-        values, errors = ixapp.normalize(model.version, values, model.path_exists)
+        values, errors = ixapp.normalize(
+            model.version, values, model.path_exists, update=operation != "INSTALL"
+        )
         if errors:
             raise SandboxValidationErrors(errors)
         compose = ixapp.render(app_name, values)

@@ -1,27 +1,45 @@
 """The catalog ``ix-app`` ("Custom App" wizard): values schema check and compose rendering.
 
-The schema follows ``questions.yaml`` of ix-app 1.4.x (reference §5.2). Errors use the
-middleware's wording per version: 24.10/25.04 prefix attributes with ``values.`` and use the
-legacy schema messages; 25.10 uses pydantic messages without the prefix. Fields hidden by
-``show_if`` get no defaults. Unknown keys are kept (``additional_attrs``/``extra="allow"``).
+The schema follows ``questions.yaml`` of ix-app 1.4.4 (reference §5.2); ``host_ips`` items must
+be one of ``app.ip_choices`` (TrueNAS turns ``$ref: definitions/node_bind_ip`` into that enum).
+The two validators TrueNAS uses disagree in more than wording (issue-12 facts Q2), so each has
+its own walker here:
+
+* 24.10/25.04, the legacy ``middlewared.schema``: first *clean* everything (types, ``null``,
+  required keys, choices; integers become strings, numeric strings integers; nested objects
+  refuse unknown keys). A failure inside a list item stops that list and is folded into one
+  error on the list: ``values.ports: Item#0 is not valid per list types: [EINVAL]
+  port.host_ips: …`` (the item's variable name, ``port``, leads the inner text). Only when
+  cleaning found nothing are limits and host paths *validated*; those errors keep the item's
+  name in their path (``values.ports.0.port.port_number``).
+* 25.10, pydantic models built from the questions (``extra="allow"``, lax: ``"30080"`` is an
+  int, ``"yes"`` a bool): no ``values.`` prefix, fields in declaration order, and a list of
+  objects stops at its first failing item while a list of scalars reports every bad item.
+
+Fields hidden by ``show_if`` get no defaults; 25.10 leaves a hidden value it was sent alone.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from scale_pilot_nb.sandbox.contract import version_at_least
+from scale_pilot_nb.sandbox.state import NAS_ADDRESSES
 
-_REQUIRED = object()
 Condition = Callable[[dict[str, Any]], bool]
+Found = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
 class Q:
-    """One question: ``kind`` is str/int/bool/enum/list/dict/path/hostpath."""
+    """One question.
+
+    ``kind`` is str/text/int/bool/enum/ip/list/dict/path/hostpath (``ip`` = a choice among
+    ``app.ip_choices``); ``item`` is a list's item variable name (it appears in legacy paths).
+    """
 
     kind: str
     default: Any = None
@@ -30,6 +48,7 @@ class Q:
     low: int | None = None
     high: int | None = None
     items: Q | None = None
+    item: str = ""
     attrs: dict[str, Q] = field(default_factory=dict)
     show_if: Condition | None = None
 
@@ -38,13 +57,8 @@ def _when(key: str, value: Any) -> Condition:
     return lambda parent: parent.get(key) == value
 
 
-def _acl_entries() -> Q:
-    entry = {
-        "id_type": Q("enum", "USER", choices=("USER", "GROUP")),
-        "id": Q("int", required=True, low=0),
-        "access": Q("enum", "READ", choices=("READ", "MODIFY", "FULL_CONTROL")),
-    }
-    return Q("list", [], items=Q("dict", attrs=entry))
+def _strings(item: str, default: Any = None) -> Q:
+    return Q("list", default, items=Q("str", required=True), item=item)
 
 
 _PORT = Q(
@@ -54,13 +68,24 @@ _PORT = Q(
         "port_number": Q("int", required=True, low=1, high=65535),
         "container_port": Q("int", required=True, low=1, high=65535),
         "protocol": Q("enum", "tcp", required=True, choices=("tcp", "udp")),
-        "host_ips": Q("list", [], items=Q("str"), show_if=_when("bind_mode", "published")),
+        "host_ips": Q(
+            "list",
+            [],
+            items=Q("ip", required=True),
+            item="host_ip",
+            show_if=_when("bind_mode", "published"),
+        ),
     },
 )
 _STORAGE = Q(
     "dict",
     attrs={
-        "type": Q("enum", "ix_volume", choices=("host_path", "ix_volume", "cifs", "nfs", "tmpfs")),
+        "type": Q(
+            "enum",
+            "ix_volume",
+            required=True,
+            choices=("host_path", "ix_volume", "cifs", "nfs", "tmpfs"),
+        ),
         "read_only": Q("bool", False),
         "mount_path": Q("path", required=True),
         "host_path_config": Q(
@@ -71,11 +96,7 @@ _STORAGE = Q(
                 "acl": Q(
                     "dict",
                     show_if=_when("acl_enable", True),
-                    attrs={
-                        "path": Q("hostpath", required=True),
-                        "entries": _acl_entries(),
-                        "options": Q("dict", attrs={"force": Q("bool", False)}),
-                    },
+                    attrs={"path": Q("hostpath", required=True)},
                 ),
                 "path": Q("hostpath", required=True, show_if=_when("acl_enable", False)),
             },
@@ -94,7 +115,7 @@ _STORAGE = Q(
             attrs={
                 name: Q("str", required=True) for name in ("server", "path", "username", "password")
             }
-            | {"domain": Q("str", "")},
+            | {"domain": Q("str")},
         ),
         "nfs_config": Q(
             "dict",
@@ -104,14 +125,14 @@ _STORAGE = Q(
         "tmpfs_config": Q(
             "dict",
             show_if=_when("type", "tmpfs"),
-            attrs={"size": Q("int", 500, required=True, low=1)},
+            attrs={"size": Q("int", 500, required=True)},
         ),
     },
 )
 SCHEMA = Q(
     "dict",
     attrs={
-        "notes": Q("str"),
+        "notes": Q("text"),
         "image": Q(
             "dict",
             attrs={
@@ -123,18 +144,21 @@ SCHEMA = Q(
             },
         ),
         "hostname": Q("str", ""),
-        "entrypoint": Q("list", [], items=Q("str")),
-        "command": Q("list", [], items=Q("str")),
+        "entrypoint": _strings("entrypoint_item", []),
+        "command": _strings("command_item", []),
         "TZ": Q("str", "Etc/UTC", required=True),
         "envs": Q(
             "list",
             [],
-            items=Q("dict", attrs={"name": Q("str", required=True), "value": Q("str", "")}),
+            items=Q("dict", attrs={"name": Q("str", required=True), "value": Q("str")}),
+            item="env",
         ),
         "restart_policy": Q(
             "enum", "no", required=True, choices=("no", "unless-stopped", "on-failure", "always")
         ),
-        "max_retry_count": Q("int", 0, low=0, show_if=_when("restart_policy", "on-failure")),
+        "max_retry_count": Q(
+            "int", 0, required=True, show_if=_when("restart_policy", "on-failure")
+        ),
         "disable_builtin_healthcheck": Q("bool", False),
         "tty": Q("bool", False),
         "stdin": Q("bool", False),
@@ -148,39 +172,41 @@ SCHEMA = Q(
                     "container_device": Q("str", required=True),
                 },
             ),
+            item="device",
         ),
         "privileged": Q("bool", False),
-        "capabilities": Q("dict", attrs={"add": Q("list", [], items=Q("str"))}),
+        "capabilities": Q("dict", attrs={"add": _strings("capability")}),
         "run_as_custom_user": Q("bool", False),
         "run_as": Q(
             "dict",
             show_if=_when("run_as_custom_user", True),
-            attrs={"user": Q("int", 568, low=0), "group": Q("int", 568, low=0)},
+            attrs={"user": Q("int", 568, required=True), "group": Q("int", 568, required=True)},
         ),
         "host_network": Q("bool", False),
-        "ports": Q("list", [], items=_PORT, show_if=_when("host_network", False)),
+        "ports": Q("list", [], items=_PORT, item="port", show_if=_when("host_network", False)),
         "portals": Q(
             "list",
-            [],
             items=Q(
                 "dict",
                 attrs={
                     "name": Q("str", "Web UI", required=True),
-                    "scheme": Q("enum", "http", choices=("http", "https")),
-                    "use_node_ip": Q("bool", True),
-                    "host": Q("str", "", show_if=_when("use_node_ip", False)),
-                    "port": Q("int", 15000, low=1, high=65535),
-                    "path": Q("str", "/"),
+                    "scheme": Q("enum", "http", required=True, choices=("http", "https")),
+                    "use_node_ip": Q("bool", True, required=True),
+                    "host": Q("str", "", required=True, show_if=_when("use_node_ip", False)),
+                    "port": Q("int", 15000, required=True),
+                    "path": Q("str", "/", required=True),
                 },
             ),
+            item="portal",
         ),
-        "storage": Q("list", [], items=_STORAGE),
+        "storage": Q("list", [], items=_STORAGE, item="storageEntry"),
         "labels": Q(
             "list",
             [],
             items=Q(
                 "dict", attrs={"key": Q("str", required=True), "value": Q("str", required=True)}
             ),
+            item="label",
         ),
         "resources": Q(
             "dict",
@@ -189,112 +215,336 @@ SCHEMA = Q(
                 "limits": Q(
                     "dict",
                     show_if=_when("enable_resource_limits", True),
-                    attrs={"cpus": Q("int", 2, low=1), "memory": Q("int", 4096, low=1)},
+                    attrs={
+                        "cpus": Q("int", 2, required=True),
+                        "memory": Q("int", 4096, required=True),
+                    },
                 ),
             },
         ),
     },
 )
 
-_TYPE_NAMES = {"str": str, "path": str, "hostpath": str, "enum": str, "int": int, "bool": bool}
+#: Longest ``string`` answer (pydantic ``str_max_length``; the legacy ``Str`` default).
+STR_MAX = 1024
+#: The legacy limit of a ``text`` answer (``notes``): 1 MiB.
+TEXT_MAX = 1024 * 1024
+_STRING_KINDS = ("str", "text", "path", "hostpath", "enum", "ip")
+_LEGACY_HOSTPATH = (
+    "Path does not exist (underlying dataset may be locked or the path is just missing)."
+)
 
 
-class _Checker:
-    """Walks values against :data:`SCHEMA`, filling defaults and collecting errors."""
+def _visible(q: Q, parent: dict[str, Any]) -> bool:
+    return q.show_if is None or q.show_if(parent)
 
-    def __init__(self, version: str, path_exists: Callable[[str], bool]) -> None:
-        self.pydantic = version_at_least(version, "25.10")
+
+def _ordered(q: Q) -> list[tuple[str, Q]]:
+    """Unconditional attributes first: ``show_if`` is judged on the defaults they fill."""
+    plain = [(n, s) for n, s in q.attrs.items() if s.show_if is None]
+    return plain + [(n, s) for n, s in q.attrs.items() if s.show_if is not None]
+
+
+class _Fail(Exception):
+    """The legacy ``Error``: one attribute; ``str()`` is ``[attribute] message``."""
+
+    def __init__(self, attribute: str, message: str) -> None:
+        super().__init__(attribute, message)
+        self.attribute, self.message = attribute, message
+
+    def __str__(self) -> str:
+        return f"[{self.attribute}] {self.message}"
+
+
+class _Fails(Exception):
+    """The legacy ``ValidationErrors``: ``str()`` is one ``[EINVAL] attr: msg`` line each."""
+
+    def __init__(self, errors: Found) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "".join(f"[EINVAL] {attr}: {msg}\n" for attr, msg in self.errors)
+
+
+class _Legacy:
+    """24.10/25.04: ``Attribute.clean`` over everything, then ``validate`` if clean passed."""
+
+    def __init__(self, choices: Sequence[str], path_exists: Callable[[str], bool]) -> None:
+        self.ip_choices = tuple(choices)
         self.path_exists = path_exists
-        self.errors: list[tuple[str, str, int]] = []
 
-    def fail(self, attr: str, message: str) -> None:
-        self.errors.append((attr if self.pydantic else f"values.{attr}", message, errno.EINVAL))
-
-    def type_error(self, attr: str, kind: str) -> None:
-        pydantic = {
-            "str": "Input should be a valid string",
-            "int": "Input should be a valid integer",
-            "bool": "Input should be a valid boolean",
-            "list": "Input should be a valid list",
-            "dict": "Input should be a valid dictionary",
-        }
-        legacy = {
-            "str": "Not a string",
-            "int": "Not an integer",
-            "bool": "Not a boolean",
-            "list": "Not a list",
-            "dict": "Not a dictionary",
-        }
-        base = "str" if kind in ("path", "hostpath", "enum") else kind
-        self.fail(attr, (pydantic if self.pydantic else legacy)[base])
-
-    def check(self, q: Q, value: Any, attr: str) -> Any:
+    def clean(self, q: Q, name: str, value: Any, *, extra_ok: bool = False) -> Any:
+        if value is None:
+            raise _Fail(name, "null not allowed")
         if q.kind == "dict":
-            return self.check_dict(q, value, attr)
+            return self.clean_dict(q, name, value, extra_ok)
         if q.kind == "list":
             if not isinstance(value, list):
-                return self.type_error(attr, "list")
+                raise _Fail(name, "Not a list")
             assert q.items is not None
-            return [self.check(q.items, item, f"{attr}.{i}") for i, item in enumerate(value)]
-        expected = _TYPE_NAMES[q.kind]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            return self.type_error(attr, q.kind)
-        self.check_scalar(q, value, attr)
+            cleaned = []
+            for index, item in enumerate(value):
+                try:
+                    cleaned.append(self.clean(q.items, q.item, item))
+                except (_Fail, _Fails) as exc:
+                    raise _Fail(name, f"Item#{index} is not valid per list types: {exc}") from None
+            return cleaned
+        if q.kind == "bool":
+            if not isinstance(value, bool):
+                raise _Fail(name, "Not a boolean")
+            return value
+        if q.kind == "int":
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            try:
+                return int(value) if isinstance(value, str) else _not_int()
+            except ValueError:
+                raise _Fail(name, "Not an integer") from None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise _Fail(name, "Not a string")
+        choices = self.ip_choices if q.kind == "ip" else q.choices
+        if q.kind in ("enum", "ip") and value not in choices:
+            raise _Fail(name, f"Invalid choice: {value}")
         return value
 
-    def check_scalar(self, q: Q, value: Any, attr: str) -> None:
-        if q.kind == "enum" and value not in q.choices:
-            if self.pydantic:
-                quoted = [f"'{c}'" for c in q.choices]
-                self.fail(attr, f"Input should be {', '.join(quoted[:-1])} or {quoted[-1]}")
-            else:
-                self.fail(attr, f"Invalid choice: {value}")
-        elif q.kind == "int":
+    def clean_dict(self, q: Q, name: str, value: Any, extra_ok: bool) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _Fail(name, "A dict was expected")
+        errors: Found = []
+        result: dict[str, Any] = {}
+        prefix = f"{name}." if name else ""
+        for key, item in value.items():
+            sub = q.attrs.get(key)
+            if sub is None:
+                if not extra_ok:
+                    errors.append((f"{prefix}{key}", "Field was not expected"))
+                result[key] = item
+                continue
+            try:
+                result[key] = self.clean(sub, key, item)
+            except _Fail as exc:
+                errors.append((f"{prefix}{exc.attribute}", exc.message))
+            except _Fails as exc:
+                errors += [(f"{prefix}{attr}", msg) for attr, msg in exc.errors]
+        for key, sub in _ordered(q):
+            if key in value or not _visible(sub, result):
+                continue
+            try:
+                if sub.kind == "dict":
+                    result[key] = self.clean_dict(sub, key, {}, False)
+                elif sub.default is not None:
+                    result[key] = list(sub.default) if sub.kind == "list" else sub.default
+                elif sub.kind == "list":
+                    result[key] = []
+                elif sub.required:
+                    raise _Fail(key, "attribute required")
+            except _Fail as exc:
+                errors.append((f"{prefix}{exc.attribute}", exc.message))
+            except _Fails as exc:
+                errors += [(f"{prefix}{attr}", msg) for attr, msg in exc.errors]
+        if errors:
+            raise _Fails(errors)
+        return result
+
+    def validate(self, q: Q, name: str, value: Any) -> Found:
+        """Length, range and host-path errors; paths start with ``name``."""
+        prefix = f"{name}." if name else ""
+        if q.kind == "dict" and isinstance(value, dict):
+            return [
+                (f"{prefix}{attr}", msg)
+                for key, sub in q.attrs.items()
+                if key in value
+                for attr, msg in self.validate(sub, key, value[key])
+            ]
+        if q.kind == "list" and isinstance(value, list):
+            assert q.items is not None
+            return [
+                (f"{prefix}{index}.{attr}", msg)
+                for index, item in enumerate(value)
+                for attr, msg in self.validate(q.items, q.item, item)
+            ]
+        limit = TEXT_MAX if q.kind == "text" else STR_MAX
+        if q.kind in _STRING_KINDS and isinstance(value, str) and value and len(value) > limit:
+            return [(name, f"The value may not be longer than {limit} characters")]
+        if q.kind == "int" and isinstance(value, int):
             low, high = q.low, q.high
             if (low is not None and value < low) or (high is not None and value > high):
-                if not self.pydantic:
-                    self.fail(attr, f"Should be between {low} and {high}")
-                elif low is not None and value < low:
-                    self.fail(attr, f"Input should be greater than or equal to {low}")
-                else:
-                    self.fail(attr, f"Input should be less than or equal to {high}")
-        elif q.kind == "path" and not value.startswith("/"):
-            self.fail(attr, "Path must be absolute")
-        elif q.kind == "hostpath" and not self.path_exists(value):
-            suffix = "" if self.pydantic else _LEGACY_HOSTPATH_SUFFIX
-            self.fail(attr, f"Path does not exist{suffix}")
+                return [(name, f"Should be between {low} and {high}")]
+        if q.kind == "hostpath" and isinstance(value, str) and not self.path_exists(value):
+            return [(name, _LEGACY_HOSTPATH)]
+        return []
 
-    def check_dict(self, q: Q, value: Any, attr: str) -> Any:
-        if value is None:
-            value = {}
+    def check(self, values: Any) -> tuple[dict[str, Any], Found]:
+        try:
+            cleaned = self.clean_dict(SCHEMA, "", values, True)
+        except _Fail as exc:
+            return {}, [(f"values.{exc.attribute}", exc.message)]
+        except _Fails as exc:
+            return {}, [(f"values.{attr}", msg) for attr, msg in exc.errors]
+        return cleaned, [
+            (f"values.{attr}", msg) for attr, msg in self.validate(SCHEMA, "", cleaned)
+        ]
+
+
+def _not_int() -> int:
+    raise ValueError("not an integer")
+
+
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+class _Pydantic:
+    """25.10: the models TrueNAS generates from the questions (lax, ``extra="allow"``)."""
+
+    def __init__(
+        self, choices: Sequence[str], path_exists: Callable[[str], bool], operation: str
+    ) -> None:
+        self.ip_choices = tuple(choices)
+        self.path_exists = path_exists
+        self.operation = operation
+
+    def check(self, q: Q, path: str, value: Any, model: str) -> tuple[Any, Found]:
+        if q.kind == "dict":
+            return self.check_dict(q, path, value, model)
+        if q.kind == "list":
+            return self.check_list(q, path, value, model)
+        if q.kind in ("enum", "ip"):
+            choices = self.ip_choices if q.kind == "ip" else q.choices
+            if value in choices and isinstance(value, str):
+                return value, []
+            quoted = [f"'{c}'" for c in choices]
+            listing = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+            return value, [(path, f"Input should be {listing}")]
+        if q.kind == "int":
+            return self.check_int(q, path, value)
+        if q.kind == "bool":
+            return self.check_bool(path, value)
+        if not isinstance(value, str):
+            return value, [(path, "Input should be a valid string")]
+        if q.kind != "text" and len(value) > STR_MAX:
+            return value, [(path, f"String should have at most {STR_MAX} characters")]
+        if q.kind == "path" and not value.startswith("/"):
+            return value, [(path, "Value error, Path must be absolute")]
+        if q.kind == "hostpath" and not self.path_exists(value):
+            return value, [(path, "Value error, Path does not exist")]
+        return value, []
+
+    def check_int(self, q: Q, path: str, value: Any) -> tuple[Any, Found]:
+        number: int
+        if isinstance(value, bool | int):
+            number = int(value)
+        elif isinstance(value, float):
+            if not value.is_integer():
+                message = "Input should be a valid integer, got a number with a fractional part"
+                return value, [(path, message)]
+            number = int(value)
+        elif isinstance(value, str):
+            try:
+                number = int(value.strip())
+            except ValueError:
+                message = "Input should be a valid integer, unable to parse string as an integer"
+                return value, [(path, message)]
+        else:
+            return value, [(path, "Input should be a valid integer")]
+        if q.low is not None and number < q.low:
+            return number, [(path, f"Input should be greater than or equal to {q.low}")]
+        if q.high is not None and number > q.high:
+            return number, [(path, f"Input should be less than or equal to {q.high}")]
+        return number, []
+
+    def check_bool(self, path: str, value: Any) -> tuple[Any, Found]:
+        if isinstance(value, bool):
+            return value, []
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value), []
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE, []
+        if isinstance(value, str | int | float):
+            return value, [(path, "Input should be a valid boolean, unable to interpret input")]
+        return value, [(path, "Input should be a valid boolean")]
+
+    def check_list(self, q: Q, path: str, value: Any, model: str) -> tuple[Any, Found]:
+        if not isinstance(value, list):
+            return value, [(path, "Input should be a valid list")]
+        assert q.items is not None
+        result, errors = [], []
+        for index, item in enumerate(value):
+            item_path = f"{path}.{index}"
+            if q.items.kind == "dict":
+                # one model per item, validated in turn: the first failing item ends the list
+                item_model = f"{model}_ix_list_item_{index}"
+                if not isinstance(item, dict):
+                    message = (
+                        "Value error, middlewared.plugins.apps.schema_construction_utils."
+                        f"{item_model}() argument after ** must be a mapping, "
+                        f"not {type(item).__name__}"
+                    )
+                    return value, [(item_path, message)]
+                checked, found = self.check_dict(q.items, item_path, item, item_model)
+                if found:
+                    return value, found
+            else:
+                checked, found = self.check(q.items, item_path, item, model)
+                errors += found
+            result.append(checked)
+        return result, errors
+
+    def check_dict(self, q: Q, path: str, value: Any, model: str) -> tuple[Any, Found]:
         if not isinstance(value, dict):
-            return self.type_error(attr, "dict")
+            message = f"Input should be a valid dictionary or instance of {model}"
+            return value, [(path, message)]
         result = dict(value)  # unknown keys are kept
-        for name, sub in q.attrs.items():
-            sub_attr = f"{attr}.{name}" if attr else name
-            if sub.show_if is not None and not sub.show_if(result):
+        errors: Found = []
+        found_at: dict[str, Found] = {}
+        for name, sub in _ordered(q):
+            sub_path = f"{path}.{name}" if path else name
+            if not _visible(sub, result):
                 continue
             if name in value:
-                result[name] = self.check(sub, value[name], sub_attr)
+                result[name], found_at[name] = self.check(
+                    sub, sub_path, value[name], f"{model}_{name}"
+                )
             elif sub.kind == "dict":
-                result[name] = self.check_dict(sub, {}, sub_attr)
+                # a missing object is built from its defaults; its errors lose its own name
+                result[name], found_at[name] = self.check_dict(sub, path, {}, f"{model}_{name}")
             elif sub.default is not None:
                 result[name] = list(sub.default) if sub.kind == "list" else sub.default
             elif sub.required:
-                self.fail(sub_attr, "Field required" if self.pydantic else "attribute required")
-        return result
-
-
-_LEGACY_HOSTPATH_SUFFIX = " (underlying dataset may be locked or the path is just missing)."
+                found_at[name] = [(sub_path, "Field required")]
+        for name in q.attrs:  # pydantic reports in declaration order
+            errors += found_at.get(name, [])
+        return result, errors
 
 
 def normalize(
-    version: str, values: Any, path_exists: Callable[[str], bool]
+    version: str,
+    values: Any,
+    path_exists: Callable[[str], bool],
+    *,
+    ip_choices: Sequence[str] = NAS_ADDRESSES,
+    update: bool = False,
 ) -> tuple[dict[str, Any], list[tuple[str, str, int]]]:
-    """Validate ix-app ``values``; return them with defaults and the ``(attr, msg, errno)`` list."""
-    checker = _Checker(version, path_exists)
-    normalized = checker.check_dict(SCHEMA, values, "")
-    return normalized if isinstance(normalized, dict) else {}, checker.errors
+    """Validate ix-app ``values``; return them with defaults and the ``(attr, msg, errno)`` list.
+
+    Args:
+        version: sandbox version (picks the validator).
+        values: the ``values`` argument (an object: the argument model checked that).
+        path_exists: whether a host path exists on the NAS.
+        ip_choices: ``app.ip_choices`` keys, in order (the ``host_ips`` choices).
+        update: ``app.update`` (25.10 names its models ``app_update_*``).
+    """
+    if version_at_least(version, "25.10"):
+        operation = "app_update" if update else "app_create"
+        checker = _Pydantic(ip_choices, path_exists, operation)
+        normalized, found = checker.check_dict(SCHEMA, "", values, operation)
+    else:
+        normalized, found = _Legacy(ip_choices, path_exists).check(values)
+    errors = [(attr, message, errno.EINVAL) for attr, message in found]
+    return normalized if isinstance(normalized, dict) else {}, errors
 
 
 def _volume(app_name: str, entry: dict[str, Any], index: int) -> dict[str, Any]:
@@ -329,11 +579,12 @@ def render(app_name: str, values: dict[str, Any]) -> dict[str, Any]:
     service: dict[str, Any] = {
         "image": f"{image['repository']}:{image.get('tag') or 'latest'}",
         "restart": values["restart_policy"],
-        "environment": {"TZ": values["TZ"]} | {e["name"]: e["value"] for e in values["envs"]},
+        "environment": {"TZ": values["TZ"]}
+        | {e["name"]: e.get("value") or "" for e in values["envs"]},
         "tty": values["tty"],
         "stdin_open": values["stdin"],
         "privileged": values["privileged"],
-        "cap_add": list(values.get("capabilities", {}).get("add", [])),
+        "cap_add": list(values.get("capabilities", {}).get("add") or []),
         "labels": {label["key"]: label["value"] for label in values["labels"]},
         "volumes": [_volume(app_name, s, i) for i, s in enumerate(values["storage"])],
     }
@@ -372,6 +623,6 @@ def render(app_name: str, values: dict[str, Any]) -> dict[str, Any]:
             "port": p["port"],
             "path": p.get("path", "/"),
         }
-        for p in values["portals"]
+        for p in values.get("portals") or []
     ]
     return compose

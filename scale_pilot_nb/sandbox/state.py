@@ -26,6 +26,9 @@ from typing import Any
 from scale_pilot_nb.sandbox.contract import VERSIONS, EventSink
 from scale_pilot_nb.sandbox.workloads import PortBinding
 
+#: ``app.ip_choices``: the wildcards, then the NAS's static addresses (never loopback or
+#: link-local, as ``interface.ip_in_use({"static": True, "any": True})`` returns them).
+NAS_ADDRESSES = ("0.0.0.0", "::", "192.168.1.50", "fd00:1::50")
 #: 2025-06-20 09:00:00 UTC: where every seed's virtual clock starts.
 BASE_TIME = 1750410000.0
 STATE_FORMAT = 1
