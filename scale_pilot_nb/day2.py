@@ -1,8 +1,9 @@
 """Day-2 operations of :class:`~scale_pilot_nb.manager.TrueNASDockerManager`.
 
-History and rollback, image updates and catalog upgrades, backups, exports: each method is a
-thin entry point into its module (:mod:`~scale_pilot_nb.history` via the recorder,
-:mod:`~scale_pilot_nb.updates`, :mod:`~scale_pilot_nb.backups`, :mod:`~scale_pilot_nb.exports`),
+History and rollback, image updates and catalog upgrades, backups, exports, the doctor: each
+method is a thin entry point into its module (:mod:`~scale_pilot_nb.history` via the recorder,
+:mod:`~scale_pilot_nb.updates`, :mod:`~scale_pilot_nb.backups`, :mod:`~scale_pilot_nb.exports`,
+:mod:`~scale_pilot_nb.doctor`),
 kept apart from the manager's core so both stay small. The manager inherits them.
 """
 
@@ -13,9 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb import backups, exports, updates
+from scale_pilot_nb import backups, doctor, exports, updates
+from scale_pilot_nb.doctor import CheckCallback
 from scale_pilot_nb.history import Revision, RevisionNotFoundError
-from scale_pilot_nb.records import App
+from scale_pilot_nb.records import App, DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.updates import UpgradeResult
 
@@ -27,7 +29,8 @@ __all__ = ["DayTwoOperations"]
 
 
 class DayTwoOperations:
-    """History, rollback, updates, upgrades, backups and exports (mixed into the manager)."""
+    """History, rollback, updates, upgrades, backups, exports and the doctor (mixed into the
+    manager)."""
 
     recorder: Recorder | None
 
@@ -149,4 +152,35 @@ class DayTwoOperations:
         """Plan (default) or, with ``dry_run=False``, deploy the apps exported into ``path``."""
         return await exports.import_apps(
             self._manager, path, dry_run=dry_run, secrets=secrets, timeout=timeout
+        )
+
+    # -- doctor ------------------------------------------------------------------------------
+
+    async def doctor(
+        self,
+        write: bool = False,
+        *,
+        timeout: float | None = 300.0,
+        on_check: CheckCallback | None = None,
+    ) -> DoctorReport:
+        """Check this NAS and what the SDK can do on it; one row per check.
+
+        Read-only by default: release, endpoint, TLS, auth method, apps service, pools,
+        ``app.ip_choices``, login rate-limit headroom and the features of this release. With
+        ``write=True`` it also creates, updates, stops and deletes the throwaway custom app
+        ``scale-pilot-selftest`` (``busybox:1.37``), timing each step and deleting it even
+        after a failed step. It touches no other app, and refuses (a ``fail`` row) when an
+        app of that name exists that doctor did not make.
+
+        Args:
+            write: also run the write checks.
+            timeout: seconds each deploy step may wait for the app to be RUNNING.
+            on_check: called with each check as it finishes (on the event loop).
+
+        Raises:
+            ConnectionError / AuthenticationError: the NAS could not be reached at all;
+                every other problem is a ``fail`` row of the report.
+        """
+        return await doctor.run_doctor(
+            self._manager, write=write, timeout=timeout, on_check=on_check
         )

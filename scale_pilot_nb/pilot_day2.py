@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scale_pilot_nb.doctor import CheckCallback
 from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.records import App
+from scale_pilot_nb.records import App, DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.updates import UpgradeResult
 
@@ -28,7 +29,8 @@ _M = TrueNASDockerManager
 
 
 class PilotDayTwo:
-    """History, rollback, updates, upgrades, backups and exports (mixed into ``Pilot``)."""
+    """History, rollback, updates, upgrades, backups, exports and the doctor (mixed into
+    ``Pilot``)."""
 
     manager: TrueNASDockerManager
     _runner: LoopRunner
@@ -141,3 +143,16 @@ class PilotDayTwo:
         )
 
     import_.__doc__ = _M.import_.__doc__
+
+    # -- doctor ------------------------------------------------------------------------------
+
+    def doctor(
+        self,
+        write: bool = False,
+        *,
+        timeout: float | None = 300.0,
+        on_check: CheckCallback | None = None,
+    ) -> DoctorReport:
+        return self._runner.run(self.manager.doctor(write, timeout=timeout, on_check=on_check))
+
+    doctor.__doc__ = _M.doctor.__doc__

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from scale_pilot_nb import __version__
-from scale_pilot_nb.cli import backups, deploying, inventory, lifecycle, revisions, setup
+from scale_pilot_nb.cli import (
+    backups,
+    deploying,
+    doctor,
+    inventory,
+    lifecycle,
+    revisions,
+    setup,
+)
 from scale_pilot_nb.cli.exits import ExitStatus, describe_statuses, exit_status_for
 from scale_pilot_nb.cli.output import Output
 from scale_pilot_nb.cli.parsing import connected_parent
@@ -33,6 +41,7 @@ examples:
   scale-compose start my-nginx
   scale-compose stop my-nginx
   scale-compose list --sandbox          (try it on an embedded demo NAS)
+  scale-compose doctor --write          (prove a NAS: check it, then a throwaway app)
 """
 
 
@@ -50,6 +59,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"scale-compose {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        dest="sandbox_first",
+        action="store_true",
+        help="run the command against a fresh embedded sandbox NAS (as COMMAND --sandbox)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     connected = connected_parent()
     inventory.register(commands, connected)
@@ -57,6 +72,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     lifecycle.register(commands, connected)
     revisions.register(commands, connected)
     backups.register(commands, connected)
+    doctor.register(commands, connected)
     setup.register(commands)
     if command == "sandbox":
         from scale_pilot_nb.sandbox import cli as sandbox_cli
@@ -96,6 +112,12 @@ def main(
         parser.print_usage(stderr)
         stderr.write("scale-compose: error: a command is required (see scale-compose --help)\n")
         return ExitStatus.USAGE
+    if args.sandbox_first:  # `scale-compose --sandbox COMMAND` = `scale-compose COMMAND --sandbox`
+        if not hasattr(args, "sandbox"):
+            parser.print_usage(stderr)
+            stderr.write(f"scale-compose: error: {args.command} does not take --sandbox\n")
+            return ExitStatus.USAGE
+        args.sandbox = True
     out = Output.for_streams(stdout, stderr, json=getattr(args, "json", False))
     with contextlib.redirect_stdout(stdout):
         return int(_run(args, out, stdin))

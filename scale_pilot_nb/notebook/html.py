@@ -41,12 +41,14 @@ from scale_pilot_nb.notebook._markup import (
 from scale_pilot_nb.records import App, AppState, Job, SystemStatus
 from scale_pilot_nb.records._base import format_bytes
 from scale_pilot_nb.records.app import PortMapping, VolumeMount
+from scale_pilot_nb.records.doctor import FEATURE_NAMES, CheckStatus, DoctorReport
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 
 __all__ = [
     "app_html",
     "connection_html",
     "display_style",
+    "doctor_html",
     "job_html",
     "plan_html",
     "render",
@@ -239,6 +241,50 @@ def _app_counts(states: Mapping[str, int]) -> str:
     ranked = sorted(states.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
     counts = " · ".join(f"{badge(state)}&nbsp;{count}" for state, count in ranked)
     return f"{sum(states.values())} in all · {counts}"
+
+
+_CHECK_TONES = {
+    CheckStatus.OK: "ok",
+    CheckStatus.WARN: "warn",
+    CheckStatus.FAIL: "error",
+    CheckStatus.UNKNOWN: "muted",
+}
+
+
+@render.register
+def doctor_html(report: DoctorReport) -> str:
+    """Card of a doctor run: release, endpoint, features, then one row per check."""
+    failed = len(report.failed)
+    header = badge("ok", "ok") if report.ok else badge(f"{failed} failed", "error")
+    features = " ".join(
+        badge(
+            f"{FEATURE_NAMES.get(key, key)}: "
+            + ("unknown" if supported is None else "yes" if supported else "no"),
+            "ok" if supported else "muted",
+        )
+        for key, supported in report.features.items()
+    )
+    rows = [
+        ("TrueNAS", esc(report.release)),
+        ("Endpoint", _code(report.endpoint)),
+        ("Write checks", "yes (scale-pilot-selftest)" if report.write else "no"),
+        ("Features", features or MISSING),
+        ("Took", esc(f"{report.seconds:.2f} s")),
+    ]
+    checks = table(
+        ["check", "status", "seconds", "detail"],
+        (
+            [
+                esc(check.name),
+                badge(check.status.value, _CHECK_TONES[check.status]),
+                esc(None if check.seconds is None else f"{check.seconds:.2f}"),
+                esc(check.detail),
+            ]
+            for check in report.checks
+        ),
+    )
+    body = facts(rows) + section("Checks", checks, count=len(report.checks), expanded=True)
+    return document(str(report), card("Doctor", report.release or "?", header, body))
 
 
 # -- compose results ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from scale_pilot_nb.records.app import (
     PortMapping,
     VolumeMount,
 )
+from scale_pilot_nb.records.doctor import CheckStatus, DoctorCheck, DoctorReport
 from scale_pilot_nb.records.image import Image
 from scale_pilot_nb.records.job import Job, JobProgress, JobState
 from scale_pilot_nb.records.system import DockerState, DockerStatus, Pool, SystemInfo, SystemStatus
@@ -23,10 +24,13 @@ from scale_pilot_nb.records.system import DockerState, DockerStatus, Pool, Syste
 __all__ = [
     "App",
     "AppState",
+    "CheckStatus",
     "Container",
     "ContainerState",
     "DockerState",
     "DockerStatus",
+    "DoctorCheck",
+    "DoctorReport",
     "HostBinding",
     "Image",
     "Job",

@@ -58,7 +58,7 @@ from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, ProgressCallback, job
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import DEFAULT_TIMEOUTS, USE_DEFAULT, TimeoutArg, Timeouts
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect
-from scale_pilot_nb.rpc.stats import ClientStats
+from scale_pilot_nb.rpc.stats import ClientStats, note_login
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 from scale_pilot_nb.rpc.transport import EndpointNotFound
 
@@ -133,6 +133,8 @@ class OfficialClient:
         self._verify_ssl = verify_ssl
         self.timeouts = timeouts
         self.stats = ClientStats()
+        #: How the login went through (``"API_KEY_PLAIN via auth.login_ex"`` …), or None.
+        self.login_mechanism: str | None = None
         self._max_in_flight = max_in_flight
         self._pool: ThreadPoolExecutor | None = None
         self._payloads: dict[Subscription, Any] = {}
@@ -325,6 +327,7 @@ class OfficialClient:
     async def _login(self) -> None:
         assert self._credentials is not None
         for step in login_plan(self._credentials, dialect_of(self._endpoint or "")):
+            note_login(step.method)
             try:
                 result = await self._call(step.method, step.params, self.timeouts.call, False)
             except UnsupportedError:
@@ -335,6 +338,7 @@ class OfficialClient:
                 raise login_error(step.mechanism, exc) from None
             check_login_result(step, result)
             self.stats.logins += 1
+            self.login_mechanism = step.mechanism
             return
         raise AuthenticationError("The NAS offers none of the login methods this client knows")
 

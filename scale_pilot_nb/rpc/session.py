@@ -51,7 +51,7 @@ from scale_pilot_nb.rpc.options import (
     ssl_context,
 )
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect, protocol_for
-from scale_pilot_nb.rpc.stats import ClientStats
+from scale_pilot_nb.rpc.stats import ClientStats, note_login
 from scale_pilot_nb.rpc.subscription import SubscriptionTable
 from scale_pilot_nb.rpc.transport import EndpointNotFound, TransportOpener, open_websocket
 
@@ -108,6 +108,8 @@ class Session:
         self.state = ClientState.UNOPENED
         self._endpoint: str | None = None
         self._new_style_jobs = False
+        #: How the last login went through (``"API_KEY_PLAIN via auth.login_ex"`` …), or None.
+        self.login_mechanism: str | None = None
         self._conn: Connection | None = None
         self._ready = asyncio.Event()
         self._broken: TrueNASError | None = None
@@ -361,6 +363,7 @@ class Session:
     async def _login(self, conn: Connection) -> None:
         assert self._credentials is not None
         for step in login_plan(self._credentials, conn.dialect):
+            note_login(step.method)
             try:
                 result = await self._bounded(conn.request(step.method, step.params), step.method)
             except UnsupportedError:
@@ -369,6 +372,7 @@ class Session:
                 raise login_error(step.mechanism, exc) from None
             check_login_result(step, result)
             self.stats.logins += 1
+            self.login_mechanism = step.mechanism
             return
         raise AuthenticationError("The NAS offers none of the login methods this client knows")
 

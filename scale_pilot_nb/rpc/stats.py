@@ -2,13 +2,41 @@
 
 The sandbox counts logins on its side too; comparing both sides is how "one login per
 connection" and "no blind re-sends" are proven.
+
+:func:`note_login` / :func:`recent_logins` keep one more count, for the whole process: when
+each login call was sent, by method. TrueNAS allows 20 unauthenticated calls per method and
+address per 60 s, and login calls are such calls, so this is the headroom this process can
+see (other programs on the same machine count on the NAS too, but not here).
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter, deque
 from dataclasses import asdict, dataclass
 
-__all__ = ["ClientStats"]
+__all__ = ["LOGIN_WINDOW", "ClientStats", "note_login", "recent_logins"]
+
+#: The window of TrueNAS's rate limit on unauthenticated calls, in seconds.
+LOGIN_WINDOW = 60.0
+
+# (monotonic time, method) of each login call this process sent; bounded, oldest dropped.
+_logins: deque[tuple[float, str]] = deque(maxlen=1024)
+_logins_lock = threading.Lock()
+
+
+def note_login(method: str) -> None:
+    """Count one login call (``auth.login_ex`` …) sent by this process, whatever its outcome."""
+    with _logins_lock:
+        _logins.append((time.monotonic(), method))
+
+
+def recent_logins(window: float = LOGIN_WINDOW) -> dict[str, int]:
+    """Login calls this process sent in the last ``window`` seconds, by method."""
+    since = time.monotonic() - window
+    with _logins_lock:
+        return dict(Counter(method for at, method in _logins if at >= since))
 
 
 @dataclass
