@@ -15,6 +15,7 @@ still running?) so a deploy ends with exactly one app, never zero or two.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.plan import DeployPlan, plan
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
-from scale_pilot_nb.compose.validate import ComposeSource, validate
+from scale_pilot_nb.compose.validate import ComposeSource, host_bind_sources, prepare, validate
 from scale_pilot_nb.errors import ComposeError, ComposeInvalidError, RequestOutcomeUnknown
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
@@ -55,7 +56,11 @@ class Deployer:
         """Validate with what the NAS says: the host ports other apps hold and, for ix-app,
         the addresses it lets an app bind to (``app.ip_choices``)."""
         used = await self._foreign_ports(name, split) if check_ports else ()
-        host_ips = await self._manager.ip_choices() if mode == "ix-app" else None
+        host_ips: list[str] | None = None
+        missing: list[str] = []
+        if mode == "ix-app":
+            host_ips = await self._manager.ip_choices()
+            missing = await self._missing_paths(source, variables)
         return validate(
             source,
             name=name,
@@ -64,7 +69,20 @@ class Deployer:
             used_ports=used,
             variables=variables,
             host_ips=host_ips,
+            missing_host_paths=missing,
         )
+
+    async def _missing_paths(
+        self, source: ComposeSource, variables: Mapping[str, str] | None
+    ) -> list[str]:
+        """Bind sources that ``filesystem.stat`` says do not exist on the NAS (asked at once)."""
+        try:
+            prepared = prepare(source, variables=variables)
+        except ComposeError:
+            return []  # validate reports why the file cannot be read
+        paths = host_bind_sources(prepared)
+        found = await asyncio.gather(*(self._manager.path_exists(p) for p in paths))
+        return [path for path, exists in zip(paths, found, strict=True) if not exists]
 
     async def require_valid(
         self,

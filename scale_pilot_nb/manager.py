@@ -213,6 +213,16 @@ class TrueNASDockerManager(DayTwoOperations):
             return None
         return sorted(str(ip) for ip in choices)
 
+    async def path_exists(self, path: str) -> bool:
+        """Whether ``path`` exists on the NAS (``filesystem.stat``)."""
+        try:
+            await self.client.call("filesystem.stat", path)
+        except ApiError as exc:
+            if exc.errname == "ENOENT":
+                return False
+            raise
+        return True
+
     async def used_ports(self) -> list[int]:
         """Host ports published by any app."""
         return sorted(await self.client.call("app.used_ports"))

@@ -140,11 +140,31 @@ async def test_a_catalog_app_of_the_same_name_is_never_planned_as_an_update(
     manager: TrueNASDockerManager,
 ) -> None:
     """Deploying ix-app values over the demo's jellyfin catalog app would break it."""
+    web = WEB.replace("/mnt/tank/www", "/mnt/tank/apps")  # ix-app needs an existing path
     with pytest.raises(ComposeError, match="catalog app 'jellyfin'"):
-        await manager.plan(WEB, "jellyfin", mode="ix-app")
+        await manager.plan(web, "jellyfin", mode="ix-app")
     with pytest.raises(ComposeError, match="catalog app 'jellyfin'"):
-        await manager.deploy(WEB, "jellyfin", mode="ix-app", dry_run=True)
+        await manager.deploy(web, "jellyfin", mode="ix-app", dry_run=True)
     assert (await manager.get_app("jellyfin")).catalog_app == "jellyfin"
+
+
+async def test_ix_app_checks_the_nas_for_bind_addresses_and_host_paths(
+    manager: TrueNASDockerManager,
+) -> None:
+    """What the NAS would refuse in ix-app mode is an error before anything is sent."""
+    bound = WEB.replace('["18080:80"]', '["127.0.0.1:18080:80"]')
+    with pytest.raises(ComposeInvalidError) as caught:
+        await manager.plan(bound, "web", mode="ix-app")
+    report = caught.value.report
+    assert report is not None
+    rules = {f.rule: f for f in report.errors}
+    assert set(rules) == {"mode.ix-app-host-ip", "mode.ix-app-host-path-missing"}
+    offered = await manager.ip_choices()
+    assert offered and all(ip in rules["mode.ix-app-host-ip"].message for ip in offered)
+    assert "/mnt/tank/www" in rules["mode.ix-app-host-path-missing"].message
+    assert await manager.find_app("web") is None
+    fixed = WEB.replace("/mnt/tank/www", "/mnt/tank/apps")
+    assert (await manager.validate(fixed, "web", mode="ix-app")).valid
 
 
 async def test_deploy_lists_each_finding_once(manager: TrueNASDockerManager) -> None:

@@ -51,6 +51,8 @@ class RuleContext:
             (``LoadedCompose.yaml11``).
         host_ips: the addresses an ix-app may bind ports to (the NAS's ``app.ip_choices``);
             ``None`` when not known (offline validation).
+        missing_host_paths: bind sources the NAS said do not exist (``filesystem.stat``);
+            empty offline.
     """
 
     compose: dict[str, Any]
@@ -65,6 +67,7 @@ class RuleContext:
     written_paths: Mapping[YamlPath, YamlPath] = field(default_factory=dict)
     yaml11: tuple[Yaml11Scalar, ...] = ()
     host_ips: frozenset[str] | None = None
+    missing_host_paths: frozenset[str] = frozenset()
 
     def services(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each service name with its (normalised) definition."""

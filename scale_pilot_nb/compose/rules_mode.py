@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from scale_pilot_nb.compose.paths import host_binds
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext, as_dict, as_list
 
@@ -85,6 +86,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     "Deploy in compose mode to keep it.",
                 )
             yield from _host_ips(ctx, name, service)
+            yield from _missing_host_paths(ctx, name, service)
     if ctx.split and len(services) > 1:
         yield from _cross_references(ctx, [name for name, _ in services])
         yield from _shared_volumes(ctx)
@@ -113,6 +115,25 @@ def _host_ips(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iterator[
             if loopback
             else f"Use one of {offered}, or leave the address out to listen on all of them.",
         )
+
+
+def _missing_host_paths(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iterator[Finding]:
+    """ix-app refuses a host path that does not exist on the NAS (``Path does not exist``),
+    where Docker in compose mode would create it; checked when the NAS was asked
+    (``ctx.missing_host_paths``)."""
+    if not ctx.missing_host_paths:
+        return
+    for index, _volume, source in host_binds(service):
+        if source in ctx.missing_host_paths:
+            yield ctx.finding(
+                Severity.ERROR,
+                "mode.ix-app-host-path-missing",
+                ("services", name, "volumes", index),
+                f"Service {name!r} mounts {source}, which does not exist on the NAS; ix-app "
+                "refuses a missing host path.",
+                "Create the dataset or folder on the NAS first, or deploy in compose mode, "
+                "where Docker creates it.",
+            )
 
 
 def ix_app_unsupported(

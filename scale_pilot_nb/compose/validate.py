@@ -26,6 +26,7 @@ from scale_pilot_nb.compose.model import (
     YamlPath,
 )
 from scale_pilot_nb.compose.normalise import normalise_lenient
+from scale_pilot_nb.compose.paths import host_binds
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode, RuleContext, as_dict, as_list, make_finding
 from scale_pilot_nb.compose.rules_mode import check as check_mode
@@ -42,6 +43,7 @@ __all__ = [
     "ComposeSource",
     "Prepared",
     "check_normalised",
+    "host_bind_sources",
     "local_env_files",
     "prepare",
     "validate",
@@ -212,6 +214,12 @@ def local_env_files(prepared: Prepared) -> Iterator[str]:
                 yield path
 
 
+def host_bind_sources(prepared: Prepared) -> list[str]:
+    """The absolute host paths the services bind (what ix-app turns into host-path storage)."""
+    services = as_dict(prepared.compose.get("services")).values()
+    return sorted({source for s in services for _, _, source in host_binds(as_dict(s))})
+
+
 def check_normalised(
     prepared: Prepared,
     *,
@@ -221,6 +229,7 @@ def check_normalised(
     split: bool = False,
     allow_docker_socket: bool = False,
     host_ips: Iterable[str] | None = None,
+    missing_host_paths: Iterable[str] = (),
 ) -> list[Finding]:
     """Every rule's findings on an already prepared compose file (first-step findings included)."""
     ctx = RuleContext(
@@ -236,6 +245,7 @@ def check_normalised(
         written_paths=prepared.normalised.written_paths,
         yaml11=prepared.loaded.yaml11,
         host_ips=None if host_ips is None else frozenset(host_ips),
+        missing_host_paths=frozenset(missing_host_paths),
     )
     findings = list(prepared.findings)
     for rule in _RULES:
@@ -254,6 +264,7 @@ def validate(
     use_environ: bool = False,
     allow_docker_socket: bool = False,
     host_ips: Iterable[str] | None = None,
+    missing_host_paths: Iterable[str] = (),
     base_dir: str | os.PathLike[str] | None = None,
 ) -> ValidationReport:
     """Check a compose file for everything that would fail or surprise on TrueNAS.
@@ -272,6 +283,8 @@ def validate(
         allow_docker_socket: a docker.sock mount is a warning instead of an error.
         host_ips: the addresses the NAS lets an ix-app bind to (``app.ip_choices``); a port
             bound elsewhere is an error in ix-app mode. ``None`` skips the check.
+        missing_host_paths: bind sources that do not exist on the NAS (an error in ix-app
+            mode, which refuses them).
         base_dir: where ``.env`` and ``env_file:`` are looked up for strings and mappings.
 
     Returns:
@@ -303,6 +316,7 @@ def validate(
             split=split,
             allow_docker_socket=allow_docker_socket,
             host_ips=host_ips,
+            missing_host_paths=missing_host_paths,
         )
     )
     return report

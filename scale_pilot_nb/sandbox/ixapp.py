@@ -220,6 +220,15 @@ SCHEMA = Q(
                         "memory": Q("int", 4096, required=True),
                     },
                 ),
+                # `$ref: definitions/gpu_configuration`, filled by the middleware from the
+                # NAS's GPUs: the sandbox NAS has none, so no NVIDIA GPU can be selected.
+                "gpus": Q(
+                    "dict",
+                    attrs={
+                        "use_all_gpus": Q("bool", False),
+                        "nvidia_gpu_selection": Q("dict", {}),
+                    },
+                ),
             },
         ),
     },
