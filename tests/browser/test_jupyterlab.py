@@ -1,8 +1,8 @@
 """JupyterLab in headless Chromium: the quickstart notebook's widgets render and work.
 
 Starts a sandbox in this process and a JupyterLab server on 127.0.0.1 whose kernels get the
-sandbox's address in ``TRUENAS_URL``/``TRUENAS_API_KEY``/``TRUENAS_USERNAME`` (so the
-notebook's parameters cell connects to it), opens a copy of ``01-quickstart.ipynb`` with
+sandbox's address in ``TRUENAS_URL``/``TRUENAS_API_KEY``/``TRUENAS_USERNAME`` and, to ask for
+it explicitly, ``SCALE_PILOT_TARGET=nas`` (so the notebook's target is that NAS), opens a copy of ``01-quickstart.ipynb`` with
 Playwright driving Debian's Chromium, runs all cells, checks the dashboard and the deploy form,
 validates a flawed file and then the real one in the form, deploys it with the Deploy button,
 and checks through our own connection that the app exists on the sandbox. Screenshots of the
@@ -122,6 +122,7 @@ def lab(sandbox: Sandbox, tmp_path: Path) -> Iterator[str]:
         "TRUENAS_URL": sandbox.url,
         "TRUENAS_API_KEY": sandbox.api_key,
         "TRUENAS_USERNAME": sandbox.username,
+        "SCALE_PILOT_TARGET": "nas",  # TRUENAS_* alone would leave the notebook on its own
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
