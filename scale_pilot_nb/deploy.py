@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.plan import DeployPlan, plan
+from scale_pilot_nb.compose.questions import check_values
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource, host_bind_sources, prepare, validate
@@ -58,9 +59,11 @@ class Deployer:
         used = await self._foreign_ports(name, split) if check_ports else ()
         host_ips: list[str] | None = None
         missing: list[str] = []
+        value_errors: list[tuple[str, str, str]] = []
         if mode == "ix-app":
             host_ips = await self._manager.ip_choices()
             missing = await self._missing_paths(source, variables)
+            value_errors = await self._value_errors(source, name, split, variables)
         return validate(
             source,
             name=name,
@@ -70,7 +73,34 @@ class Deployer:
             variables=variables,
             host_ips=host_ips,
             missing_host_paths=missing,
+            ix_app_value_errors=value_errors,
         )
+
+    async def _value_errors(
+        self,
+        source: ComposeSource,
+        name: str | None,
+        split: bool,
+        variables: Mapping[str, str] | None,
+    ) -> list[tuple[str, str, str]]:
+        """``(service, path, message)`` for each converted ix-app value the NAS's catalog
+        questions refuse; nothing when the NAS serves no questions or the file does not convert
+        (validate reports why)."""
+        questions = await self._manager.ix_app_questions()
+        if questions is None:
+            return []
+        try:
+            conversion = convert(
+                source, name or "app", mode="ix-app", split=split, variables=variables
+            )
+        except ComposeError:
+            return []
+        return [
+            (service, path, message)
+            for app in conversion.apps
+            for service in app.services[:1]
+            for path, message in check_values(app.payload.get("values", {}), questions)
+        ]
 
     async def _missing_paths(
         self, source: ComposeSource, variables: Mapping[str, str] | None

@@ -213,6 +213,27 @@ class TrueNASDockerManager(DayTwoOperations):
             return None
         return sorted(str(ip) for ip in choices)
 
+    async def ix_app_questions(self) -> list[dict[str, Any]] | None:
+        """The ``questions`` of the newest ``ix-app`` catalog version
+        (``catalog.get_app_details``); None when the NAS does not serve them."""
+        try:
+            details = await self.client.call(
+                "catalog.get_app_details", "ix-app", {"train": "stable"}, retry_safe=True
+            )
+        except UnsupportedError:
+            return None
+        except ApiError as exc:
+            if exc.errname in ("ENOENT", "ENOMETHOD", "EINVAL"):
+                return None
+            raise
+        versions = details.get("versions") if isinstance(details, dict) else None
+        if not isinstance(versions, dict):
+            return None
+        latest = versions.get(details.get("latest_version"))
+        schema = latest.get("schema") if isinstance(latest, dict) else None
+        questions = schema.get("questions") if isinstance(schema, dict) else None
+        return questions if isinstance(questions, list) else None
+
     async def path_exists(self, path: str) -> bool:
         """Whether ``path`` exists on the NAS (``filesystem.stat``)."""
         try:

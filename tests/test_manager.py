@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -20,7 +21,7 @@ from scale_pilot_nb import (
 )
 from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.records import AppState
-from scale_pilot_nb.sandbox import Sandbox
+from scale_pilot_nb.sandbox import Sandbox, ixapp
 
 VERSIONS = ["24.10", "25.04", "25.10"]
 
@@ -165,6 +166,31 @@ async def test_ix_app_checks_the_nas_for_bind_addresses_and_host_paths(
     assert await manager.find_app("web") is None
     fixed = WEB.replace("/mnt/tank/www", "/mnt/tank/apps")
     assert (await manager.validate(fixed, "web", mode="ix-app")).valid
+
+
+async def test_ix_app_values_are_checked_against_the_nas_catalog_questions(
+    manager: TrueNASDockerManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A converted value the NAS's ix-app questions refuse is ``mode.ix-app-value``; the
+    sandbox NAS is given a tighter question (``max_retry_count`` at most 5) through its model."""
+    schema = ixapp.SCHEMA
+    tighter = dataclasses.replace(schema.attrs["max_retry_count"], low=0, high=5)
+    monkeypatch.setattr(
+        ixapp,
+        "SCHEMA",
+        dataclasses.replace(schema, attrs=schema.attrs | {"max_retry_count": tighter}),
+    )
+    questions = await manager.ix_app_questions()
+    assert questions and any(q["variable"] == "max_retry_count" for q in questions)
+    fixed = WEB.replace("/mnt/tank/www", "/mnt/tank/apps") + "    environment: {TOKEN: s3cret}\n"
+    assert (await manager.validate(fixed, "web", mode="ix-app")).valid
+    retries = fixed + "    restart: on-failure:10\n"
+    report = await manager.validate(retries, "web", mode="ix-app")
+    [error] = report.errors
+    assert error.rule == "mode.ix-app-value"
+    assert "values.max_retry_count" in error.message and "at most 5" in error.message
+    assert "s3cret" not in str(report.to_dict())
+    assert (await manager.validate(retries, "web", mode="compose")).valid
 
 
 async def test_deploy_lists_each_finding_once(manager: TrueNASDockerManager) -> None:

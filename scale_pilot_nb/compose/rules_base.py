@@ -53,6 +53,8 @@ class RuleContext:
             ``None`` when not known (offline validation).
         missing_host_paths: bind sources the NAS said do not exist (``filesystem.stat``);
             empty offline.
+        ix_app_value_errors: ``(service, values path, message)``: converted ix-app values
+            the NAS's catalog questions refuse; empty offline.
     """
 
     compose: dict[str, Any]
@@ -68,6 +70,7 @@ class RuleContext:
     yaml11: tuple[Yaml11Scalar, ...] = ()
     host_ips: frozenset[str] | None = None
     missing_host_paths: frozenset[str] = frozenset()
+    ix_app_value_errors: tuple[tuple[str, str, str], ...] = ()
 
     def services(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each service name with its (normalised) definition."""

@@ -87,6 +87,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 )
             yield from _host_ips(ctx, name, service)
             yield from _missing_host_paths(ctx, name, service)
+            yield from _value_errors(ctx, name)
     if ctx.split and len(services) > 1:
         yield from _cross_references(ctx, [name for name, _ in services])
         yield from _shared_volumes(ctx)
@@ -133,6 +134,24 @@ def _missing_host_paths(ctx: RuleContext, name: str, service: dict[str, Any]) ->
                 "refuses a missing host path.",
                 "Create the dataset or folder on the NAS first, or deploy in compose mode, "
                 "where Docker creates it.",
+            )
+
+
+def _value_errors(ctx: RuleContext, name: str) -> Iterator[Finding]:
+    """Converted ix-app values the NAS's catalog questions refuse (``ctx.ix_app_value_errors``,
+    from ``compose.questions.check_values``); the messages never hold a string value. A bind
+    address outside the offered ones is left to :func:`_host_ips`."""
+    for service, path, message in ctx.ix_app_value_errors:
+        if ctx.host_ips is not None and ".host_ips." in path:
+            continue  # a bind address: mode.ix-app-host-ip says it with the offered ones
+        if service == name:
+            yield ctx.finding(
+                Severity.ERROR,
+                "mode.ix-app-value",
+                ("services", name),
+                f"Service {name!r} converts to ix-app value {path}, which {message} per the "
+                "NAS's ix-app catalog questions; TrueNAS refuses the app.",
+                "Change the compose setting this value comes from, or deploy in compose mode.",
             )
 
 

@@ -230,6 +230,7 @@ def check_normalised(
     allow_docker_socket: bool = False,
     host_ips: Iterable[str] | None = None,
     missing_host_paths: Iterable[str] = (),
+    ix_app_value_errors: Iterable[tuple[str, str, str]] = (),
 ) -> list[Finding]:
     """Every rule's findings on an already prepared compose file (first-step findings included)."""
     ctx = RuleContext(
@@ -246,6 +247,7 @@ def check_normalised(
         yaml11=prepared.loaded.yaml11,
         host_ips=None if host_ips is None else frozenset(host_ips),
         missing_host_paths=frozenset(missing_host_paths),
+        ix_app_value_errors=tuple(ix_app_value_errors),
     )
     findings = list(prepared.findings)
     for rule in _RULES:
@@ -265,6 +267,7 @@ def validate(
     allow_docker_socket: bool = False,
     host_ips: Iterable[str] | None = None,
     missing_host_paths: Iterable[str] = (),
+    ix_app_value_errors: Iterable[tuple[str, str, str]] = (),
     base_dir: str | os.PathLike[str] | None = None,
 ) -> ValidationReport:
     """Check a compose file for everything that would fail or surprise on TrueNAS.
@@ -285,6 +288,8 @@ def validate(
             bound elsewhere is an error in ix-app mode. ``None`` skips the check.
         missing_host_paths: bind sources that do not exist on the NAS (an error in ix-app
             mode, which refuses them).
+        ix_app_value_errors: ``(service, values path, message)`` for each converted ix-app
+            value the NAS's catalog questions refuse (``compose.questions.check_values``).
         base_dir: where ``.env`` and ``env_file:`` are looked up for strings and mappings.
 
     Returns:
@@ -317,6 +322,7 @@ def validate(
             allow_docker_socket=allow_docker_socket,
             host_ips=host_ips,
             missing_host_paths=missing_host_paths,
+            ix_app_value_errors=ix_app_value_errors,
         )
     )
     return report

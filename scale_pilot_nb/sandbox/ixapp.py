@@ -53,8 +53,19 @@ class Q:
     show_if: Condition | None = None
 
 
+@dataclass(frozen=True)
+class _When:
+    """``show_if: [[key, "=", value]]``: shown when the sibling ``key`` equals ``value``."""
+
+    key: str
+    value: Any
+
+    def __call__(self, parent: dict[str, Any]) -> bool:
+        return parent.get(self.key) == self.value
+
+
 def _when(key: str, value: Any) -> Condition:
-    return lambda parent: parent.get(key) == value
+    return _When(key, value)
 
 
 def _strings(item: str, default: Any = None) -> Q:
@@ -233,6 +244,46 @@ SCHEMA = Q(
         ),
     },
 )
+
+_TYPES = {"str": "string", "enum": "string", "ip": "string", "bool": "boolean"}
+
+
+def to_question(name: str, q: Q, ip_choices: Sequence[str] = NAS_ADDRESSES) -> dict[str, Any]:
+    """``q`` as a ``questions.yaml`` entry, the way ``catalog.get_app_details`` serves it.
+
+    ``$ref: definitions/node_bind_ip`` arrives already resolved into an ``enum`` of
+    ``ip_choices`` (the middleware normalises the questions before answering).
+    """
+    schema: dict[str, Any] = {"type": _TYPES.get(q.kind, q.kind)}
+    if q.default is not None:
+        schema["default"] = q.default
+    if q.required:
+        schema["required"] = True
+    choices = tuple(ip_choices) if q.kind == "ip" else q.choices
+    if q.kind in ("enum", "ip"):
+        schema["enum"] = [{"value": c, "description": c} for c in choices]
+    if q.kind == "ip":
+        schema["$ref"] = ["definitions/node_bind_ip"]
+    if q.low is not None:
+        schema["min"] = q.low
+    if q.high is not None:
+        schema["max"] = q.high
+    if isinstance(q.show_if, _When):
+        schema["show_if"] = [[q.show_if.key, "=", q.show_if.value]]
+    if q.kind == "list" and q.items is not None:
+        schema["items"] = [to_question(q.item, q.items, ip_choices)]
+    if q.kind == "dict":
+        schema["attrs"] = [to_question(k, sub, ip_choices) for k, sub in q.attrs.items()]
+        if not q.attrs:
+            schema["additional_attrs"] = True
+    label = name.replace("_", " ").strip().capitalize()
+    return {"variable": name, "label": label, "description": "", "schema": schema}
+
+
+def questions(ip_choices: Sequence[str] = NAS_ADDRESSES) -> list[dict[str, Any]]:
+    """The ix-app ``questions`` list (every top-level attribute of :data:`SCHEMA`)."""
+    return [to_question(name, q, ip_choices) for name, q in SCHEMA.attrs.items()]
+
 
 #: Longest ``string`` answer (pydantic ``str_max_length``; the legacy ``Str`` default).
 STR_MAX = 1024

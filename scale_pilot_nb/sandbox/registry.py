@@ -13,6 +13,7 @@ from typing import Any
 from scale_pilot_nb.sandbox import (
     appquery,
     apps,
+    catalogquery,
     docker,
     images,
     sources,
@@ -34,6 +35,7 @@ _METHODS: dict[str, tuple[Callable[..., Any], bool, str | None]] = {
     "app.ip_choices": (appquery.ip_choices, False, None),
     "app.available_space": (appquery.available_space, False, None),
     "app.rollback_versions": (appquery.rollback_versions, False, None),
+    "catalog.get_app_details": (catalogquery.get_app_details, False, None),
     "app.create": (apps.create, True, None),
     "app.update": (apps.update, True, None),
     "app.delete": (apps.delete, True, None),
