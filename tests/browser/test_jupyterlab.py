@@ -2,11 +2,12 @@
 
 Starts a sandbox in this process and a JupyterLab server on 127.0.0.1 whose kernels get the
 sandbox's address in ``TRUENAS_URL``/``TRUENAS_API_KEY``/``TRUENAS_USERNAME`` and, to ask for
-it explicitly, ``SCALE_PILOT_TARGET=nas`` (so the notebook's target is that NAS), opens a copy
+it explicitly, ``SCALE_PILOT_TARGET=nas`` (so the notebook's target is that NAS). Opens a copy
 of ``01-quickstart.ipynb`` with Playwright driving Debian's Chromium, runs all cells, checks
-the dashboard and the deploy form, validates a flawed file and then the real one in the form, deploys it with the Deploy button,
-and checks through our own connection that the app exists on the sandbox. Screenshots of the
-dashboard, the form with a validation report and the log viewer go to ``docs/screenshots/``.
+the dashboard and the deploy form, validates a flawed file and then the real one in the form,
+deploys it with the Deploy button, and checks through our own connection that the app exists
+on the sandbox. Screenshots of the dashboard, the form with a validation report and the log
+viewer go to ``docs/screenshots/``.
 
 Run by ``make browser`` (``.ci/run`` installs Chromium and the ``browser`` extra first).
 """
