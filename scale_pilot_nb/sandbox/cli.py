@@ -7,6 +7,7 @@ says otherwise: the sandbox accepts its generated key from anyone who can reach 
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
@@ -52,6 +53,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--tls", action="store_true", help="serve wss:// with a generated self-signed certificate"
     )
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="print the shell export lines that point scale-compose and the SDK at it",
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -90,7 +96,7 @@ def run(
     stop = stop or threading.Event()
     previous = _stop_on_sigterm(stop)
     try:
-        _print_details(sandbox, out)
+        (_print_env if args.print_env else _print_details)(sandbox, out)
         while not stop.wait(WAIT_SLICE):
             pass
     except KeyboardInterrupt:
@@ -110,6 +116,26 @@ def _stop_on_sigterm(stop: threading.Event) -> Any:
     if threading.current_thread() is not threading.main_thread():
         return None
     return signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+
+def _print_env(sandbox: Sandbox, out: TextIO) -> None:
+    """``export`` lines for ``eval "$(scale-compose sandbox --print-env &)"``-style set-ups.
+
+    ``SCALE_PILOT_TARGET`` is left out: notebooks move onto a NAS only when asked, and saying
+    so is the user's line to write.
+    """
+    url = sandbox.legacy_url if sandbox.version == "24.10" else sandbox.url
+    lines = {
+        "TRUENAS_URL": url,
+        "TRUENAS_USERNAME": sandbox.username,
+        "TRUENAS_API_KEY": sandbox.api_key,
+    }
+    if sandbox.ca_file is not None:
+        lines["TRUENAS_CA_FILE"] = str(sandbox.ca_file)
+    for name, value in lines.items():
+        print(f"export {name}={shlex.quote(value)}", file=out)
+    print("# notebooks: export SCALE_PILOT_TARGET=nas to run them on this sandbox", file=out)
+    print("# Ctrl-C (in the sandbox's terminal) stops it", file=out, flush=True)
 
 
 def _print_details(sandbox: Sandbox, out: TextIO) -> None:

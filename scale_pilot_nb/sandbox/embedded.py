@@ -31,6 +31,8 @@ from scale_pilot_nb.sandbox.tls import self_signed, server_context
 #: Seconds ``start()`` waits for the port to be bound, and ``stop()`` for the thread to end.
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+_CREDENTIALS = "sandbox_credentials"
+"""The state file's key for the API key and password (beside the model's own keys)."""
 
 T = TypeVar("T")
 
@@ -107,6 +109,7 @@ class Sandbox:
         self._rate_limit = rate_limit
         self._extend = extend
         self._accounts = Accounts()
+        self._fixed_credentials = {"api_key": api_key, "password": password}
         if api_key is not None:
             self._accounts.api_key = api_key
         if password is not None:
@@ -300,6 +303,7 @@ class Sandbox:
     def _load_model(self, server: SandboxServer) -> SandboxModel:
         if self.state_file is not None and self.state_file.exists():
             data = json.loads(self.state_file.read_text(encoding="utf-8"))
+            self._restore_credentials(data.pop(_CREDENTIALS, {}))
             model = SandboxModel.from_dict(data, events=server.hub, timing=self._timing)
             if model.version != self.version:
                 raise ValueError(
@@ -308,6 +312,19 @@ class Sandbox:
                 )
             return model
         return SandboxModel(self.version, self.seed, events=server.hub, timing=self._timing)
+
+    def _restore_credentials(self, saved: Any) -> None:
+        """Reuse the API key and password a state file kept, so clients configured with them
+        (``scale-compose sandbox --print-env``) still log in after a restart; credentials
+        passed to the constructor win."""
+        if not isinstance(saved, dict):
+            return
+        for name in ("api_key", "password"):
+            value = saved.get(name)
+            if self._fixed_credentials[name] is None and isinstance(value, str) and value:
+                if name == "api_key" and not _valid_key(value):
+                    continue
+                setattr(self._accounts, name, value)
 
     def _install_model(self, model: SandboxModel) -> None:
         server = self._running_server()
@@ -323,10 +340,13 @@ class Sandbox:
             self.save_state()
 
     def save_state(self) -> None:
-        """Write the NAS state to :attr:`state_file` atomically (no-op without one)."""
+        """Write the NAS state to :attr:`state_file` atomically (no-op without one), with the
+        credentials (the file is created owner-only, as ``mkstemp`` makes it)."""
         if self.state_file is None or self._model is None:
             return
-        data = json.dumps(self._model.to_dict(), indent=1, sort_keys=True)
+        credentials = {"api_key": self._accounts.api_key, "password": self._accounts.password}
+        state = {**self._model.to_dict(), _CREDENTIALS: credentials}
+        data = json.dumps(state, indent=1, sort_keys=True)
         directory = self.state_file.resolve().parent
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.state_file.name}.", dir=directory)

@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from scale_pilot_nb import TrueNASDockerManager
+from scale_pilot_nb.pilot import Pilot
 from scale_pilot_nb.sandbox import cli
 
 
@@ -104,3 +107,48 @@ def test_sigterm_stops_the_process_and_saves_state(tmp_path: Path) -> None:
         process.kill()
         process.wait(30)
     assert json.loads(state.read_text())["apps"] == []
+
+
+def _exports(text: str) -> dict[str, str]:
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            found[name] = shlex.split(value)[0]
+    return found
+
+
+def test_print_env_gives_export_lines_a_client_logs_in_with(tmp_path: Path) -> None:
+    state = tmp_path / "nas.json"
+    first = _exports(run_until_ready("--seed", "empty", "--state", str(state), "--print-env"))
+    assert set(first) == {"TRUENAS_URL", "TRUENAS_USERNAME", "TRUENAS_API_KEY"}
+    assert "SCALE_PILOT_TARGET" not in first  # moving notebooks stays the user's choice
+    # a restart on the same state file keeps the key, so the exported lines still work
+    out, stop = io.StringIO(), threading.Event()
+    worker = threading.Thread(
+        target=cli.run,
+        args=(parse("--seed", "empty", "--state", str(state), "--print-env"),),
+        kwargs={"stop": stop, "out": out},
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while "Ctrl-C" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        second = _exports(out.getvalue())
+        assert second["TRUENAS_API_KEY"] == first["TRUENAS_API_KEY"]
+        manager = TrueNASDockerManager(
+            second["TRUENAS_URL"],
+            first["TRUENAS_API_KEY"],
+            username=first["TRUENAS_USERNAME"],
+            history=None,
+        )
+        pilot = Pilot(manager)
+        try:
+            assert len(pilot.apps()) == 0
+        finally:
+            pilot.close()
+    finally:
+        stop.set()
+        worker.join(30)
+    assert oct(state.stat().st_mode & 0o777) == "0o600"
