@@ -43,7 +43,10 @@ def image_entry(model: SandboxModel, image: Image, parse_tags: bool) -> dict[str
     entry: dict[str, Any] = {
         "id": image.id,
         "repo_tags": list(image.repo_tags),
-        "repo_digests": [f"{t.rpartition(':')[0]}@{image.digest}" for t in tags],
+        "repo_digests": sorted(
+            {f"{t.rpartition(':')[0]}@{image.digest}" for t in tags}
+            | {f"{repo}@{image.digest}" for repo in image.pulled_by_digest}
+        ),
         "size": image.size,
         "dangling": image.repo_tags == ["<none>:<none>"],
         "update_available": any(model.update_available(t) for t in tags),

@@ -131,6 +131,9 @@ class Image:
     digest: str
     size: int
     created: float
+    pulled_by_digest: list[str] = field(default_factory=list)
+    """Repositories this image was pulled from by digest (``repo@sha256:…``): Docker gives
+    such a pull no tag, only a repo digest."""
 
 
 def image_digest(repo_tag: str, generation: int = 0) -> str:
@@ -222,7 +225,13 @@ class SandboxModel:
         return None
 
     def store_image(self, repo_tag: str, digest: str | None = None) -> Image:
-        """Record that ``repo_tag`` was pulled (at ``digest``; default: the registry's)."""
+        """Record that ``repo_tag`` was pulled (at ``digest``; default: the registry's).
+
+        A digest-pinned reference (``name[:tag]@sha256:…``) pulls exactly that digest and
+        tags nothing, as Docker does: the image it finds or makes only gains the repo digest.
+        """
+        if "@" in repo_tag:
+            return self._store_pinned(repo_tag)
         digest = digest or self.remote_digests.get(repo_tag) or image_digest(repo_tag)
         old = self.image_by_tag(repo_tag)
         if old is not None and old.digest == digest:
@@ -232,6 +241,18 @@ class SandboxModel:
         image_id = "sha256:" + hashlib.sha256(f"{repo_tag}@{digest}".encode()).hexdigest()
         image = Image(image_id, [repo_tag], digest, image_size(repo_tag), self.tick())
         self.images[image_id] = image
+        return image
+
+    def _store_pinned(self, reference: str) -> Image:
+        name, _, digest = reference.partition("@")
+        repo = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+        image = next((i for i in self.images.values() if i.digest == digest), None)
+        if image is None:
+            image_id = "sha256:" + hashlib.sha256(reference.encode()).hexdigest()
+            image = Image(image_id, ["<none>:<none>"], digest, image_size(name), self.tick())
+            self.images[image_id] = image
+        if repo not in image.pulled_by_digest:
+            image.pulled_by_digest.append(repo)
         return image
 
     def update_available(self, repo_tag: str) -> bool:

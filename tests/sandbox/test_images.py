@@ -57,3 +57,21 @@ async def test_pull_images_without_redeploy_keeps_containers() -> None:
     assert entry["active_workloads"]["container_details"][0]["id"] == before
     assert entry["image_updates_available"] is False
     assert await n.call("app.outdated_docker_images", "whoami") == []
+
+
+async def test_a_digest_pinned_pull_tags_nothing_and_round_trips_the_digest() -> None:
+    n = nas()
+    await n.call("app.image.pull", {"image": "redis:7.4.2"})
+    (tagged,) = await n.call("app.image.query")
+    digest = tagged["repo_digests"][0].partition("@")[2]
+    pinned = f"redis:7.4.2@{digest}"
+    await n.call("app.image.pull", {"image": pinned})
+    (image,) = await n.call("app.image.query")  # the same image: Docker found the digest
+    assert image["repo_tags"] == ["redis:7.4.2"]
+    assert image["repo_digests"] == [f"redis@{digest}"]
+    other = "sha256:" + "ab" * 32
+    await n.call("app.image.pull", {"image": f"docker.io/library/redis:7.4.1@{other}"})
+    fresh = [i for i in await n.call("app.image.query") if i["id"] != image["id"]]
+    assert [i["repo_tags"] for i in fresh] == [["<none>:<none>"]]
+    assert fresh[0]["repo_digests"] == [f"docker.io/library/redis@{other}"]
+    assert all("@sha256@" not in d for i in fresh for d in i["repo_digests"])
