@@ -53,11 +53,13 @@ async def test_updates_and_crash_details(env_sandbox: Sandbox) -> None:
         assert updates["success"] and updates["count"] == len(updates["updates"]) > 0
         assert {"whoami", "jellyfin"} <= {u["app"] for u in updates["updates"]}
         crashed = await helper.simple_deploy(
-            "services:\n  job:\n    image: busybox:1.37\n    command: ['false']\n", "job"
+            "services:\n  job:\n    image: busybox:1.37\n"
+            "    command: ['sh', '-c', 'echo TOKEN is not set; exit 1']\n",
+            "job",
         )
     assert crashed["success"] is False and crashed["step"] == "wait"
     assert crashed["failing_service"] == "job"
-    assert any("is not set" in line for line in crashed["log_tail"])
+    assert crashed["log_tail"] == ["TOKEN is not set"]  # what the command printed, no more
 
 
 async def test_day2_methods_without_a_connection() -> None:

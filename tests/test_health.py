@@ -24,7 +24,7 @@ services:
     image: nginx:1.27.3
   worker:
     image: ghcr.io/example/worker:2.1
-    command: ["false"]
+    command: ["sh", "-c", "echo Error: required setting DATABASE_URL is not set; exit 1"]
 """
 
 UNHEALTHY = """
@@ -58,6 +58,17 @@ async def test_crashed_deploy_names_the_service_with_its_last_lines(
     assert any("DATABASE_URL is not set" in line for line in error.log_tail)
     assert "missing" in (error.hint or "")
     assert "DATABASE_URL" in str(error) and "worker crashed" in str(error)
+
+
+async def test_a_crash_logs_only_what_the_service_printed(manager: TrueNASDockerManager) -> None:
+    silent = CRASHING.replace(
+        '["sh", "-c", "echo Error: required setting DATABASE_URL is not set; exit 1"]',
+        '["false"]',
+    )
+    with pytest.raises(AppCrashedError) as caught:
+        await manager.deploy(silent, "shop", timeout=30)
+    assert caught.value.failing_service == "worker"
+    assert caught.value.log_tail == []  # `false` prints nothing; no cause is invented
 
 
 async def test_never_healthy_deploy_times_out_naming_the_starting_service(

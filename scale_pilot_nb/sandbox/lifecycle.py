@@ -120,6 +120,8 @@ def compose_up(model: SandboxModel, app: App, *, pull: bool = False, seeding: bo
                 ports=list(spec.ports),
                 mounts=list(spec.mounts),
                 started_at=started,
+                exit_code=spec.exit_code,
+                output=list(spec.output),
             )
         )
     app.containers = containers

@@ -206,7 +206,11 @@ def demo(model: SandboxModel) -> None:
     _install(model, "grafana", catalog_app=catalog.IX_APP, values=_grafana_values())
     _install(model, "gitea", catalog_app="gitea", values={"network": {"web_port": 30008}})
     _install(model, "syncthing", catalog_app="syncthing", running=False)
-    report = _custom("python:3.12-slim", name="report", command=["false"])
+    report = _custom(
+        "python:3.12-slim",
+        name="report",
+        command=["sh", "-c", "echo report: cannot reach the database at db:5432; exit 2"],
+    )
     _install(model, "nightly-report", compose=report)
     search = _custom(
         "opensearchproject/opensearch:2.19.2",

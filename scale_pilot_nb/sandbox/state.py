@@ -73,6 +73,8 @@ class Container:
     ports: list[PortBinding]
     mounts: list[tuple[str, str, str, str]]
     started_at: float
+    exit_code: int | None = None  # of a container that stops by itself
+    output: list[str] = field(default_factory=list)  # what such a container printed
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""

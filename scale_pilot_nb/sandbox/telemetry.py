@@ -104,13 +104,8 @@ def _style(image: str) -> Any:
     return _generic
 
 
-def _crash_lines(container: Container) -> list[str]:
-    return [
-        f"Starting {container.service}...",
-        "Loading configuration from /config/settings.yml",
-        "Error: required setting DATABASE_URL is not set",
-        "exited with code 1",
-    ]
+def _stopped_by_itself(container: Container) -> bool:
+    return container.settled in ("crashed", "exited")
 
 
 def log_line(container: Container, index: int) -> dict[str, Any]:
@@ -118,9 +113,8 @@ def log_line(container: Container, index: int) -> dict[str, Any]:
     rng = random.Random(f"{container.id}:{index}")
     when = datetime.fromtimestamp(container.started_at + index * LINE_SPACING, UTC)
     when = when.replace(microsecond=rng.randrange(1_000_000))
-    if container.settled == "crashed":
-        lines = _crash_lines(container)
-        text = lines[min(index, len(lines) - 1)]
+    if _stopped_by_itself(container):  # it printed only what its command printed
+        text = container.output[min(index, len(container.output) - 1)]
     else:
         text = _style(container.image)(rng, when)
     return {"data": text + "\n", "timestamp": str(when)}
@@ -128,7 +122,7 @@ def log_line(container: Container, index: int) -> dict[str, Any]:
 
 def history_length(container: Container) -> int:
     """How many lines ``container`` has logged so far (before following)."""
-    return len(_crash_lines(container)) if container.settled == "crashed" else HISTORY_LINES
+    return len(container.output) if _stopped_by_itself(container) else HISTORY_LINES
 
 
 def _unit(name: str, salt: str) -> float:

@@ -5,8 +5,10 @@ TrueNAS reports in ``active_workloads`` (image, published ports, mounts) and to 
 container behaves once started. Deterministic triggers (documented for test authors):
 
 * **crash** — a service whose ``command`` or ``entrypoint`` starts with ``false`` /
-  ``/bin/false``, or is ``sh -c "exit N"`` with N ≠ 0, exits non-zero: container ``crashed``,
-  app ``CRASHED``. ``true`` / ``exit 0`` exits cleanly (``exited``; a one-shot helper).
+  ``/bin/false`` (exit 1), or is a ``sh -c`` script of ``echo`` lines ending in ``exit N``
+  with N ≠ 0, exits with that code: container ``crashed``, app ``CRASHED``. Its log is what
+  the script echoed, nothing invented (``false`` logs nothing). ``true`` / ``exit 0`` exits
+  cleanly (``exited``; a one-shot helper).
 * **unhealthy** — a service with label ``sandbox.health=unhealthy`` (dict or list form) never
   becomes healthy: container ``starting``, app stays ``DEPLOYING``. The same can be switched at
   run time with ``SandboxModel.set_unhealthy``.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,33 +57,59 @@ class ServiceSpec:
     mounts: tuple[tuple[str, str, str, str], ...]  # (source, destination, mode, type)
     exit_code: int | None
     unhealthy: bool
+    output: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
 
 
 def _words(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return value.split()
+    if isinstance(value, str):  # Compose splits a string command as a shell would
+        return _shell_words(value)
     if isinstance(value, list):
         return [str(v) for v in value]
     return []
 
 
-def _exit_code(service: dict[str, Any]) -> int | None:
-    """Exit code of a container that stops by itself, ``None`` for long-running ones."""
+def _run(service: dict[str, Any]) -> tuple[int | None, tuple[str, ...]]:
+    """(exit code, what it printed) of a container that stops by itself; the code is ``None``
+    for a long-running one. Only programs whose outcome is certain are recognised."""
     for key in ("entrypoint", "command"):
         words = _words(service.get(key))
         if not words:
             continue
         program = words[0].rsplit("/", 1)[-1]
-        if program == "false":
-            return 1
-        if program == "true":
-            return 0
+        if program in ("false", "true"):
+            return (1 if program == "false" else 0), ()
         if program in {"sh", "bash", "ash"} and len(words) >= 3 and words[1] == "-c":
-            match = re.fullmatch(r"\s*exit\s+(\d+)\s*", " ".join(words[2:]))
-            if match:
-                return int(match.group(1))
-    return None
+            return _script(" ".join(words[2:]))
+    return None, ()
+
+
+_STATEMENT = re.compile(r"(?:echo\s+(?P<text>.*)|exit\s+(?P<code>\d+))")
+
+
+def _script(script: str) -> tuple[int | None, tuple[str, ...]]:
+    """A ``sh -c`` script of ``echo …`` statements ending in ``exit N``; anything else runs on."""
+    printed: list[str] = []
+    statements = [s.strip() for s in re.split(r"\s*(?:;|&&|\n)\s*", script) if s.strip()]
+    for index, statement in enumerate(statements):
+        match = _STATEMENT.fullmatch(statement)
+        if match is None:
+            return None, ()
+        if match.group("code") is not None:
+            return (
+                (int(match.group("code")), tuple(printed))
+                if index == len(statements) - 1
+                else (None, ())
+            )
+        printed.append(" ".join(_shell_words(match.group("text"))))
+    return None, ()
+
+
+def _shell_words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return [text]
 
 
 def labels_of(service: dict[str, Any]) -> dict[str, str]:
@@ -252,6 +281,7 @@ def parse_services(
         except (ValueError, KeyError, TypeError) as exc:
             raise ComposeUpError(f'service "{name}": invalid port or volume spec {exc}') from None
         labels = labels_of(service)
+        exit_code, output = _run(service)
         specs.append(
             ServiceSpec(
                 name=str(name),
@@ -259,7 +289,8 @@ def parse_services(
                 built=built,
                 ports=ports,
                 mounts=mounts,
-                exit_code=_exit_code(service),
+                exit_code=exit_code,
+                output=output,
                 unhealthy=labels.get(UNHEALTHY_LABEL) == "unhealthy",
                 labels=labels,
             )

@@ -50,6 +50,24 @@ def test_triggers_for_exit_codes_and_health() -> None:
 
 
 @pytest.mark.parametrize(
+    ("command", "exit_code", "output"),
+    [
+        (["sh", "-c", "echo 'no db'; echo second line && exit 4"], 4, ("no db", "second line")),
+        ("sh -c 'exit 0'", 0, ()),
+        (["false"], 1, ()),
+        (["sh", "-c", "echo hi; sleep 5; exit 1"], None, ()),  # uncertain: it runs on
+        (["sh", "-c", "exit 1; echo after"], None, ()),
+        (["nginx", "-g", "daemon off;"], None, ()),
+    ],
+)
+def test_a_container_that_stops_by_itself_logs_only_what_its_script_echoed(
+    command: object, exit_code: int | None, output: tuple[str, ...]
+) -> None:
+    (spec,) = parse_services("app", {"services": {"s": {"image": "x", "command": command}}})
+    assert (spec.exit_code, spec.output) == (exit_code, output)
+
+
+@pytest.mark.parametrize(
     "compose",
     [["not", "a", "mapping"], {"services": ["x"]}, {"services": {"x": {"ports": ["1:1"]}}}],
 )
