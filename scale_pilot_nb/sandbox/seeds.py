@@ -264,14 +264,67 @@ def _grafana_values() -> dict[str, Any]:
     }
 
 
+FLEET_IMAGES = (
+    "nginx:1.27-alpine",
+    "nginx:1.26-alpine",
+    "redis:7.4.2-alpine",
+    "postgres:16.9",
+    "postgres:17.5",
+    "traefik/whoami:v1.10",
+    "ghcr.io/linuxserver/syncthing:1.30.0",
+    "grafana/grafana:12.0.2",
+)
+"""Images a numeric seed spreads over its apps (several versions of one repository)."""
+OUTDATED = ("nginx:1.26-alpine", "postgres:16.9", "traefik/whoami:v1.10")
+"""Tags the registry has newer builds of in a numeric seed (``update_available``)."""
+
+
 def scale(model: SandboxModel, count: int) -> None:
-    """``count`` running single-service custom apps ``app-0001`` … on distinct host ports."""
+    """``count`` apps ``app-0001`` … on distinct host ports, varied the same way every time.
+
+    Every app publishes host port ``20000 + i``. Most are one running web service; the pattern
+    over ``i`` mixes in what an analysis needs to find: two-service stacks with a named volume
+    (every 4th), host-path binds (every 6th), stopped apps (every 10th), a crashing job (every
+    25th), an unhealthy one (every 33rd), ix-app catalog installs (every 50th), and images of
+    several versions, some with a newer build in the registry.
+    """
     if not 0 <= count <= 20000:
         raise ValueError("seed app count must be between 0 and 20000")
     _base(model)
     for i in range(1, count + 1):
-        compose = _custom("nginx:1.27-alpine", name="web", ports=[f"{20000 + i}:80"])
-        _install(model, f"app-{i:04d}", compose=compose)
+        name, port = f"app-{i:04d}", 20000 + i
+        if i % 50 == 0:
+            values = _grafana_values()
+            values["ports"] = [
+                {"bind_mode": "published", "port_number": port, "container_port": 3000}
+            ]
+            values["portals"] = [{"name": "Web UI", "port": port}]
+            values["storage"] = values["storage"][:1]
+            _install(model, name, catalog_app=catalog.IX_APP, values=values)
+            continue
+        _install(model, name, compose=_fleet_compose(i, port), running=i % 10 != 0)
+    for tag in OUTDATED:
+        if any(tag in str(app.compose) for app in model.apps.values()):
+            model.publish_image(tag)
+
+
+def _fleet_compose(i: int, port: int) -> dict[str, Any]:
+    web: dict[str, Any] = {"image": FLEET_IMAGES[i % len(FLEET_IMAGES)], "ports": [f"{port}:80"]}
+    if i % 6 == 0:
+        web["volumes"] = ["/mnt/tank/apps:/srv:ro"]
+    if i % 33 == 0:
+        web["labels"] = {"sandbox.health": "unhealthy"}
+    services: dict[str, Any] = {"web": web}
+    compose: dict[str, Any] = {"services": services}
+    if i % 25 == 0:
+        services["job"] = {
+            "image": "busybox:1.37",
+            "command": ["sh", "-c", f"echo job {i}: upstream refused the connection; exit 1"],
+        }
+    if i % 4 == 0:
+        services["db"] = {"image": "redis:7.4.2-alpine", "volumes": ["data:/data"]}
+        compose["volumes"] = {"data": {}}
+    return compose
 
 
 def apply(model: SandboxModel, seed: str | int) -> None:

@@ -55,10 +55,27 @@ async def test_empty_seed_has_an_apps_pool_and_no_apps() -> None:
 async def test_thousand_app_seed_is_queryable_with_filters_and_count() -> None:
     n = nas(seed=1000)
     assert await n.call("app.query", [], {"count": True}) == 1000
-    page = await n.call("app.query", [["state", "=", "RUNNING"]], {"limit": 10, "offset": 990})
+    page = await n.call("app.query", [], {"limit": 10, "offset": 990})
     assert [a["name"] for a in page] == [f"app-{i:04d}" for i in range(991, 1001)]
+    running = await n.call("app.query", [["state", "=", "RUNNING"]], {"count": True})
     ports = await n.call("app.used_ports")
-    assert len(ports) == 1000 and ports[0] == 20001
+    assert ports[0] == 20001 and len(ports) == len(set(ports)) >= running
+
+
+async def test_a_numeric_seed_is_a_varied_fleet_built_the_same_way_every_time() -> None:
+    n = nas(seed=200)
+    apps = await n.call("app.query")
+    assert apps == await nas(seed=200).call("app.query")  # reproducible
+    states = {a["state"] for a in apps}
+    assert states == {"RUNNING", "STOPPED", "CRASHED", "DEPLOYING"}
+    assert {a["custom_app"] for a in apps} == {True, False}  # custom and catalog (ix-app)
+    images = {i for a in apps for i in a["active_workloads"]["images"]}
+    assert len(images) >= 6
+    assert any(a["upgrade_available"] or a["image_updates_available"] for a in apps)
+    counts = [a["active_workloads"]["containers"] for a in apps if a["state"] == "RUNNING"]
+    assert max(counts) >= 2  # some stacks run several services
+    volumes = [v for a in apps for v in a["active_workloads"]["volumes"]]
+    assert any(v["source"].startswith("/mnt/tank/") for v in volumes)
 
 
 @pytest.mark.parametrize("seed", ["nope", "-1", 3.5])
