@@ -44,7 +44,7 @@ from scale_pilot_nb.logs import LogLine, follow_logs
 from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
 from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
+from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy, notify
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
 
 __all__ = ["TrueNASDockerManager"]
@@ -528,7 +528,9 @@ class TrueNASDockerManager(DayTwoOperations):
 def _report_services(progress: ProgressCallback | None, app: App) -> None:
     if progress is not None:
         states = ", ".join(f"{s}: {st}" for s, st in sorted(service_states(app).items()))
-        progress(None, f"{app.name}: {app.state.value}" + (f" ({states})" if states else ""))
+        notify(
+            progress, None, f"{app.name}: {app.state.value}" + (f" ({states})" if states else "")
+        )
 
 
 def _reached(app: App, wanted: AppState) -> bool:

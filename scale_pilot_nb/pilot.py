@@ -20,7 +20,7 @@ import datetime as dt
 import os
 import shutil
 import weakref
-from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 __all__ = ["ConfirmationRequired", "Pilot", "connect", "sandbox_pilot"]
 
 T = TypeVar("T")
+
+Progress = bool | ProgressCallback | None
+"""What ``progress=`` takes: ``True`` (a bar in a notebook, text elsewhere), ``False``/``None``
+(nothing) or a callable ``(percent, description)``."""
 
 _M = TrueNASDockerManager
 
@@ -132,6 +136,32 @@ class Pilot(PilotDayTwo):
     def __repr__(self) -> str:
         where = "sandbox " if self.sandbox else ""
         return f"<Pilot {where}{self.manager.client.url}>"
+
+    def _with_progress(
+        self,
+        progress: Progress,
+        title: str,
+        start: Callable[[ProgressCallback | None], Coroutine[Any, Any, T]],
+    ) -> T:
+        """Run an operation with ``progress`` as the user asked for it.
+
+        ``True`` gives a bar in a notebook and text lines elsewhere (:func:`job_progress`), which
+        keeps its final state: 100 % and green when the operation ends well, red with the error
+        when it fails. A callable is called as it is; ``None``/``False`` report nothing. Errors
+        inside a callback never break the operation (``rpc.notify`` logs them).
+        """
+        if progress is True:
+            from scale_pilot_nb.notebook.widgets.progress import job_progress
+
+            bar = job_progress(title)
+            try:
+                result = self._runner.run(start(bar))
+            except BaseException as exc:
+                bar.finish(False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                raise
+            bar.finish(True)
+            return result
+        return self._runner.run(start(progress or None))
 
     def _repr_html_(self) -> str:
         """Jupyter's connection card: host, version, apps service, app counts (never the key)."""
@@ -290,11 +320,13 @@ class Pilot(PilotDayTwo):
         wait: bool = True,
         dry_run: bool = False,
         variables: Mapping[str, str] | None = None,
-        progress: ProgressCallback | None = None,
+        progress: Progress = None,
         timeout: float | None = 600.0,
     ) -> OperationResult:
-        return self._runner.run(
-            self.manager.deploy(
+        return self._with_progress(
+            progress,
+            f"deploy {name}",
+            lambda callback: self.manager.deploy(
                 compose,
                 name,
                 mode=mode,
@@ -302,32 +334,40 @@ class Pilot(PilotDayTwo):
                 wait=wait,
                 dry_run=dry_run,
                 variables=variables,
-                progress=progress,
+                progress=callback,
                 timeout=timeout,
-            )
+            ),
         )
 
     deploy.__doc__ = _M.deploy.__doc__
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        return self._runner.run(self.manager.start_app(name, progress=progress))
+    def start(self, name: str, *, progress: Progress = None) -> App:
+        return self._with_progress(
+            progress, f"start {name}", lambda cb: self.manager.start_app(name, progress=cb)
+        )
 
     start.__doc__ = _M.start_app.__doc__
 
-    def stop(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        return self._runner.run(self.manager.stop_app(name, progress=progress))
+    def stop(self, name: str, *, progress: Progress = None) -> App:
+        return self._with_progress(
+            progress, f"stop {name}", lambda cb: self.manager.stop_app(name, progress=cb)
+        )
 
     stop.__doc__ = _M.stop_app.__doc__
 
-    def restart(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        return self._runner.run(self.manager.restart_app(name, progress=progress))
+    def restart(self, name: str, *, progress: Progress = None) -> App:
+        return self._with_progress(
+            progress, f"restart {name}", lambda cb: self.manager.restart_app(name, progress=cb)
+        )
 
     restart.__doc__ = _M.restart_app.__doc__
 
-    def redeploy(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        return self._runner.run(self.manager.redeploy_app(name, progress=progress))
+    def redeploy(self, name: str, *, progress: Progress = None) -> App:
+        return self._with_progress(
+            progress, f"redeploy {name}", lambda cb: self.manager.redeploy_app(name, progress=cb)
+        )
 
     redeploy.__doc__ = _M.redeploy_app.__doc__
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import scale_pilot_nb.pilot as pilot_module
+from scale_pilot_nb.errors import JobFailedError
 from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook.tables import APP_COLUMNS, CONTAINER_COLUMNS
 from scale_pilot_nb.pilot import ConfirmationRequired, Pilot, connect
@@ -70,6 +71,33 @@ def test_deploy_stop_start_delete_round_trip(pilot: Pilot) -> None:
     assert "web" in set(pilot.apps()["name"])
     pilot.delete("web", confirm="web")
     assert "web" not in set(pilot.apps()["name"])
+
+
+def test_progress_true_reports_as_text_outside_a_notebook_and_keeps_the_end(
+    pilot: Pilot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pilot.deploy(NGINX, "web", progress=True)
+    err = capsys.readouterr().err
+    assert err.startswith("deploy web\n") and "%" in err
+    assert err.rstrip().endswith("done")
+    bad = NGINX.replace("nginx:1.27.3", "nginx:doesnotexist").replace("18081", "18082")
+    with pytest.raises(JobFailedError, match="doesnotexist"):
+        pilot.deploy(bad, "bad", progress=True)
+    assert "failed: " in capsys.readouterr().err
+    pilot.stop("web", progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_failing_progress_callback_never_breaks_the_operation(
+    pilot: Pilot, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(percent: int | None, description: str) -> None:
+        raise ZeroDivisionError("the callback is broken")
+
+    result = pilot.deploy(NGINX, "web", progress=broken)
+    assert result.ok and pilot.app("web").state == "RUNNING"
+    assert pilot.restart("web", progress=broken).name == "web"
+    assert "progress callback raised" in caplog.text
 
 
 def test_works_inside_a_running_event_loop_like_a_notebook_cell(pilot: Pilot) -> None:

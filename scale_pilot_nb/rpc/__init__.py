@@ -20,7 +20,7 @@ from scale_pilot_nb.rpc.auth import Credentials, SecretLike, SupportsGetSecret, 
 from scale_pilot_nb.rpc.client import RpcClient
 from scale_pilot_nb.rpc.events import CollectionUpdate
 from scale_pilot_nb.rpc.factory import TrueNASClient, make_client
-from scale_pilot_nb.rpc.jobs import JobSnapshot, ProgressCallback
+from scale_pilot_nb.rpc.jobs import JobSnapshot, ProgressCallback, notify
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.official import OfficialClient, official_available, official_release
 from scale_pilot_nb.rpc.options import (
@@ -59,6 +59,7 @@ __all__ = [
     "TrueNASClient",
     "is_read_method",
     "make_client",
+    "notify",
     "official_available",
     "official_release",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "JobWaiters",
     "ProgressCallback",
     "job_query",
+    "notify",
 ]
 
 logger = logging.getLogger(__name__)
@@ -194,10 +195,18 @@ class JobWaiter:
         if self._progress is None or current == self._last_progress:
             return
         self._last_progress = current
-        try:
-            self._progress(percent, description)
-        except Exception:
-            logger.exception("progress callback for %s raised; ignored", self.method)
+        notify(self._progress, percent, description)
+
+
+def notify(progress: ProgressCallback | None, percent: int | None, description: str) -> None:
+    """Call a progress callback; an error in it is logged and never breaks the operation
+    that reports (a broken progress bar must not fail a deploy)."""
+    if progress is None:
+        return
+    try:
+        progress(percent, description)
+    except Exception:
+        logger.exception("progress callback raised while reporting %r; ignored", description)
 
 
 class JobWaiters:

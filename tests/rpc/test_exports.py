@@ -32,6 +32,7 @@ def test_public_names_are_pinned() -> None:
         "TrueNASClient",
         "is_read_method",
         "make_client",
+        "notify",
         "official_available",
         "official_release",
     ]
