@@ -32,8 +32,9 @@ Contract between this first half and ``validate`` / ``convert`` / ``plan`` / ``r
   its input, and is idempotent (``normalise(normalise(d)) == normalise(d)``); plan compares two
   normalised documents with ``==``. Invalid entries raise
   :class:`~scale_pilot_nb.errors.ComposeError` listing every :class:`Issue`;
-  ``normalise_lenient`` keeps them as written and returns the issues (and the unknown keys,
-  with "did you mean" suggestions) instead. ``parse_image`` / ``parse_ports`` /
+  ``normalise_lenient`` keeps them as written and returns the issues instead. Unknown keys
+  and wrong types are the compose-spec schema's to report (``compose.schema``; "did you
+  mean" from the schema's own keys). ``parse_image`` / ``parse_ports`` /
   ``parse_volume`` raise ``ComposeError`` for one bad value.
 * ``render`` writes YAML that reads back to equal data (``load(render(d)).data == d``).
 * YAML paths are tuples (``("services", "web", "ports", 0)``); :func:`format_path` renders them

@@ -8,6 +8,7 @@ its own compose project and network, so services that reach each other by name s
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -104,7 +105,7 @@ def _host_ips(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iterator[
         host_ip = as_dict(port).get("host_ip")
         if not host_ip or host_ip in ctx.host_ips:
             continue
-        loopback = host_ip.startswith("127.") or host_ip == "::1"
+        loopback = _is_loopback(host_ip)
         yield ctx.finding(
             Severity.ERROR,
             "mode.ix-app-host-ip",
@@ -153,6 +154,13 @@ def _value_errors(ctx: RuleContext, name: str) -> Iterator[Finding]:
                 "NAS's ix-app catalog questions; TrueNAS refuses the app.",
                 "Change the compose setting this value comes from, or deploy in compose mode.",
             )
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return address == "localhost"
 
 
 def ix_app_unsupported(

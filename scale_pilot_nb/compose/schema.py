@@ -171,7 +171,9 @@ def non_string_keys(loaded: LoadedCompose) -> list[SchemaProblem]:
     document given as a dict may hold them as they are. (TrueNAS's PyYAML reads more keys so,
     ``yes:`` for one, which :mod:`.yaml11` reports.)
     """
-    paths = [*loaded.non_string_keys, *_non_string_keys(loaded.data, ())]
+    given_as_dict = not loaded.source_map  # text was read by the loader, which lists them
+    walked = _non_string_keys(loaded.data, ()) if given_as_dict else iter(())
+    paths = [*loaded.non_string_keys, *walked]
     return [_non_string_key(path) for path in paths[:_MAX_PROBLEMS]]
 
 

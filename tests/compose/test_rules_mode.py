@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from scale_pilot_nb.compose import validate
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import Mode, RuleContext
@@ -153,8 +155,9 @@ def test_an_ix_app_port_on_an_address_the_nas_does_not_offer_is_an_error() -> No
     assert "192.168.1.100" in finding.hint
 
 
-def test_loopback_gets_its_own_hint() -> None:
-    report = validate(BOUND.format(ip="127.0.0.1"), mode="ix-app", host_ips=CHOICES)
+@pytest.mark.parametrize("ip", ["127.0.0.1", "127.1.2.3", "[::1]"])
+def test_loopback_gets_its_own_hint(ip: str) -> None:
+    report = validate(BOUND.format(ip=ip), mode="ix-app", host_ips=CHOICES)
     (finding,) = [f for f in report.errors if f.rule == "mode.ix-app-host-ip"]
     assert "loopback" in finding.hint
 
