@@ -342,7 +342,7 @@ class HistoryStore:
             ) from None
         try:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(db)
             db.executescript(_SCHEMA)
             yield db
         except sqlite3.Error as exc:  # corrupt file, locked past the busy timeout, disk full …
@@ -458,6 +458,23 @@ class HistoryStore:
                 tofile=f"{app}@{second.revision}",
             )
         )
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting out a concurrent switch.
+
+    SQLite answers "database is locked" at once, without its busy wait, when two connections
+    switch a new file to WAL together; the switch is retried until :data:`BUSY_TIMEOUT`.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _revision(row: sqlite3.Row) -> Revision:
