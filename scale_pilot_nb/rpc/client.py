@@ -35,7 +35,7 @@ a job whose id is not yet known        :class:`~scale_pilot_nb.errors.RequestOut
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from scale_pilot_nb.errors import ApiError, ConnectionError, RequestOutcomeUnknown, TrueNASError
@@ -111,6 +111,7 @@ class RpcClient(Session):
         *params: Any,
         progress: ProgressCallback | None = None,
         timeout: TimeoutArg = USE_DEFAULT,
+        on_job: Callable[[int], None] | None = None,
     ) -> Any:
         """Call a job method and wait for the job to end; return the job's result.
 
@@ -119,6 +120,7 @@ class RpcClient(Session):
                 the event loop (keep it quick).
             timeout: seconds for the whole job; default ``timeouts.job`` (``None``: as long
                 as it runs). On timeout the job keeps running on the NAS.
+            on_job: called with the job's id as soon as it is known (results report it).
 
         Raises:
             JobFailedError: the job failed or was aborted (``job_id``, ``progress_description``).
@@ -127,7 +129,7 @@ class RpcClient(Session):
             CallTimeoutError: the job did not end in time (``job_id`` set when known).
         """
         self.stats.calls += 1
-        waiter = JobWaiter(method, progress)
+        waiter = JobWaiter(method, progress, on_job)
         limit = self.timeouts.job if timeout is USE_DEFAULT else timeout
         try:
             work = self._run_job(method, params, waiter)

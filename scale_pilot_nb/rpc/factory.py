@@ -7,7 +7,7 @@ manager can type against it and take either.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self
 
@@ -79,6 +79,7 @@ class TrueNASClient(Protocol):
         *params: Any,
         progress: ProgressCallback | None = None,
         timeout: TimeoutArg = USE_DEFAULT,
+        on_job: Callable[[int], None] | None = None,
     ) -> Any:
         """A job, waited for."""
 

@@ -154,13 +154,31 @@ class JobWaiter:
         progress: optional callback for ``(percent, description)`` changes.
     """
 
-    def __init__(self, method: str, progress: ProgressCallback | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        progress: ProgressCallback | None = None,
+        on_job: Callable[[int], None] | None = None,
+    ) -> None:
         self.method = method
-        self.job_id: int | None = None
+        self._job_id: int | None = None
+        self._on_job = on_job
         self.observed = 0
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._progress = progress
         self._last_progress: tuple[int | None, str] | None = None
+
+    @property
+    def job_id(self) -> int | None:
+        """The job's id once known (``on_job`` hears it the first time)."""
+        return self._job_id
+
+    @job_id.setter
+    def job_id(self, job_id: int) -> None:
+        first = self._job_id is None
+        self._job_id = job_id
+        if first and self._on_job is not None:
+            self._on_job(job_id)
 
     @property
     def done(self) -> bool:

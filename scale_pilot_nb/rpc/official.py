@@ -230,10 +230,11 @@ class OfficialClient:
         *params: Any,
         progress: ProgressCallback | None = None,
         timeout: TimeoutArg = USE_DEFAULT,
+        on_job: Callable[[int], None] | None = None,
     ) -> Any:
         """As :meth:`RpcClient.call_job <scale_pilot_nb.rpc.client.RpcClient.call_job>`."""
         self.stats.calls += 1
-        waiter = JobWaiter(method, progress)
+        waiter = JobWaiter(method, progress, on_job)
         limit = self.timeouts.job if timeout is USE_DEFAULT else timeout
         try:
             async with asyncio.timeout(limit):
