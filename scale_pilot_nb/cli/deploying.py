@@ -156,17 +156,16 @@ def _print_report(out: Output, report: ValidationReport) -> None:
 
 
 def plan_deploy(session: Session) -> int:
-    """``plan FILE NAME``: one plan per app that deploying would touch."""
+    """``plan FILE NAME``: the plan, one part per app that deploying would touch."""
     args = session.args
-    plans = session.pilot.plan(
+    plan = session.pilot.plan(
         _compose_file(args), args.name, mode=args.mode, split=args.split, variables=_variables(args)
     )
     out = session.out
     if out.json:
-        out.document("plan", plans=[p.to_dict() for p in plans])
+        out.document("plan", **plan.to_dict())
         return ExitStatus.OK
-    for plan in plans:
-        out.line(str(plan))
+    out.line(str(plan))
     return ExitStatus.OK
 
 

@@ -27,7 +27,7 @@ from scale_pilot_nb.compose.rules_base import Mode, as_dict, as_list
 from scale_pilot_nb.compose.rules_security import mask_secrets
 from scale_pilot_nb.errors import ComposeError
 
-__all__ = ["DeployPlan", "PlanAction", "plan"]
+__all__ = ["DeployPlan", "Plan", "PlanAction", "plan"]
 
 PlanAction = Literal["create", "update", "noop", "replace"]
 _MASK = "<redacted>"
@@ -125,6 +125,73 @@ class DeployPlan:
             f"added={self.services_added} removed={self.services_removed} "
             f"changed={self.services_changed} recreates={self.recreates_containers}>"
         )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What deploying one compose file would do: one :class:`DeployPlan` (a part) per app.
+
+    A split deploy touches one app per service, any other deploy one app; either way callers
+    get this one object, so ``plan.changes`` and ``plan.to_dict()`` need no loop. Iterating gives
+    the parts (``(part,) = pilot.plan(...)`` unpacks a one-app plan); ``plan["web"]`` picks a
+    part by app name and ``plan[0]`` by position; ``"web" in plan`` asks by app name.
+
+    Attributes:
+        parts: the plan of each app, in the order the deploy would touch them.
+    """
+
+    parts: tuple[DeployPlan, ...]
+
+    @property
+    def changes(self) -> bool:
+        """True when deploying would change at least one app (some part is not a noop)."""
+        return any(part.changed for part in self.parts)
+
+    @property
+    def app_names(self) -> list[str]:
+        """The apps the deploy would touch, in order."""
+        return [part.app_name for part in self.parts]
+
+    def __iter__(self) -> Iterator[DeployPlan]:
+        return iter(self.parts)
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def __getitem__(self, key: str | int) -> DeployPlan:
+        """The part of app ``key`` (a name), or the part at position ``key`` (an int).
+
+        Raises:
+            KeyError: no part for that app name.
+            IndexError: no part at that position.
+        """
+        if isinstance(key, int):
+            return self.parts[key]
+        for part in self.parts:
+            if part.app_name == key:
+                return part
+        raise KeyError(key)
+
+    def __contains__(self, app_name: object) -> bool:
+        return app_name in self.app_names
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json`` and AIHelper: ``{"changes": bool, "plans": [part, ...]}``.
+
+        ``plans`` holds :meth:`DeployPlan.to_dict` of each part (secret values never included).
+        """
+        return {"changes": self.changes, "plans": [part.to_dict() for part in self.parts]}
+
+    def __str__(self) -> str:
+        return "\n".join(str(part) for part in self.parts)
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich view: every part in one card (from the notebook layer, if loaded)."""
+        return html_of(self)
+
+    def __repr__(self) -> str:
+        actions = ", ".join(f"{part.action} {part.app_name!r}" for part in self.parts)
+        return f"<Plan changes={self.changes}: {actions}>"
 
 
 def plan(

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scale_pilot_nb.compose.display import register_html
-from scale_pilot_nb.compose.plan import DeployPlan
+from scale_pilot_nb.compose.plan import DeployPlan, Plan
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
 from scale_pilot_nb.notebook._markup import (
     MISSING,
@@ -51,6 +51,7 @@ __all__ = [
     "doctor_html",
     "job_html",
     "plan_html",
+    "plans_html",
     "render",
     "report_html",
     "repr_html",
@@ -338,6 +339,22 @@ def plan_html(plan: DeployPlan) -> str:
     return document(str(plan), _plan_card(plan))
 
 
+def plans_html(plan: Plan) -> str:
+    """A whole plan in one view: a row per app, then each app's plan (changed ones open)."""
+    rows = (
+        [esc(part.app_name), badge(part.action), esc(part.mode), _yes_no(part.recreates_containers)]
+        for part in plan
+    )
+    body = [table(["app", "action", "mode", "recreates containers"], rows)]
+    body.extend(
+        section(f"Plan of {part.app_name}", _plan_card(part), expanded=part.changed)
+        for part in plan
+    )
+    header = badge("changes", "warn") if plan.changes else badge("noop")
+    title = ", ".join(plan.app_names)
+    return document(str(plan), card("Deploy plan", title, header, "".join(body)))
+
+
 def _plan_card(plan: DeployPlan) -> str:
     mode = (
         f"{plan.live_mode} → {plan.mode}"
@@ -346,7 +363,7 @@ def _plan_card(plan: DeployPlan) -> str:
     )
     rows = [
         ("Mode", esc(mode)),
-        ("Recreates containers", "yes" if plan.recreates_containers else "no"),
+        ("Recreates containers", _yes_no(plan.recreates_containers)),
     ]
     for label, names in (
         ("Services added", plan.services_added),
@@ -480,6 +497,10 @@ def job_html(job: Job) -> str:
 # -- small helpers -----------------------------------------------------------------------------
 
 
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 def _muted(text: str) -> str:
     return f' <span class="sp-muted">{esc(text)}</span>' if text else ""
 
@@ -512,5 +533,7 @@ def _duration(seconds: float | None) -> str:
 
 register_html(ValidationReport, report_html)
 register_html(DeployPlan, plan_html)
+register_html(Plan, plans_html)
 render.register(ValidationReport, report_html)
 render.register(DeployPlan, plan_html)
+render.register(Plan, plans_html)

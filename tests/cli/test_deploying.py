@@ -77,6 +77,7 @@ def test_check_ports_asks_the_nas(nas_env: dict[str, str], cli: Run) -> None:
 def test_plan_then_deploy_then_plan_is_noop(nas_env: dict[str, str], cli: Run) -> None:
     plan = cli("plan", "nginx.yml", "my-nginx", "--json")
     assert plan.code == ExitStatus.OK
+    assert plan.json()["changes"] is True
     assert plan.json()["plans"][0]["action"] == "create"
     deployed = cli("deploy", "nginx.yml", "my-nginx", "--json")
     assert deployed.code == ExitStatus.OK
@@ -85,6 +86,7 @@ def test_plan_then_deploy_then_plan_is_noop(nas_env: dict[str, str], cli: Run) -
     assert "installed successfully" in deployed.stderr
     again = cli("plan", "nginx.yml", "my-nginx")
     assert again.stdout.startswith("noop 'my-nginx'")
+    assert cli("plan", "nginx.yml", "my-nginx", "--json").json()["changes"] is False
     unchanged = cli("deploy", "nginx.yml", "my-nginx")
     assert unchanged.stdout == "my-nginx: unchanged (RUNNING)\n"
 
@@ -107,6 +109,17 @@ def test_no_wait_and_split(nas_env: dict[str, str], cli: Run) -> None:
     outcomes = result.json()["result"]["outcomes"]
     assert len(outcomes) == 2
     assert all(o["action"] == "created" for o in outcomes)
+
+
+def test_split_plan_is_one_document_with_a_part_per_app(nas_env: dict[str, str], cli: Run) -> None:
+    Path("two.yml").write_text(
+        "services:\n  a:\n    image: nginx:1.27\n  b:\n    image: redis:7.4\n"
+    )
+    text = cli("plan", "two.yml", "pair", "--split")
+    assert text.stdout.startswith("create 'pair-a'") and "\ncreate 'pair-b'" in text.stdout
+    document = cli("plan", "two.yml", "pair", "--split", "--json").json()
+    assert document["changes"] is True
+    assert [p["app_name"] for p in document["plans"]] == ["pair-a", "pair-b"]
 
 
 def test_deploying_an_invalid_file_is_exit_2_with_the_report(

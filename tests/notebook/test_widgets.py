@@ -204,9 +204,11 @@ def test_a_failed_action_shows_its_error_under_the_table(pilot: Pilot) -> None:
 def test_split_mode_plans_one_app_per_service(pilot: Pilot) -> None:
     form = pilot.deploy_form(EXAMPLES / "wordpress-stack.yml", "blog")
     form.split_box.value = True
-    plans = form.plan()
-    assert sorted(p.app_name for p in plans) == ["blog-db", "blog-wordpress"]
-    assert len(form.results.outputs) == 2
+    plan = form.plan()
+    assert sorted(plan.app_names) == ["blog-db", "blog-wordpress"]
+    [shown] = form.results.outputs  # the whole plan, every app in one view
+    assert shown["data"]["text/plain"] == str(plan)
+    assert "create 'blog-db'" in str(plan) and "create 'blog-wordpress'" in str(plan)
 
 
 def test_logs_button_opens_a_viewer_under_the_table(pilot: Pilot) -> None:

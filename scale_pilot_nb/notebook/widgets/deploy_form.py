@@ -25,7 +25,7 @@ from scale_pilot_nb.notebook.widgets.progress import ProgressBar
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
-    from scale_pilot_nb.compose.plan import DeployPlan
+    from scale_pilot_nb.compose.plan import Plan
     from scale_pilot_nb.compose.report import ValidationReport
     from scale_pilot_nb.pilot import Pilot
     from scale_pilot_nb.records.outcome import OperationResult
@@ -139,8 +139,8 @@ class DeployForm(PilotWidget):
         """Validate the editor's YAML as the Validate button does; return the report."""
         return self._wait(self._start(self._validate))
 
-    def plan(self) -> list[DeployPlan]:
-        """Plan the deployment as the Plan button does; return the plans."""
+    def plan(self) -> Plan:
+        """Plan the deployment as the Plan button does; return the plan (one part per app)."""
         return self._wait(self._start(self._plan))
 
     def deploy(self) -> OperationResult:
@@ -156,13 +156,12 @@ class DeployForm(PilotWidget):
         self._show(report)
         return report
 
-    async def _plan(self) -> list[DeployPlan]:
-        plans = await self.pilot.manager.plan(
+    async def _plan(self) -> Plan:
+        plan = await self.pilot.manager.plan(
             self.editor.value, self._name(), mode=self._mode(), split=self.split_box.value
         )
-        for plan in plans:
-            self._show(plan, clear=plan is plans[0])
-        return plans
+        self._show(plan)
+        return plan
 
     async def _deploy(self) -> OperationResult:
         name = self._name()
