@@ -261,8 +261,9 @@ class AIHelper:
     async def history(self, name: str) -> Result:
         """Recorded revisions of ``name``, oldest first: ``{"success", "revisions": [...]}``.
 
-        Each item: ``revision``, ``recorded_at``, ``action`` (the change that followed),
-        ``actor``, ``tool``, ``existed``, ``digests``, ``redacted`` (secret names not stored).
+        Each item: ``revision``, ``recorded_at`` (ISO 8601 in UTC, with its offset), ``action``
+        (the change that followed), ``actor``, ``tool``, ``existed``, ``digests``, ``redacted``
+        (secret names not stored).
         """
         manager = self._manager
         if manager is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.errors import UnsupportedError
+from scale_pilot_nb.records._base import iso_timestamp
 from scale_pilot_nb.records.system import SystemInfo
 
 if TYPE_CHECKING:
@@ -41,13 +42,16 @@ async def backup(manager: TrueNASDockerManager, name: str | None = None) -> str:
 
 
 async def backup_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
-    """One row per backup: name, creation time, the apps it holds, snapshot and path."""
+    """One row per backup: name, creation time, the apps it holds, snapshot and path.
+
+    ``created_on`` is ISO 8601 text with its UTC offset: the NAS sends a naive UTC time.
+    """
     await _require_backups(manager)
     backups = await manager.client.call("docker.list_backups")
     return [
         {
             "name": item.get("name", key),
-            "created_on": item.get("created_on"),
+            "created_on": iso_timestamp(item.get("created_on")),
             "apps": sorted(a.get("name", "") for a in item.get("apps") or []),
             "app_count": len(item.get("apps") or []),
             "snapshot_name": item.get("snapshot_name"),

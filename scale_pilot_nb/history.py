@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import difflib
 import getpass
 import json
@@ -35,6 +36,7 @@ import yaml
 
 from scale_pilot_nb.compose.rules_security import is_secret_key
 from scale_pilot_nb.errors import ConfigError, TrueNASError
+from scale_pilot_nb.records._base import iso_timestamp
 
 __all__ = [
     "HISTORY_ENV",
@@ -112,7 +114,7 @@ class Revision:
     Attributes:
         app: app name.
         revision: 1, 2, … per app and NAS.
-        recorded_at: epoch seconds.
+        recorded_at: epoch seconds (:attr:`recorded` is the same moment as a datetime).
         action: the change about to happen (``create``, ``update``, ``delete``, ``rollback`` …).
         actor: ``user@host`` that made the change.
         tool: ``sdk``, ``cli`` or ``ai``.
@@ -139,8 +141,13 @@ class Revision:
     digests: Mapping[str, str] = field(default_factory=dict)
     redacted: tuple[str, ...] = ()
 
+    @property
+    def recorded(self) -> dt.datetime:
+        """When the revision was recorded, as an aware UTC datetime."""
+        return dt.datetime.fromtimestamp(self.recorded_at, dt.UTC)
+
     def to_dict(self, *, secrets: bool = False) -> dict[str, Any]:
-        """Plain data (for JSON output, export files and AIHelper).
+        """Plain data (for JSON output, export files and AIHelper); ``recorded_at`` is ISO 8601.
 
         Args:
             secrets: keep secret values the store holds (export files with ``secrets=True``);
@@ -152,7 +159,7 @@ class Revision:
         return {
             "app": self.app,
             "revision": self.revision,
-            "recorded_at": self.recorded_at,
+            "recorded_at": iso_timestamp(self.recorded),
             "action": self.action,
             "actor": self.actor,
             "tool": self.tool,

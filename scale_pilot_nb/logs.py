@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.records._base import iso_timestamp
 from scale_pilot_nb.rpc.factory import TrueNASClient
 
 __all__ = ["QUIET_SECONDS", "LogLine", "follow_logs"]
@@ -33,7 +34,8 @@ class LogLine:
         service: the compose service the container runs.
         container_id: the container.
         data: the text, without the trailing newline.
-        timestamp: the timestamp Docker recorded, as TrueNAS formats it (or None).
+        timestamp: when Docker recorded the line, as ISO 8601 text in UTC with its offset
+            (``2026-12-03T15:26:23.120000+00:00``), or None when the NAS sent none.
     """
 
     service: str
@@ -77,7 +79,8 @@ async def follow_logs(
                 async for event in events:
                     fields = event.fields or {}
                     text = str(fields.get("data", "")).rstrip("\n")
-                    await queue.put(LogLine(service, container_id, text, fields.get("timestamp")))
+                    when = iso_timestamp(fields.get("timestamp"))
+                    await queue.put(LogLine(service, container_id, text, when))
         except TrueNASError as exc:
             await queue.put(_SourceEnded(exc))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from scale_pilot_nb import AIHelper
@@ -36,6 +38,8 @@ async def test_history_and_rollback_asks_for_missing_secrets(env_sandbox: Sandbo
             "update",
         ]
         assert history["revisions"][1]["redacted"] == ["web.API_TOKEN"]
+        recorded = [dt.datetime.fromisoformat(r["recorded_at"]) for r in history["revisions"]]
+        assert all(moment.utcoffset() == dt.timedelta(0) for moment in recorded)
         assert "t0ken-value" not in str(history)
 
         refused = await helper.rollback("web")

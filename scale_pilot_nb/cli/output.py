@@ -7,11 +7,14 @@ terminal and ``NO_COLOR`` is unset (https://no-color.org).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
+
+from scale_pilot_nb.records._base import iso_timestamp
 
 __all__ = [
     "JSON_VERSION",
@@ -112,9 +115,7 @@ class Output:
 
     def document(self, command: str, **data: Any) -> None:
         """Write the one JSON document of a run: ``{"version": 1, "command": ..., **data}``."""
-        payload = {"version": JSON_VERSION, "command": command, **data}
-        self.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-        self.stdout.flush()
+        self._write_json({"version": JSON_VERSION, "command": command, **data})
 
     def line(self, text: str = "") -> None:
         """Write one line of human output to stdout."""
@@ -153,10 +154,19 @@ class Output:
         """Report a failed run: ``{"version": 1, "error": ...}`` on stdout with ``--json``,
         and always ``text`` on stderr."""
         if self.json:
-            payload = {"version": JSON_VERSION, "error": dict(error)}
-            self.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-            self.stdout.flush()
+            self._write_json({"version": JSON_VERSION, "error": dict(error)})
         self.note(text, "bad")
+
+    def _write_json(self, payload: Mapping[str, Any]) -> None:
+        self.stdout.write(json.dumps(payload, indent=2, default=_json_text) + "\n")
+        self.stdout.flush()
+
+
+def _json_text(value: object) -> str:
+    """What JSON cannot hold as text: a datetime in the one timestamp form, anything else str."""
+    if isinstance(value, dt.datetime):
+        return iso_timestamp(value)
+    return str(value)
 
 
 def _paint(text: str, style: str) -> str:

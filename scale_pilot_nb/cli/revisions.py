@@ -8,7 +8,6 @@ dotenv-style file (``--secrets-file``), never from arguments that would land in 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,6 +15,7 @@ from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
 from scale_pilot_nb.cli.parsing import add_command
 from scale_pilot_nb.errors import ConfigError
+from scale_pilot_nb.records._base import iso_timestamp
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
@@ -188,7 +188,7 @@ def show_history(session: Session) -> int:
         [
             [
                 str(r.revision),
-                dt.datetime.fromtimestamp(r.recorded_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                iso_timestamp(r.recorded, timespec="seconds"),
                 r.action,
                 r.actor,
                 r.tool,

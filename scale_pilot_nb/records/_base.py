@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from scale_pilot_nb._types import Entry, JSONDict
 from scale_pilot_nb.errors import FieldError, TrueNASError
@@ -27,6 +27,7 @@ __all__ = [
     "flag",
     "format_bytes",
     "integer",
+    "iso_timestamp",
     "number",
     "objects",
     "plain",
@@ -54,8 +55,9 @@ class Record:
     def to_dict(self) -> JSONDict:
         """Return the record as JSON-serialisable plain data.
 
-        Enums become their string value, datetimes ISO 8601 text, nested records dicts and
-        tuples lists, so ``json.dumps(record.to_dict())`` always works.
+        Enums become their string value, datetimes ISO 8601 text in UTC with its offset
+        (:func:`iso_timestamp`), nested records dicts and tuples lists, so
+        ``json.dumps(record.to_dict())`` always works.
         """
         instance: DataclassInstance = self  # type: ignore[assignment]
         return {f.name: plain(getattr(self, f.name)) for f in fields(instance)}
@@ -73,7 +75,9 @@ def plain(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime):
+        return iso_timestamp(value)
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}
@@ -161,6 +165,23 @@ def wire_datetime(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
+
+
+@overload
+def iso_timestamp(value: dt.datetime, *, timespec: str = ...) -> str: ...
+@overload
+def iso_timestamp(value: object, *, timespec: str = ...) -> str | None: ...
+def iso_timestamp(value: object, *, timespec: str = "auto") -> str | None:
+    """A timestamp as ISO 8601 text in UTC with its offset (``2026-12-03T15:26:23+00:00``).
+
+    The one text form of every timestamp the SDK hands out (``to_dict()``, ``--json``, tables),
+    so a reader never guesses the zone and the texts sort in time order. It takes anything
+    :func:`wire_datetime` reads (a ``datetime``, naive meaning UTC; ejson ``$date``; ISO 8601
+    or ``str(datetime)`` text); anything else is ``None``. ``timespec`` is
+    :meth:`datetime.isoformat`'s (``"seconds"`` for tables).
+    """
+    moment = wire_datetime(value)
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat(timespec=timespec)
 
 
 def format_bytes(size: int | None) -> str:

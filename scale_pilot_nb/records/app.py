@@ -20,6 +20,7 @@ from scale_pilot_nb.records._base import (
     entry_of,
     flag,
     integer,
+    iso_timestamp,
     objects,
     strings,
     text,
@@ -215,7 +216,8 @@ class App(Record):
         host_ips: host addresses ports are bound to (25.10+).
         portals: portal name -> URL.
         notes: markdown notes of the app.
-        metadata: the raw catalog metadata.
+        metadata: the catalog metadata as the NAS sent it, but for ``last_update``: naive UTC
+            text on the wire, here ISO 8601 with its offset like every timestamp.
         config: the stored configuration, when queried with ``retrieve_config``.
     """
 
@@ -293,7 +295,7 @@ class App(Record):
             if isinstance(portals, Mapping)
             else {},
             notes=text(entry.get("notes")),
-            metadata=dict(metadata),
+            metadata=_catalog_metadata(metadata),
             config=dict(config) if isinstance(config, Mapping) else None,
         )
 
@@ -312,6 +314,12 @@ class App(Record):
             f"App({self.name!r}, state={self.state.value}, version={self.human_version!r}, "
             f"containers={self.container_count}, ports={list(self.published_ports)})"
         )
+
+
+def _catalog_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if "last_update" not in metadata:
+        return dict(metadata)
+    return {**metadata, "last_update": iso_timestamp(metadata["last_update"])}
 
 
 def _network_name(network: Entry) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -65,6 +66,13 @@ def test_document_and_failure_are_one_json_document_each() -> None:
         "error": {"type": "X", "message": "m"},
     }
     assert failed.stderr.getvalue() == "scale-compose: error: m\n"
+
+
+def test_a_datetime_in_a_document_is_iso_8601_in_utc() -> None:
+    out = Output(io.StringIO(), io.StringIO(), json=True)
+    out.document("logs", when=dt.datetime(2026, 12, 3, 15, 26, 23), what=ValueError("x"))
+    document = json.loads(out.stdout.getvalue())
+    assert (document["when"], document["what"]) == ("2026-12-03T15:26:23+00:00", "x")
 
 
 def test_failure_without_json_writes_stderr_only() -> None:

@@ -59,6 +59,8 @@ def test_history_diff_and_rollback_with_a_secrets_file(
     assert lines[0].split()[:5] == ["REV", "RECORDED", "BEFORE", "BY", "TOOL"]
     assert "create" in lines[1] and "(no app)" in lines[1] and "cli" in lines[1]
     assert "update" in lines[2] and "nginx:1.27.3@" in lines[2]
+    recorded = cli("history", "stack", "--json").json()["revisions"][0]["recorded_at"]
+    assert lines[1].split()[1] == recorded[:19] + "+00:00"  # the same moment, to the second
     diff = cli("history", "stack", "--diff", "1", "2").stdout
     assert "+        COLOR: blue" in diff and "s3cret-value" not in diff
 

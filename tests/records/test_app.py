@@ -45,6 +45,7 @@ def test_catalog_app_25_10() -> None:
     assert app.portals == {"Web UI": "http://192.168.1.50:30013/"}
     assert app.notes is not None and app.notes.startswith("# Jellyfin")
     assert app.metadata["annotations"] == {"min_scale_version": "24.10.2.2"}
+    assert app.metadata["last_update"] == "2025-06-12T10:03:11+00:00"  # naive UTC on the wire
     assert app.config is None
     assert app.running
     assert app.published_ports == (30013,)

@@ -11,6 +11,7 @@ from scale_pilot_nb.records import AppState
 from scale_pilot_nb.records._base import (
     format_bytes,
     integer,
+    iso_timestamp,
     number,
     objects,
     plain,
@@ -53,6 +54,26 @@ def test_wire_datetime_rejects_the_rest(value: object) -> None:
     assert wire_datetime(value) is None
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"$date": 1750000000500},
+        EPOCH_PLUS,
+        EPOCH_PLUS.replace(tzinfo=None),  # naive means UTC
+        "2025-06-15 15:06:40.500000",  # the NAS's naive text (backups' created_on)
+        "2025-06-15 17:06:40.500000+02:00",  # another zone is told in UTC
+    ],
+)
+def test_iso_timestamp_is_one_utc_form_for_every_wire_form(value: object) -> None:
+    assert iso_timestamp(value) == "2025-06-15T15:06:40.500000+00:00"
+    assert iso_timestamp(value, timespec="seconds") == "2025-06-15T15:06:40+00:00"
+
+
+@pytest.mark.parametrize("value", [None, 1750000000.5, "soon", ""])
+def test_iso_timestamp_of_anything_else_is_none(value: object) -> None:
+    assert iso_timestamp(value) is None
+
+
 def test_integer_and_number() -> None:
     assert [integer(v) for v in (5, "7", " 8 ", 3.0, 3.5, True, None, "x")] == [
         5,
@@ -88,6 +109,7 @@ def test_plain_converts_nested_values() -> None:
         "when": EPOCH_PLUS,
         "errors": (FieldError("a", "b", 22),),
         "tags": frozenset({"x"}),
+        "naive": EPOCH_PLUS.replace(tzinfo=None),
         1: [dt.date(2025, 1, 2)],
     }
     assert plain(value) == {
@@ -95,5 +117,6 @@ def test_plain_converts_nested_values() -> None:
         "when": "2025-06-15T15:06:40.500000+00:00",
         "errors": [{"attribute": "a", "message": "b", "errno": 22}],
         "tags": ["x"],
+        "naive": "2025-06-15T15:06:40.500000+00:00",
         "1": ["2025-01-02"],
     }
