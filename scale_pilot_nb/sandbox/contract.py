@@ -136,6 +136,11 @@ class CallContext:
 CallCheck = Callable[[CallContext, list[Any]], list[Any]]
 
 
+#: The name of the lock a job method's job takes, from the call's parameters (the middleware's
+#: ``@job(lock=lambda args: ...)``); two jobs with the same lock name never run at once.
+JobLock = Callable[[list[Any]], str]
+
+
 @dataclass
 class MethodSpec:
     """A registered method: ``func(ctx, *params)`` returns a value or an awaitable.
@@ -143,6 +148,13 @@ class MethodSpec:
     ``call_check`` replaces the server's generic argument-count check for methods whose
     call-time failures TrueNAS shapes in its own way (``app.create``: a ``TypeError`` from the
     Python call, the job lock computed from the raw arguments).
+
+    Attributes:
+        lock: a job method's lock; its job stays WAITING while another job holds the lock.
+        threaded: the middleware runs this job's body as a plain ``def`` in a worker thread,
+            so ``core.job_abort`` of the RUNNING job ends the job ABORTED while the work
+            carries on to its end (a thread cannot be cancelled); an ``async def`` body
+            (``core.bulk``, the tests' methods) is cancelled where it awaits.
     """
 
     name: str
@@ -151,6 +163,8 @@ class MethodSpec:
     no_auth: bool = False
     min_version: str | None = None
     call_check: CallCheck | None = None
+    lock: JobLock | None = None
+    threaded: bool = False
 
 
 @dataclass
@@ -181,11 +195,15 @@ class Registry:
         no_auth: bool = False,
         min_version: str | None = None,
         call_check: CallCheck | None = None,
+        lock: JobLock | None = None,
+        threaded: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Decorator registering ``func`` under ``name``."""
+        """Decorator registering ``func`` under ``name`` (see :class:`MethodSpec`)."""
 
         def register(func: Callable[..., Any]) -> Callable[..., Any]:
-            self.methods[name] = MethodSpec(name, func, job, no_auth, min_version, call_check)
+            self.methods[name] = MethodSpec(
+                name, func, job, no_auth, min_version, call_check, lock, threaded
+            )
             return func
 
         return register

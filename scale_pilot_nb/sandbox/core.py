@@ -12,6 +12,7 @@ import inspect
 import uuid
 from typing import Any
 
+from scale_pilot_nb.sandbox.common import InstanceNotFound
 from scale_pilot_nb.sandbox.contract import (
     MethodSpec,
     SandboxCallError,
@@ -85,9 +86,15 @@ def get_jobs(call: ServerCall, filters: Any = None, options: Any = None) -> Any:
 
 
 def job_abort(call: ServerCall, job_id: Any) -> None:
-    """``core.job_abort(id)`` → null."""
-    if isinstance(job_id, int):
-        call.session.server.jobs.abort(job_id)
+    """``core.job_abort(id)`` → null, for any job state and whatever its ``abortable`` says.
+
+    What an abort does depends on the job's state (see :mod:`~scale_pilot_nb.sandbox.jobs`).
+
+    Raises:
+        InstanceNotFound: no job has that id.
+    """
+    if not call.session.server.jobs.abort(job_id):
+        raise InstanceNotFound(f"Job with id {job_id} does not exist")
 
 
 def subscribe(call: ServerCall, name: Any) -> str:
@@ -146,6 +153,6 @@ def core_methods(version: str) -> dict[str, MethodSpec]:
         MethodSpec("core.job_abort", job_abort),
         MethodSpec("core.subscribe", subscribe),
         MethodSpec("core.unsubscribe", unsubscribe),
-        MethodSpec("core.bulk", bulk, job=True),
+        MethodSpec("core.bulk", bulk, job=True, lock=lambda params: f"bulk:{params[0]}"),
     ]
     return {spec.name: spec for spec in table}

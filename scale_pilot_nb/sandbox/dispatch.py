@@ -114,7 +114,13 @@ def submit_job(
 
     message_id = None if session.legacy or call_id is None else str(call_id)
     job = session.server.jobs.submit(
-        spec.name, params, body, message_id=message_id, credentials=session.credentials()
+        spec.name,
+        params,
+        body,
+        message_id=message_id,
+        credentials=session.credentials(),
+        lock=spec.lock(params) if spec.lock is not None else None,
+        threaded=spec.threaded,
     )
     if session.server.faults.take_drop_mid_job():
         session.spawn(_drop_when_running(session, job))

@@ -420,6 +420,18 @@ class Sandbox:
 
         self._on_loop(arm)
 
+    def hold_jobs(self, methods: list[str]) -> None:
+        """Keep every job of ``methods`` that starts running from now on RUNNING, its work
+        not done, until :meth:`release_jobs` (or a reset): a slow job, for as long as a test
+        needs. A held job keeps its lock, so jobs with the same lock stay WAITING behind it.
+        """
+        held = frozenset(methods)
+        self._on_loop(lambda: self._running_server().faults.hold_jobs(held))
+
+    def release_jobs(self) -> None:
+        """Let held jobs do their work and end; jobs started later are not held."""
+        self._on_loop(lambda: self._running_server().faults.release_jobs())
+
     def close_connections(self, code: int = 1011, reason: str = "server going away") -> None:
         """Close every open connection now with ``code`` and ``reason``."""
         self._await_on_loop(self._running_server().close_connections(code, reason))

@@ -7,6 +7,7 @@ simulator whose failure switches were TrueNAS methods would let a client misbeha
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from scale_pilot_nb.sandbox.contract import SandboxCallError
@@ -24,6 +25,9 @@ class Faults:
         drop_mid_job: drop the connection that started the next job once it is RUNNING.
         next_job_error: the error the next job fails with instead of running.
         events_paused: hold every event (and new-style job response) until resumed.
+        held_methods: jobs of these methods stay RUNNING, their work not yet done, until
+            :meth:`release_jobs` (a job that takes as long as a test needs, e.g. to be
+            interrupted mid-way or to keep its lock while another job queues behind it).
     """
 
     response_delay: float = 0.0
@@ -32,7 +36,9 @@ class Faults:
     drop_mid_job: bool = False
     next_job_error: SandboxCallError | None = None
     events_paused: bool = False
+    held_methods: frozenset[str] = frozenset()
     _frames_seen: int = field(default=0, repr=False)
+    _released: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def clear(self) -> None:
         """Disarm every fault (held events are released by the server, not here)."""
@@ -43,6 +49,7 @@ class Faults:
         self.next_job_error = None
         self.events_paused = False
         self._frames_seen = 0
+        self.release_jobs()
 
     def delay_for(self, method: str) -> float:
         """Seconds to hold the response to ``method``."""
@@ -72,6 +79,21 @@ class Faults:
         """The armed job error, disarming it."""
         error, self.next_job_error = self.next_job_error, None
         return error
+
+    def hold_jobs(self, methods: frozenset[str]) -> None:
+        """Hold the work of every job of ``methods`` that starts running from now on."""
+        self.held_methods = methods
+        self._released = asyncio.Event()
+
+    def release_jobs(self) -> None:
+        """Let held jobs do their work; new jobs are no longer held."""
+        self.held_methods = frozenset()
+        self._released.set()
+
+    async def wait_if_held(self, method: str) -> None:
+        """Return once a job of ``method`` may do its work (at once unless it is held)."""
+        if method in self.held_methods:
+            await self._released.wait()
 
     def take_drop_mid_job(self) -> bool:
         """Whether the next job should drop its connection, disarming the fault."""

@@ -1,14 +1,29 @@
-"""TrueNAS jobs: ids, state machine, progress and ``core.get_jobs`` events.
+"""TrueNAS jobs: ids, locks, state machine, progress, abort and ``core.get_jobs`` events.
 
 A job goes WAITING → RUNNING → (progress changes) → SUCCESS / FAILED / ABORTED, and every step is
 published to the ``core.get_jobs`` collection as the middleware does (``added`` once, then
 ``changed``). How the *caller* learns the outcome — the job id at once (legacy jobs) or the final
 result after the events (new-style jobs) — is the dispatcher's business, not this module's.
+
+Queueing and abort follow ``middlewared/job.py`` (``JobsQueue``, ``Job.run``, ``Job.abort``; the
+same in TS-24.10.2.4, TS-25.04.2.6 and TS-25.10.5):
+
+* a job stays WAITING while another job holds its lock (``MethodSpec.lock``); locks are
+  granted in the order the jobs were submitted;
+* ``core.job_abort`` of a WAITING job only marks it: it stays WAITING until the lock is free,
+  then ends ABORTED without ever being RUNNING and without running its body (no event is sent
+  at the abort itself);
+* ``core.job_abort`` of a RUNNING job cancels the job's future: the job ends ABORTED and
+  releases its lock at once, but a thread body (``MethodSpec.threaded``: every app job) does
+  its work to the end regardless, as a worker thread cannot be cancelled;
+* ``abortable`` in the job object is only a hint for the web UI (the ``@job`` option, False
+  for every job here); ``core.job_abort`` does not look at it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import inspect
 import itertools
@@ -49,7 +64,9 @@ class JobAborted(SandboxCallError):
 class Job:
     """One job as ``core.get_jobs`` reports it.
 
-    ``finished`` resolves to the result, or to the exception the job failed with.
+    ``finished`` resolves to the result, or to the exception the job failed with. ``lock`` is
+    the name of the lock it takes (``None``: none); ``aborted`` records a ``core.job_abort``
+    received while it was WAITING; ``work`` is the task doing its body once RUNNING.
     """
 
     id: int
@@ -57,6 +74,9 @@ class Job:
     arguments: list[Any]
     message_ids: list[str]
     credentials: dict[str, Any] | None
+    lock: str | None = None
+    threaded: bool = False
+    aborted: bool = False
     state: str = "WAITING"
     progress: dict[str, Any] = field(
         default_factory=lambda: {"percent": 0, "description": "", "extra": None}
@@ -72,6 +92,7 @@ class Job:
         default_factory=lambda: asyncio.get_running_loop().create_future(), repr=False
     )
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    work: asyncio.Task[Any] | None = field(default=None, repr=False)
 
     def fields(self, version: str) -> dict[str, Any]:
         """The job object (``core.get_jobs`` item and event ``fields``)."""
@@ -81,7 +102,7 @@ class Job:
             "arguments": self.arguments,
             "transient": False,
             "description": None,
-            "abortable": True,
+            "abortable": False,
             "logs_path": None,
             "logs_excerpt": None,
             "progress": dict(self.progress),
@@ -142,12 +163,12 @@ def _settle_with_error(job: Job, exc: SandboxCallError) -> None:
 
 
 class JobManager:
-    """Creates, runs, aborts and lists jobs; publishes their events through ``sink``.
+    """Creates, queues, runs, aborts and lists jobs; publishes their events through ``sink``.
 
     Args:
         version: the sandbox version (``message_ids`` exist from 25.10).
         sink: where ``core.get_jobs`` events go.
-        faults: consulted for "fail the next job".
+        faults: consulted for "fail the next job" and "hold the work of these jobs".
     """
 
     def __init__(self, version: str, sink: EventSink, faults: Faults) -> None:
@@ -155,6 +176,7 @@ class JobManager:
         self._sink = sink
         self._faults = faults
         self._ids = itertools.count(1)
+        self._locks: dict[str, asyncio.Lock] = {}
         self.jobs: dict[int, Job] = {}
         self.on_finished: Callable[[Job], None] | None = None
 
@@ -170,14 +192,19 @@ class JobManager:
         *,
         message_id: str | None,
         credentials: dict[str, Any] | None,
+        lock: str | None = None,
+        threaded: bool = False,
     ) -> Job:
-        """Create a job and start a task that publishes ``added`` (WAITING) and runs ``body``."""
+        """Create a job and start a task that publishes ``added`` (WAITING), waits for
+        ``lock``, and runs ``body`` (see the module docstring for ``threaded``)."""
         job = Job(
             next(self._ids),
             method,
             list(arguments),
             [message_id] if message_id is not None else [],
             credentials,
+            lock=lock,
+            threaded=threaded,
         )
         self.jobs[job.id] = job
         self._forget_old()
@@ -192,15 +219,10 @@ class JobManager:
         self.publish(job, "added")
         try:
             await asyncio.sleep(0)
-            job.state = "RUNNING"
-            job.running.set()
-            self.publish(job, "changed")
-            injected = self._faults.take_next_job_error()
-            if injected is not None:
-                raise injected
-            result = body(_Handle(job, self))
-            if inspect.isawaitable(result):
-                result = await result
+            async with self._lock_of(job):
+                if job.aborted:  # aborted while WAITING: its body never runs
+                    raise asyncio.CancelledError
+                result = await self._start(job, body)
         except asyncio.CancelledError:
             job.state = "ABORTED"
             _settle_with_error(job, JobAborted(job.id))
@@ -217,6 +239,34 @@ class JobManager:
         if self.on_finished is not None:
             self.on_finished(job)
 
+    def _lock_of(self, job: Job) -> contextlib.AbstractAsyncContextManager[Any]:
+        """The lock ``job`` waits for (WAITING) and holds until it ends."""
+        if job.lock is None:
+            return contextlib.nullcontext()
+        return self._locks.setdefault(job.lock, asyncio.Lock())
+
+    async def _start(self, job: Job, body: Callable[[_Handle], Awaitable[Any] | Any]) -> Any:
+        """RUNNING: do the job's work; an abort cancels the wait, and the work too unless it
+        is a thread body."""
+        job.state = "RUNNING"
+        job.running.set()
+        self.publish(job, "changed")
+        injected = self._faults.take_next_job_error()
+        if injected is not None:
+            raise injected
+        job.work = asyncio.get_running_loop().create_task(
+            self._work(job, body), name=f"sandbox-job-{job.id}-work"
+        )
+        job.work.add_done_callback(_consume)
+        return await (asyncio.shield(job.work) if job.threaded else job.work)
+
+    async def _work(self, job: Job, body: Callable[[_Handle], Awaitable[Any] | Any]) -> Any:
+        await self._faults.wait_if_held(job.method)
+        result = body(_Handle(job, self))
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
     def _fail(self, job: Job, exc: SandboxCallError) -> None:
         job.state = "FAILED"
         job.error = wire_reason(exc)
@@ -224,11 +274,20 @@ class JobManager:
         job.exc_info = _failure(exc)
         _settle_with_error(job, exc)
 
-    def abort(self, job_id: int) -> None:
-        """Abort a running job (``core.job_abort``); finished or unknown ids are ignored."""
+    def abort(self, job_id: int) -> bool:
+        """``core.job_abort``: mark a WAITING job, cancel a RUNNING one, ignore a finished one.
+
+        Returns:
+            False when no job has that id (the middleware's ``InstanceNotFound``).
+        """
         job = self.jobs.get(job_id)
-        if job is not None and job.task is not None and not job.task.done():
+        if job is None:
+            return False
+        if job.state == "WAITING":
+            job.aborted = True
+        elif job.task is not None and not job.task.done():
             job.task.cancel()
+        return True
 
     def query(self, filters: Any = None, options: Any = None) -> Any:
         """``core.get_jobs(filters, options)``."""
@@ -239,16 +298,21 @@ class JobManager:
         for job in finished[: max(0, len(finished) - KEEP_FINISHED_JOBS)]:
             del self.jobs[job.id]
 
-    def cancel_all(self) -> list[asyncio.Task[None]]:
-        """Abort every running job (server shutdown and reset).
+    def cancel_all(self) -> list[asyncio.Task[Any]]:
+        """Stop every job and its work, threads included (server shutdown and reset).
 
         Returns:
             The cancelled tasks; shutdown awaits them so each job ends (ABORTED, event sent)
             on a live loop instead of being torn down with it.
         """
-        cancelled = [
-            job.task for job in self.jobs.values() if job.task is not None and not job.task.done()
-        ]
+        tasks = [t for job in self.jobs.values() for t in (job.task, job.work) if t is not None]
+        cancelled = [task for task in tasks if not task.done()]
         for task in cancelled:
             task.cancel()
         return cancelled
+
+
+def _consume(task: asyncio.Task[Any]) -> None:
+    """Retrieve the outcome of a job's work: after an abort nobody awaits it any more."""
+    if not task.cancelled():
+        task.exception()

@@ -2,6 +2,15 @@
 
 The server adds its own ``core.*`` and ``auth.*`` methods; everything about apps, Docker,
 pools and the system is registered here, bound to one :class:`SandboxModel`.
+
+Job locks and thread bodies are the middleware's (the same in TS-24.10.2.4, TS-25.04.2.6 and
+TS-25.10.5): ``@job(lock=lambda args: f'app_start_{args[0]}')`` and its kin in
+``plugins/apps/{crud,app_scale,pull_images,upgrade,rollback}.py``, ``'docker_backup'`` and
+``'docker_restore_backup'`` in ``plugins/docker/``; ``app.image.pull`` takes no lock. Each
+lock is per method *and* app, so ``app.start`` and ``app.stop`` of one app do not queue
+behind each other, while two ``app.start`` of it do. Every body below is a plain ``def`` there,
+run in a worker thread, except ``app.redeploy``: an ``async def`` whose work is
+``app.update_internal``, again a thread.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from scale_pilot_nb.sandbox import (
     system,
     upgrades,
 )
-from scale_pilot_nb.sandbox.contract import Registry
+from scale_pilot_nb.sandbox.contract import JobLock, Registry
 from scale_pilot_nb.sandbox.state import SandboxModel
 
 # name -> (function, is a job, minimum version)
@@ -70,6 +79,28 @@ _CALL_CHECKS: dict[str, Callable[..., Any]] = {
     "app.create": apps.create_call_check,
     "app.update": apps.update_call_check,
 }
+
+
+def _per_app(prefix: str) -> JobLock:
+    """The lock ``f"{prefix}_{args[0]}"`` of a job on the app named by its first argument."""
+    return lambda params: f"{prefix}_{params[0]}"
+
+
+#: Job locks; ``app.create``'s checked call guarantees an object with ``app_name`` on 24.10,
+#: and 25.04+ takes ``args[0].get("app_name")`` (``app_create_None`` without one).
+_JOB_LOCKS: dict[str, JobLock] = {
+    "app.create": lambda params: f"app_create_{params[0].get('app_name')}",
+    "app.update": _per_app("app_update"),
+    "app.delete": _per_app("app_delete"),
+    "app.start": _per_app("app_start"),
+    "app.stop": _per_app("app_stop"),
+    "app.redeploy": _per_app("app_redeploy"),
+    "app.upgrade": _per_app("app_upgrade"),
+    "app.rollback": _per_app("app_rollback"),
+    "app.pull_images": _per_app("pull_images"),
+    "docker.backup": lambda params: "docker_backup",
+    "docker.restore_backup": lambda params: "docker_restore_backup",
+}
 _SOURCES: dict[str, Callable[..., Any]] = {
     "app.stats": sources.stats,
     "app.container_log_follow": sources.container_log_follow,
@@ -91,6 +122,8 @@ def build_registry(model: SandboxModel, registry: Registry | None = None) -> Reg
             job=job,
             min_version=min_version,
             call_check=partial(check, model) if check is not None else None,
+            lock=_JOB_LOCKS.get(name),
+            threaded=job,
         )(partial(func, model))
     for name, source in _SOURCES.items():
         registry.source(name)(partial(source, model))
