@@ -14,8 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from scale_pilot_nb.records._base import iso_timestamp
-
 __all__ = [
     "JSON_VERSION",
     "TABLE_WIDTH",
@@ -165,6 +163,8 @@ class Output:
 def _json_text(value: object) -> str:
     """What JSON cannot hold as text: a datetime in the one timestamp form, anything else str."""
     if isinstance(value, dt.datetime):
+        from scale_pilot_nb.records._base import iso_timestamp  # the records pull in rpc
+
         return iso_timestamp(value)
     return str(value)
 

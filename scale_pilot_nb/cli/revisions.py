@@ -15,7 +15,6 @@ from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
 from scale_pilot_nb.cli.parsing import add_command
 from scale_pilot_nb.errors import ConfigError
-from scale_pilot_nb.records._base import iso_timestamp
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
@@ -183,6 +182,8 @@ def show_history(session: Session) -> int:
     if not revisions:
         out.note(f"No revisions of {args.name!r} recorded on this NAS.")
         return ExitStatus.OK
+    from scale_pilot_nb.records._base import iso_timestamp
+
     out.table(
         ["REV", "RECORDED", "BEFORE", "BY", "TOOL", "IMAGES"],
         [
