@@ -320,8 +320,8 @@ class AIHelper:
             "restart": manager.restart_app,
             "redeploy": manager.redeploy_app,
         }
-        app = await operations[action](name)
-        return AppState(app.state).value
+        result = await operations[action](name)
+        return None if result.app is None else AppState(result.app.state).value
 
     def _make_manager(self) -> TrueNASDockerManager:
         if not self._use_sandbox:

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.errors import UnsupportedError
+from scale_pilot_nb.changes import now
+from scale_pilot_nb.errors import TrueNASError, UnsupportedError
+from scale_pilot_nb.records import AppState
 from scale_pilot_nb.records._base import iso_timestamp
+from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
+from scale_pilot_nb.rpc import ProgressCallback
+from scale_pilot_nb.waiting import Deadline, StagedProgress
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -34,11 +39,26 @@ async def _require_backups(manager: TrueNASDockerManager) -> None:
         )
 
 
-async def backup(manager: TrueNASDockerManager, name: str | None = None) -> str:
-    """Back up every app (``docker.backup`` job); returns the backup's name."""
+async def backup(
+    manager: TrueNASDockerManager,
+    name: str | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> OperationResult:
+    """Back up every app (``docker.backup`` job); ``details["backup"]`` is the backup's name."""
+    started_at = now()
     await _require_backups(manager)
-    result: str = await manager.client.call_job("docker.backup", name)
-    return result
+    jobs: list[int] = []
+    made = await manager.client.call_job(
+        "docker.backup", name, progress=progress, on_job=jobs.append
+    )
+    return OperationResult(
+        "backup",
+        jobs=tuple(jobs),
+        started_at=started_at,
+        finished_at=now(),
+        details={"backup": made},
+    )
 
 
 async def backup_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
@@ -61,10 +81,47 @@ async def backup_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
     ]
 
 
-async def restore_backup(manager: TrueNASDockerManager, name: str) -> None:
-    """Replace every installed app with backup ``name``'s (``docker.restore_backup`` job)."""
+async def restore_backup(
+    manager: TrueNASDockerManager,
+    name: str,
+    *,
+    wait: bool,
+    timeout: float | None,
+    progress: ProgressCallback | None,
+) -> OperationResult:
+    """Replace every installed app with backup ``name``'s (``docker.restore_backup`` job).
+
+    TrueNAS redeploys the apps that were RUNNING when the backup was made; with ``wait`` each
+    of them is followed until RUNNING (one outcome per restored app; an app that does not come
+    up is a ``failed`` outcome, not an exception). ``timeout`` bounds the job and the waits.
+    """
+    deadline = Deadline(timeout)
+    started_at = now()
+    staged = StagedProgress(progress, deadline)
     await _require_backups(manager)
-    await manager.client.call_job("docker.restore_backup", name)
+    jobs: list[int] = []
+    await manager.client.call_job(
+        "docker.restore_backup",
+        name,
+        progress=staged.job,
+        timeout=deadline.remaining(),
+        on_job=jobs.append,
+    )
+    outcomes = []
+    for app in await manager.list_apps():
+        if wait and app.state != AppState.STOPPED:
+            try:
+                app = await manager.wait_for_state(
+                    app.name, timeout=deadline.remaining(), progress=staged.waiting
+                )
+            except TrueNASError as exc:
+                outcomes.append(AppOutcome.failure(app.name, exc))
+                continue
+        outcomes.append(AppOutcome(app.name, "restored", app))
+    staged.done(f"restored {name}")
+    return OperationResult(
+        "restore", tuple(outcomes), jobs=tuple(jobs), started_at=started_at, finished_at=now()
+    )
 
 
 async def delete_backup(manager: TrueNASDockerManager, name: str) -> None:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from scale_pilot_nb import backups, doctor, exports, updates
 from scale_pilot_nb.doctor import CheckCallback
 from scale_pilot_nb.history import Revision, RevisionNotFoundError
-from scale_pilot_nb.records import App, DoctorReport
+from scale_pilot_nb.records import DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.updates import UpgradeResult
+from scale_pilot_nb.rpc import ProgressCallback
+from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -69,7 +70,9 @@ class DayTwoOperations:
         version: str | None = None,
         pin_digests: bool = True,
         secrets: Mapping[str, str] | None = None,
-        timeout: float | None = 600.0,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
     ) -> OperationResult:
         """Roll ``name`` back; the kind of app decides how.
 
@@ -90,7 +93,9 @@ class DayTwoOperations:
             version=version,
             pin_digests=pin_digests,
             secrets=secrets,
+            wait=wait,
             timeout=timeout,
+            progress=progress,
         )
 
     # -- updates ---------------------------------------------------------------------------
@@ -99,36 +104,65 @@ class DayTwoOperations:
         """One row per app image: image update available, catalog upgrade and target version."""
         return await updates.update_rows(self._manager)
 
-    async def update_images(self, name: str, *, timeout: float | None = 600.0) -> App:
+    async def update_images(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> OperationResult:
         """Pull newer images for ``name``'s tags (``app.pull_images``) and redeploy it."""
-        return await updates.update_images(self._manager, name, timeout=timeout)
+        return await updates.update_images(
+            self._manager, name, wait=wait, timeout=timeout, progress=progress
+        )
 
     async def upgrade(
-        self, name: str, version: str = "latest", *, timeout: float | None = 600.0
-    ) -> UpgradeResult:
-        """Upgrade a catalog app; the result carries the ``app.upgrade_summary`` shown first."""
-        return await updates.upgrade(self._manager, name, version, timeout=timeout)
+        self,
+        name: str,
+        version: str = "latest",
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Upgrade a catalog app; ``details["summary"]`` holds the ``app.upgrade_summary``."""
+        return await updates.upgrade(
+            self._manager, name, version, wait=wait, timeout=timeout, progress=progress
+        )
 
     # -- backups and exports -----------------------------------------------------------------
 
-    async def backup(self, name: str | None = None) -> str:
-        """Back up every app (``docker.backup``, 25.04+); returns the backup's name.
+    async def backup(
+        self, name: str | None = None, *, progress: ProgressCallback | None = None
+    ) -> OperationResult:
+        """Back up every app (``docker.backup``, 25.04+); ``details["backup"]`` is its name.
 
         Raises:
             UnsupportedError: the NAS runs 24.10 (use :meth:`export` there).
         """
-        return await backups.backup(self._manager, name)
+        return await backups.backup(self._manager, name, progress=progress)
 
     async def backups(self) -> list[dict[str, Any]]:
         """The NAS's app backups, one dict per backup (25.04+)."""
         return await backups.backup_rows(self._manager)
 
-    async def restore_backup(self, name: str) -> None:
-        """Replace every installed app with backup ``name``'s (25.04+).
+    async def restore_backup(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Replace every installed app with backup ``name``'s (25.04+); with ``wait``, until
+        the apps TrueNAS starts again are RUNNING (one outcome per app).
 
         No confirmation here: ``Pilot.restore`` and the CLI ask for one.
         """
-        await backups.restore_backup(self._manager, name)
+        return await backups.restore_backup(
+            self._manager, name, wait=wait, timeout=timeout, progress=progress
+        )
 
     async def delete_backup(self, name: str) -> None:
         """Delete backup ``name`` (25.04+)."""
@@ -147,11 +181,19 @@ class DayTwoOperations:
         *,
         dry_run: bool = True,
         secrets: Mapping[str, str] | None = None,
-        timeout: float | None = 600.0,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
     ) -> OperationResult:
         """Plan (default) or, with ``dry_run=False``, deploy the apps exported into ``path``."""
         return await exports.import_apps(
-            self._manager, path, dry_run=dry_run, secrets=secrets, timeout=timeout
+            self._manager,
+            path,
+            dry_run=dry_run,
+            secrets=secrets,
+            wait=wait,
+            timeout=timeout,
+            progress=progress,
         )
 
     # -- doctor ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from scale_pilot_nb.changes import Change, now
 from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.plan import DeployPlan, plan
 from scale_pilot_nb.compose.questions import check_values
@@ -29,6 +30,7 @@ from scale_pilot_nb.errors import ComposeError, ComposeInvalidError, RequestOutc
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
+from scale_pilot_nb.waiting import Deadline
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -168,6 +170,8 @@ class Deployer:
         timeout: float | None,
     ) -> OperationResult:
         """Validate, plan and apply; see :meth:`TrueNASDockerManager.deploy`."""
+        deadline = Deadline(timeout)  # a bad timeout is refused before anything is sent
+        started_at = now()
         report = await self.require_valid(source, name, mode=mode, split=split, variables=variables)
         conversion = convert(source, name, mode=mode, split=split, variables=variables)
         planned = await self.plans(conversion)
@@ -177,24 +181,30 @@ class Deployer:
         plans = {p.app_name: p for p, _ in planned}
         if dry_run:
             dry = tuple(AppOutcome(p.app_name, "planned") for p, _ in planned)
-            return OperationResult("deploy", dry, plans, findings)
+            return OperationResult(
+                "deploy", dry, plans, findings, started_at=started_at, finished_at=now()
+            )
         outcomes: list[AppOutcome] = []
         for deploy_plan, app in planned:
-            outcome = await self._apply(deploy_plan, app, progress)
-            if wait and outcome.app is not None and outcome.app.state != AppState.STOPPED:
-                ready = await self._manager.wait_for_state(
-                    app.app_name, timeout=timeout, progress=progress
-                )
-                outcome = AppOutcome(outcome.app_name, outcome.action, ready)
-            outcomes.append(outcome)
-        return OperationResult("deploy", tuple(outcomes), plans, findings)
+            change = Change(
+                self._manager, app.app_name, timeout=deadline.remaining(), progress=progress
+            )
+            action, entry = await self._apply(deploy_plan, app, change)
+            if wait and entry.state != AppState.STOPPED:
+                entry = await change.settle()
+            else:
+                change.progress.done(f"{entry.name}: {entry.state.value}")
+            outcomes.append(change.outcome(action, entry))
+        return OperationResult(
+            "deploy", tuple(outcomes), plans, findings, started_at=started_at, finished_at=now()
+        )
 
     async def _apply(
-        self, deploy_plan: DeployPlan, app: AppPayload, progress: ProgressCallback | None
-    ) -> AppOutcome:
+        self, deploy_plan: DeployPlan, app: AppPayload, change: Change
+    ) -> tuple[str, App]:
         name = app.app_name
         if deploy_plan.action == "noop":
-            return AppOutcome(name, "unchanged", await self._manager.get_app(name))
+            return "unchanged", await self._manager.get_app(name)
         if deploy_plan.action == "replace":
             raise ComposeError(
                 f"App {name!r} exists as a {deploy_plan.live_mode} app; this deploy is "
@@ -202,25 +212,30 @@ class Deployer:
                 hint="Delete the app first (its ix-volumes are kept), or deploy in its mode.",
             )
         if deploy_plan.action == "update":
-            changes = _update_changes(app)
-            return AppOutcome(name, "updated", await self._manager.update_app(name, changes))
+            async with change.step("app.update") as options:
+                updated = await self._manager.update_app(name, _update_changes(app), **options)
+            return "updated", updated
         await self._create_datasets(app.datasets)
-        return AppOutcome(name, "created", await self._create_once(app, progress))
+        return "created", await self._create_once(app, change)
 
-    async def _create_once(self, app: AppPayload, progress: ProgressCallback | None) -> App:
+    async def _create_once(self, app: AppPayload, change: Change) -> App:
         """``app.create`` that never creates the app twice, even across a dropped connection."""
-        try:
-            return await self._manager.create_app(app.payload, progress=progress)
-        except RequestOutcomeUnknown:
-            pass
-        job_id = await self._running_create_job(app.app_name)
-        if job_id is not None:
-            entry = await self._manager.client.wait_job(job_id, progress=progress)
-            return App.from_api(entry)
-        existing = await self._manager.find_app(app.app_name)
-        if existing is not None:
-            return App.from_api(existing)
-        return await self._manager.create_app(app.payload, progress=progress)
+        async with change.step("app.create") as options:
+            try:
+                return await self._manager.create_app(app.payload, **options)
+            except RequestOutcomeUnknown:
+                pass
+            job_id = await self._running_create_job(app.app_name)
+            if job_id is not None:
+                options["on_job"](job_id)
+                entry = await self._manager.client.wait_job(
+                    job_id, progress=options["progress"], timeout=options["timeout"]
+                )
+                return App.from_api(entry)
+            existing = await self._manager.find_app(app.app_name)
+            if existing is not None:
+                return App.from_api(existing)
+            return await self._manager.create_app(app.payload, **options)
 
     async def _running_create_job(self, name: str) -> int | None:
         jobs = await self._manager.client.call(

@@ -435,8 +435,8 @@ def _deployed(action: str, app: Any, wanted: str) -> Outcome:
 
 
 async def _stop(manager: TrueNASDockerManager) -> Outcome:
-    app = await manager.stop_app(SELFTEST_APP)
-    state = app.state.value
+    (stopped,) = (await manager.stop_app(SELFTEST_APP)).outcomes
+    state = stopped.app.state.value if stopped.app else "?"
     return (OK if state == "STOPPED" else WARN), f"stopped {SELFTEST_APP}, {state}"
 
 

@@ -13,6 +13,7 @@ only with ``secrets=True``; otherwise they are redacted and the import asks for 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from scale_pilot_nb.changes import Change, now
 from scale_pilot_nb.errors import ConfigError, TrueNASError
 from scale_pilot_nb.history import (
     REDACTED,
@@ -30,6 +32,8 @@ from scale_pilot_nb.history import (
 )
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
+from scale_pilot_nb.rpc import ProgressCallback
+from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -93,64 +97,82 @@ async def import_apps(
     *,
     dry_run: bool = True,
     secrets: Mapping[str, str] | None = None,
-    timeout: float | None = 600.0,
+    wait: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
 ) -> OperationResult:
     """Plan (``dry_run``) or deploy every app exported into ``path``.
 
-    One app's failure does not stop the others: its outcome says ``failed`` and why.
+    With ``wait`` each app is followed until it is in its exported state (RUNNING or
+    STOPPED); ``timeout`` bounds each app's part, as in a bulk run. One app's failure does not
+    stop the others: its outcome says ``failed`` and why.
 
     Raises:
         ConfigError: ``path`` holds no export files, or one is not an export file.
     """
+    check_timeout(timeout)
+    started_at = now()
     documents = _load(Path(path))
     outcomes: list[AppOutcome] = []
     plans: dict[str, Any] = {}
     for document in documents:
         name = document["app"]
+        step = _Step(manager, dry_run, secrets, wait, timeout, progress)
         try:
             if document["custom_app"]:
-                outcome = await _import_custom(manager, document, dry_run, secrets, timeout, plans)
+                outcome = await _import_custom(step, document, plans)
             else:
-                outcome = await _import_catalog(manager, document, dry_run, secrets)
+                outcome = await _import_catalog(step, document)
         except TrueNASError as exc:
-            outcome = AppOutcome(name, "failed", error=exc.to_dict())
+            outcome = AppOutcome.failure(name, exc)
         outcomes.append(outcome)
-    return OperationResult("import", tuple(outcomes), plans)
+    return OperationResult(
+        "import", tuple(outcomes), plans, started_at=started_at, finished_at=now()
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Step:
+    """How one app is imported (the import's settings and what is left of its time)."""
+
+    manager: TrueNASDockerManager
+    dry_run: bool
+    secrets: Mapping[str, str] | None
+    wait: bool
+    timeout: float | None
+    progress: ProgressCallback | None
 
 
 async def _import_custom(
-    manager: TrueNASDockerManager,
-    document: Mapping[str, Any],
-    dry_run: bool,
-    secrets: Mapping[str, str] | None,
-    timeout: float | None,
-    plans: dict[str, Any],
+    step: _Step, document: Mapping[str, Any], plans: dict[str, Any]
 ) -> AppOutcome:
     name = document["app"]
-    config, missing = fill_secrets(document["config"], secrets)
+    config, missing = fill_secrets(document["config"], step.secrets)
     if missing:
         raise SecretsRequiredError(f"{name}: secrets were not exported", missing=missing)
     stopped = document.get("state") == "STOPPED"
-    result = await manager.deploy(config, name, dry_run=dry_run, wait=not stopped, timeout=timeout)
+    result = await step.manager.deploy(
+        config,
+        name,
+        dry_run=step.dry_run,
+        wait=step.wait and not stopped,
+        timeout=step.timeout,
+        progress=step.progress,
+    )
     plans.update(result.plans)
-    if dry_run and result.plans[name].action == "noop":
+    if step.dry_run and result.plans[name].action == "noop":
         return AppOutcome(name, "unchanged")
-    return await _keep_stopped(manager, result[name], stopped)
+    return await _keep_stopped(step, result[name], stopped)
 
 
-async def _import_catalog(
-    manager: TrueNASDockerManager,
-    document: Mapping[str, Any],
-    dry_run: bool,
-    secrets: Mapping[str, str] | None,
-) -> AppOutcome:
+async def _import_catalog(step: _Step, document: Mapping[str, Any]) -> AppOutcome:
     name = document["app"]
-    if await manager.find_app(name) is not None:
+    if await step.manager.find_app(name) is not None:
         return AppOutcome(name, "unchanged")  # an installed catalog app is left as it is
-    values, missing = _fill_values(document["config"], secrets or {})
+    values, missing = _fill_values(document["config"], step.secrets or {})
     if missing:
         raise SecretsRequiredError(f"{name}: secrets were not exported", missing=missing)
-    if dry_run:
+    if step.dry_run:
         return AppOutcome(name, "planned")
     payload = {
         "app_name": name,
@@ -159,17 +181,22 @@ async def _import_catalog(
         "version": document.get("version") or "latest",
         "values": values,
     }
-    created = AppOutcome(name, "created", await manager.create_app(payload))
-    return await _keep_stopped(manager, created, document.get("state") == "STOPPED")
+    stopped = document.get("state") == "STOPPED"
+    change = Change(step.manager, name, timeout=step.timeout, progress=step.progress)
+    async with change.step("app.create") as options:
+        app = await step.manager.create_app(payload, **options)
+    if step.wait and not stopped:
+        app = await change.settle()
+    return await _keep_stopped(step, change.outcome("created", app), stopped)
 
 
-async def _keep_stopped(
-    manager: TrueNASDockerManager, outcome: AppOutcome, stopped: bool
-) -> AppOutcome:
+async def _keep_stopped(step: _Step, outcome: AppOutcome, stopped: bool) -> AppOutcome:
     """Stop an app that was exported STOPPED and has just been created or updated."""
     if not stopped or outcome.action not in ("created", "updated"):
         return outcome
-    return AppOutcome(outcome.app_name, outcome.action, await manager.stop_app(outcome.app_name))
+    stop = await step.manager.stop_app(outcome.app_name, wait=step.wait, timeout=step.timeout)
+    (halted,) = stop.outcomes
+    return dataclasses.replace(outcome, app=halted.app, job_ids=outcome.job_ids + halted.job_ids)
 
 
 def _load(directory: Path) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import yaml
 
 from scale_pilot_nb.errors import CallTimeoutError, JobFailedError, TrueNASError
 from scale_pilot_nb.history import compose_images
-from scale_pilot_nb.records import App
+from scale_pilot_nb.records import App, AppState
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -98,13 +98,19 @@ class AppCrashedError(JobFailedError):
 
 
 class AppNotReadyError(CallTimeoutError):
-    """The app did not become RUNNING in time (stuck DEPLOYING, or another state).
+    """The app did not reach the wanted state in time (its job went on, or it stayed DEPLOYING).
+
+    The message names the app's state, each service's container state (``starting`` is a
+    container not healthy yet) and the TrueNAS job, which goes on on the NAS.
 
     Attributes:
         app_name: the app.
+        wanted: the state waited for (``RUNNING``, ``STOPPED``).
+        app_state: the app's state when the time ran out (None if it could not be read).
         services: service -> container state when the time ran out.
         failing_service: the first service still not running (None if none is known).
         log_tail: the last lines that container logged.
+        job_id: the TrueNAS job of the change (inherited attribute), None if none ran.
     """
 
     def __init__(
@@ -115,16 +121,31 @@ class AppNotReadyError(CallTimeoutError):
         services: Mapping[str, str],
         failing_service: str | None,
         log_tail: Sequence[str],
+        wanted: str = "RUNNING",
+        app_state: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
         self.app_name = app_name
+        self.wanted = wanted
+        self.app_state = app_state
         self.services = dict(services)
         self.failing_service = failing_service
         self.log_tail = list(log_tail)
 
     def __str__(self) -> str:
         return _with_tail(super().__str__(), self.failing_service, self.log_tail)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.update(
+            app_name=self.app_name,
+            wanted=self.wanted,
+            app_state=self.app_state,
+            services=self.services,
+            failing_service=self.failing_service,
+        )
+        return data
 
 
 def _with_tail(text: str, service: str | None, tail: Sequence[str]) -> str:
@@ -174,9 +195,21 @@ async def _tail(manager: TrueNASDockerManager, name: str, service: str | None) -
 
 
 async def explain(
-    manager: TrueNASDockerManager, name: str, error: JobFailedError | CallTimeoutError
+    manager: TrueNASDockerManager,
+    name: str,
+    error: JobFailedError | CallTimeoutError,
+    *,
+    wanted: AppState = AppState.RUNNING,
+    timeout: float | None = None,
+    job: tuple[int, str] | None = None,
 ) -> TrueNASError:
-    """Turn a failed wait for RUNNING into an error naming the service, its logs and a hint.
+    """Turn a failed or timed-out change into an error naming the services, logs and a hint.
+
+    Args:
+        error: what the job or the wait raised.
+        wanted: the state the change waited for.
+        timeout: the change's time budget, for the message.
+        job: ``(id, method)`` of the change's last job (still running when its wait timed out).
 
     Returns ``error`` itself when the app no longer exists (nothing more to say).
     """
@@ -187,19 +220,35 @@ async def explain(
     states = service_states(app)
     service, unhealthy = _failing(states)
     tail = await _tail(manager, name, service)
-    summary = ", ".join(f"{svc}: {state}" for svc, state in sorted(states.items())) or "none"
+    summary = ", ".join(f"{svc}: {_shown(state)}" for svc, state in sorted(states.items()))
     details: dict[str, Any] = {
         "app_name": name,
         "services": states,
         "failing_service": service,
         "log_tail": tail,
         "hint": diagnose(tail, unhealthy=unhealthy),
+        "job_id": job[0] if job else error.job_id,
     }
-    if app.state.value == "CRASHED" or isinstance(error, JobFailedError):
+    if isinstance(error, JobFailedError) or (
+        wanted == AppState.RUNNING and app.state == AppState.CRASHED
+    ):
         blame = f"; {service} crashed" if service else ""
-        return AppCrashedError(f"App {name!r} crashed{blame} (containers: {summary})", **details)
-    waiting = f"; {service} is still {states[service]}" if service else ""
-    return AppNotReadyError(f"{error.message}{waiting} (containers: {summary})", **details)
+        return AppCrashedError(
+            f"App {name!r} crashed{blame} (containers: {summary or 'none'})", **details
+        )
+    within = f" within {timeout:g} s" if timeout is not None else ""
+    parts = [f"App {name!r} did not become {wanted.value}{within}: it is {app.state.value}"]
+    if service and wanted == AppState.RUNNING:
+        parts.append(f"{service} is still {_shown(states[service])}")
+    if job is not None:
+        parts.append(f"job {job[0]} ({job[1]}) goes on on the NAS")
+    message = "; ".join(parts) + f" (containers: {summary or 'none'})"
+    return AppNotReadyError(message, wanted=wanted.value, app_state=app.state.value, **details)
+
+
+def _shown(state: str) -> str:
+    """A container state as a user reads it: TrueNAS calls an unhealthy container starting."""
+    return "starting (not healthy yet)" if state == "starting" else state
 
 
 async def add_up_failure_hint(

@@ -9,25 +9,17 @@ never stops the others: every app gets an :class:`AppOutcome` saying what happen
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from scale_pilot_nb.changes import LIFECYCLE, now, run_lifecycle
 from scale_pilot_nb.errors import TrueNASError
-from scale_pilot_nb.records import App
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+from scale_pilot_nb.waiting import check_timeout
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
 
-__all__ = ["LIFECYCLE_ACTIONS", "BulkRunner"]
-
-#: action -> past tense reported in outcomes
-LIFECYCLE_ACTIONS = {
-    "start": "started",
-    "stop": "stopped",
-    "restart": "restarted",
-    "redeploy": "redeployed",
-}
+__all__ = ["BulkRunner"]
 
 
 class BulkRunner:
@@ -36,29 +28,36 @@ class BulkRunner:
     def __init__(self, manager: TrueNASDockerManager) -> None:
         self._manager = manager
 
-    def _operation(self, action: str) -> Callable[[str], Awaitable[App]]:
-        operations: dict[str, Callable[[str], Awaitable[App]]] = {
-            "start": self._manager.start_app,
-            "stop": self._manager.stop_app,
-            "restart": self._manager.restart_app,
-            "redeploy": self._manager.redeploy_app,
-        }
-        return operations[action]
+    async def run(
+        self,
+        action: str,
+        names: list[str],
+        *,
+        concurrency: int,
+        wait: bool,
+        timeout: float | None,
+    ) -> OperationResult:
+        """Run ``action`` on every app in ``names``; outcomes keep the order of ``names``.
 
-    async def run(self, action: str, names: list[str], *, concurrency: int) -> OperationResult:
-        """Run ``action`` on every app in ``names``; outcomes keep the order of ``names``."""
+        ``wait``/``timeout`` apply to each app (see :mod:`scale_pilot_nb.waiting`).
+        """
+        if action not in LIFECYCLE:
+            raise ValueError(f"action must be one of {sorted(LIFECYCLE)}, not {action!r}")
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        operation = self._operation(action)
+        check_timeout(timeout)
+        started_at = now()
         slots = asyncio.Semaphore(concurrency)
 
         async def one(name: str) -> AppOutcome:
             async with slots:
                 try:
-                    app = await operation(name)
+                    result = await run_lifecycle(
+                        self._manager, action, name, wait=wait, timeout=timeout, progress=None
+                    )
                 except TrueNASError as exc:
-                    return AppOutcome(name, "failed", error=exc.to_dict())
-                return AppOutcome(name, LIFECYCLE_ACTIONS[action], app)
+                    return AppOutcome.failure(name, exc)
+                return result.outcomes[0]
 
         outcomes = await asyncio.gather(*(one(name) for name in dict.fromkeys(names)))
-        return OperationResult(action, tuple(outcomes))
+        return OperationResult(action, tuple(outcomes), started_at=started_at, finished_at=now())

@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from scale_pilot_nb.changes import Change, run_lifecycle
 from scale_pilot_nb.compose.convert import convert
-from scale_pilot_nb.compose.plan import DeployPlan
+from scale_pilot_nb.compose.plan import Plan
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
@@ -34,18 +35,18 @@ from scale_pilot_nb.deploy import Deployer
 from scale_pilot_nb.errors import (
     ApiError,
     AppNotFoundError,
-    CallTimeoutError,
     JobFailedError,
     UnsupportedError,
 )
-from scale_pilot_nb.health import add_up_failure_hint, explain, service_states
-from scale_pilot_nb.lifecycle import LIFECYCLE_ACTIONS, BulkRunner
+from scale_pilot_nb.health import add_up_failure_hint
+from scale_pilot_nb.lifecycle import BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
 from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
 from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy, notify
+from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
+from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
 __all__ = ["TrueNASDockerManager"]
 
@@ -286,7 +287,7 @@ class TrueNASDockerManager(DayTwoOperations):
         mode: Mode = "compose",
         split: bool = False,
         variables: Mapping[str, str] | None = None,
-    ) -> list[DeployPlan]:
+    ) -> Plan:
         """What deploying ``source`` as ``name`` would change, one plan per app.
 
         Raises:
@@ -297,7 +298,7 @@ class TrueNASDockerManager(DayTwoOperations):
             source, name, mode=mode, split=split, variables=variables
         )
         conversion = convert(source, name, mode=mode, split=split, variables=variables)
-        return [plan for plan, _ in await self._deployer.plans(conversion)]
+        return Plan(tuple(plan for plan, _ in await self._deployer.plans(conversion)))
 
     async def deploy(
         self,
@@ -310,16 +311,19 @@ class TrueNASDockerManager(DayTwoOperations):
         dry_run: bool = False,
         variables: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
-        timeout: float | None = 600.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> OperationResult:
         """Validate, plan and create or update the app(s); skip exact no-ops.
 
-        Idempotent: deploying the same file twice changes nothing the second time.
+        Idempotent: deploying the same file twice changes nothing the second time. With
+        ``wait`` each app is followed until RUNNING (healthy); ``timeout`` bounds the jobs and
+        the waits together.
 
         Raises:
             ComposeError: the file has validation errors (``report`` attached).
             JobFailedError / ValidationError: the NAS refused (field errors kept).
-            CallTimeoutError: the app did not reach RUNNING within ``timeout``.
+            AppNotReadyError: ``timeout`` passed first (state, services, job id named).
+            AppCrashedError: the app crashed while starting.
         """
         return await self._deployer.deploy(
             source,
@@ -334,12 +338,19 @@ class TrueNASDockerManager(DayTwoOperations):
         )
 
     async def create_app(
-        self, payload: Mapping[str, Any], *, progress: ProgressCallback | None = None
+        self,
+        payload: Mapping[str, Any],
+        *,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+        on_job: Callable[[int], None] | None = None,
     ) -> App:
         """Run ``app.create`` with a ready payload and wait for its job."""
         await self.record("create", str(payload.get("app_name", "")))
         try:
-            entry = await self.client.call_job("app.create", dict(payload), progress=progress)
+            entry = await self.client.call_job(
+                "app.create", dict(payload), progress=progress, timeout=timeout, on_job=on_job
+            )
         except JobFailedError as exc:
             await add_up_failure_hint(self, exc, payload)
             raise
@@ -351,11 +362,15 @@ class TrueNASDockerManager(DayTwoOperations):
         changes: Mapping[str, Any],
         *,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+        on_job: Callable[[int], None] | None = None,
     ) -> App:
         """Run ``app.update`` (recreates the containers of a running app)."""
         await self.record("update", name)
         try:
-            entry = await self.client.call_job("app.update", name, dict(changes), progress=progress)
+            entry = await self.client.call_job(
+                "app.update", name, dict(changes), progress=progress, timeout=timeout, on_job=on_job
+            )
         except ApiError as exc:
             error = _not_found(exc, name)
             if error is exc and isinstance(exc, JobFailedError):
@@ -366,26 +381,68 @@ class TrueNASDockerManager(DayTwoOperations):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start_app(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        """Start ``name`` and wait for the job; returns the app afterwards."""
-        await self._job("app.start", name, progress=progress)
-        return await self.get_app(name)
+    async def start_app(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Start ``name``; with ``wait``, until it is RUNNING (every container up and healthy).
 
-    async def stop_app(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        """Stop ``name`` (containers removed, images and volumes kept)."""
-        await self._job("app.stop", name, progress=progress)
-        return await self.get_app(name)
+        An app already RUNNING is left alone (outcome ``unchanged``, no job).
 
-    async def restart_app(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        """Stop then start ``name`` (TrueNAS has no restart of its own)."""
-        await self._job("app.stop", name, progress=progress)
-        await self._job("app.start", name, progress=progress)
-        return await self.get_app(name)
+        Raises:
+            AppNotFoundError: no such app.
+            AppNotReadyError: ``timeout`` passed first (names the state, services, job).
+            AppCrashedError: the app crashed while starting.
+        """
+        return await run_lifecycle(
+            self, "start", name, wait=wait, timeout=timeout, progress=progress
+        )
 
-    async def redeploy_app(self, name: str, *, progress: ProgressCallback | None = None) -> App:
-        """Recreate the containers of ``name`` from its stored configuration."""
-        entry = await self._job("app.redeploy", name, progress=progress)
-        return App.from_api(entry)
+    async def stop_app(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Stop ``name`` (containers removed, images and volumes kept); a STOPPED app is left
+        alone. Raises as :meth:`start_app`."""
+        return await run_lifecycle(
+            self, "stop", name, wait=wait, timeout=timeout, progress=progress
+        )
+
+    async def restart_app(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Stop then start ``name`` (TrueNAS has no restart of its own); waits as
+        :meth:`start_app`."""
+        return await run_lifecycle(
+            self, "restart", name, wait=wait, timeout=timeout, progress=progress
+        )
+
+    async def redeploy_app(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: ProgressCallback | None = None,
+    ) -> OperationResult:
+        """Recreate the containers of ``name`` from its stored configuration; waits as
+        :meth:`start_app`."""
+        return await run_lifecycle(
+            self, "redeploy", name, wait=wait, timeout=timeout, progress=progress
+        )
 
     async def delete_app(
         self,
@@ -393,12 +450,16 @@ class TrueNASDockerManager(DayTwoOperations):
         *,
         remove_volumes: bool = False,
         remove_images: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT,
         progress: ProgressCallback | None = None,
-    ) -> None:
+    ) -> OperationResult:
         """Delete ``name``; its ix-volumes are kept unless ``remove_volumes``."""
         options = {"remove_images": remove_images, "remove_ix_volumes": remove_volumes}
+        change = Change(self, name, timeout=timeout, progress=progress)
         await self.record("delete", name)
-        await self._job("app.delete", name, options, progress=progress)
+        await change.job("app.delete", name, options)
+        change.progress.done(f"{name}: deleted")
+        return change.result("delete", change.outcome("deleted", None))
 
     async def bulk(
         self,
@@ -406,75 +467,40 @@ class TrueNASDockerManager(DayTwoOperations):
         names: Iterable[str],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
-        progress: ProgressCallback | None = None,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> OperationResult:
         """Run ``action`` (start/stop/restart/redeploy) on many apps, several jobs at once.
 
-        Never raises for one app's failure: each outcome says what happened to its app.
+        ``wait`` and ``timeout`` apply to each app as in :meth:`start_app`. Never raises for
+        one app's failure: each outcome says what happened to its app.
         """
-        if action not in LIFECYCLE_ACTIONS:
-            raise ValueError(f"action must be one of {sorted(LIFECYCLE_ACTIONS)}, not {action!r}")
-        return await self._bulk.run(action, list(names), concurrency=concurrency)
+        return await self._bulk.run(
+            action, list(names), concurrency=concurrency, wait=wait, timeout=timeout
+        )
 
     async def wait_for_state(
         self,
         name: str,
         state: str | AppState = AppState.RUNNING,
         *,
-        timeout: float | None = 300.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
         progress: ProgressCallback | None = None,
     ) -> App:
         """Wait until ``name`` is in ``state``, driven by ``app.query`` events.
 
-        ``progress`` hears ``(None, "NAME: STATE (service: state, …)")`` at every change, so
-        a caller can show which service is still starting.
+        ``progress`` hears ``(percent, "NAME: STATE (service: state, …) · N s")`` at every
+        change, so a caller can show which service is still starting.
 
         Raises:
             AppCrashedError: waiting for RUNNING and the app CRASHED (a ``JobFailedError``
                 naming the crashed service, with its last log lines and a hint).
-            AppNotReadyError: waiting for RUNNING and ``timeout`` passed first (a
-                ``CallTimeoutError`` naming the service still starting, with its logs).
-            CallTimeoutError: ``timeout`` passed first (the message says the last state).
+            AppNotReadyError: ``timeout`` passed first (a ``CallTimeoutError`` naming the
+                app's state and each service's, with the logs of the one still starting).
             AppNotFoundError: the app does not exist (or was deleted meanwhile).
         """
-        wanted = AppState(state)
-        try:
-            return await self._wait_for_state(name, wanted, timeout, progress)
-        except (JobFailedError, CallTimeoutError) as exc:
-            if wanted != AppState.RUNNING:
-                raise
-            raise await explain(self, name, exc) from exc
-
-    async def _wait_for_state(
-        self,
-        name: str,
-        wanted: AppState,
-        timeout: float | None,
-        progress: ProgressCallback | None,
-    ) -> App:
-        last: App | None = None
-        try:
-            async with asyncio.timeout(timeout), self.client.subscribe("app.query") as events:
-                last = await self.get_app(name)
-                _report_services(progress, last)
-                if _reached(last, wanted):
-                    return last
-                async for event in events:
-                    if event.id != name:
-                        continue
-                    if event.msg == "removed":
-                        raise AppNotFoundError(f"App {name!r} was deleted", errname="ENOENT")
-                    last = App.from_api(event.fields)
-                    _report_services(progress, last)
-                    if _reached(last, wanted):
-                        return last
-        except TimeoutError:
-            pass
-        seen = last.state.value if last else "unknown"
-        raise CallTimeoutError(
-            f"App {name!r} did not become {wanted.value} within {timeout} s (last: {seen})",
-            hint="Look at its logs: pilot.logs(name) or `scale-compose logs NAME`.",
-        )
+        change = Change(self, name, timeout=timeout, progress=progress, wanted=AppState(state))
+        return await change.settle()
 
     # -- logs and stats --------------------------------------------------------------------
 
@@ -516,33 +542,28 @@ class TrueNASDockerManager(DayTwoOperations):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    async def _job(
-        self, method: str, name: str, *params: Any, progress: ProgressCallback | None = None
+    async def run_job(
+        self,
+        method: str,
+        *params: Any,
+        app: str,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+        on_job: Callable[[int], None] | None = None,
     ) -> Any:
+        """Run the job ``method(*params)`` on ``app`` and wait for it to end.
+
+        Raises:
+            AppNotFoundError: the NAS says the app does not exist.
+            JobFailedError, ValidationError: the job failed.
+            CallTimeoutError: ``timeout`` passed (the job goes on; ``job_id`` set).
+        """
         try:
-            return await self.client.call_job(method, name, *params, progress=progress)
+            return await self.client.call_job(
+                method, *params, progress=progress, timeout=timeout, on_job=on_job
+            )
         except ApiError as exc:
-            raise _not_found(exc, name) from exc
-
-
-def _report_services(progress: ProgressCallback | None, app: App) -> None:
-    if progress is not None:
-        states = ", ".join(f"{s}: {st}" for s, st in sorted(service_states(app).items()))
-        notify(
-            progress, None, f"{app.name}: {app.state.value}" + (f" ({states})" if states else "")
-        )
-
-
-def _reached(app: App, wanted: AppState) -> bool:
-    if app.state == wanted:
-        return True
-    if wanted == AppState.RUNNING and app.state == AppState.CRASHED:
-        raise JobFailedError(
-            f"App {app.name!r} crashed",
-            state="CRASHED",
-            hint="Look at its logs: pilot.logs(name) or `scale-compose logs NAME`.",
-        )
-    return False
+            raise _not_found(exc, app) from exc
 
 
 def _not_found(exc: ApiError, name: str) -> ApiError:

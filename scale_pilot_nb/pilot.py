@@ -20,23 +20,23 @@ import datetime as dt
 import os
 import shutil
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
-from scale_pilot_nb.compose.plan import DeployPlan
+from scale_pilot_nb.compose.plan import Plan
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.logs import LogLine
 from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
-from scale_pilot_nb.pilot_day2 import PilotDayTwo
+from scale_pilot_nb.pilot_day2 import PilotDayTwo, Progress
 from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
 from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.rpc import ProgressCallback
 from scale_pilot_nb.runner import LoopRunner
+from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,10 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["ConfirmationRequired", "Pilot", "connect", "sandbox_pilot"]
 
 T = TypeVar("T")
-
-Progress = bool | ProgressCallback | None
-"""What ``progress=`` takes: ``True`` (a bar in a notebook, text elsewhere), ``False``/``None``
-(nothing) or a callable ``(percent, description)``."""
 
 _M = TrueNASDockerManager
 
@@ -136,32 +132,6 @@ class Pilot(PilotDayTwo):
     def __repr__(self) -> str:
         where = "sandbox " if self.sandbox else ""
         return f"<Pilot {where}{self.manager.client.url}>"
-
-    def _with_progress(
-        self,
-        progress: Progress,
-        title: str,
-        start: Callable[[ProgressCallback | None], Coroutine[Any, Any, T]],
-    ) -> T:
-        """Run an operation with ``progress`` as the user asked for it.
-
-        ``True`` gives a bar in a notebook and text lines elsewhere (:func:`job_progress`), which
-        keeps its final state: 100 % and green when the operation ends well, red with the error
-        when it fails. A callable is called as it is; ``None``/``False`` report nothing. Errors
-        inside a callback never break the operation (``rpc.notify`` logs them).
-        """
-        if progress is True:
-            from scale_pilot_nb.notebook.widgets.progress import job_progress
-
-            bar = job_progress(title)
-            try:
-                result = self._runner.run(start(bar))
-            except BaseException as exc:
-                bar.finish(False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-                raise
-            bar.finish(True)
-            return result
-        return self._runner.run(start(progress or None))
 
     def _repr_html_(self) -> str:
         """Jupyter's connection card: host, version, apps service, app counts (never the key)."""
@@ -303,7 +273,7 @@ class Pilot(PilotDayTwo):
         mode: Mode = "compose",
         split: bool = False,
         variables: Mapping[str, str] | None = None,
-    ) -> list[DeployPlan]:
+    ) -> Plan:
         return self._runner.run(
             self.manager.plan(compose, name, mode=mode, split=split, variables=variables)
         )
@@ -321,7 +291,7 @@ class Pilot(PilotDayTwo):
         dry_run: bool = False,
         variables: Mapping[str, str] | None = None,
         progress: Progress = None,
-        timeout: float | None = 600.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> OperationResult:
         return self._with_progress(
             progress,
@@ -343,30 +313,66 @@ class Pilot(PilotDayTwo):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self, name: str, *, progress: Progress = None) -> App:
+    def start(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
         return self._with_progress(
-            progress, f"start {name}", lambda cb: self.manager.start_app(name, progress=cb)
+            progress,
+            f"start {name}",
+            lambda cb: self.manager.start_app(name, wait=wait, timeout=timeout, progress=cb),
         )
 
     start.__doc__ = _M.start_app.__doc__
 
-    def stop(self, name: str, *, progress: Progress = None) -> App:
+    def stop(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
         return self._with_progress(
-            progress, f"stop {name}", lambda cb: self.manager.stop_app(name, progress=cb)
+            progress,
+            f"stop {name}",
+            lambda cb: self.manager.stop_app(name, wait=wait, timeout=timeout, progress=cb),
         )
 
     stop.__doc__ = _M.stop_app.__doc__
 
-    def restart(self, name: str, *, progress: Progress = None) -> App:
+    def restart(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
         return self._with_progress(
-            progress, f"restart {name}", lambda cb: self.manager.restart_app(name, progress=cb)
+            progress,
+            f"restart {name}",
+            lambda cb: self.manager.restart_app(name, wait=wait, timeout=timeout, progress=cb),
         )
 
     restart.__doc__ = _M.restart_app.__doc__
 
-    def redeploy(self, name: str, *, progress: Progress = None) -> App:
+    def redeploy(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
         return self._with_progress(
-            progress, f"redeploy {name}", lambda cb: self.manager.redeploy_app(name, progress=cb)
+            progress,
+            f"redeploy {name}",
+            lambda cb: self.manager.redeploy_app(name, wait=wait, timeout=timeout, progress=cb),
         )
 
     redeploy.__doc__ = _M.redeploy_app.__doc__
@@ -378,7 +384,9 @@ class Pilot(PilotDayTwo):
         confirm: bool | str = False,
         remove_volumes: bool = False,
         remove_images: bool = False,
-    ) -> None:
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
         """Delete ``name``. Needs ``confirm=True`` (or the app's name); volumes are kept.
 
         Raises:
@@ -389,21 +397,39 @@ class Pilot(PilotDayTwo):
                 f"Deleting {name!r} needs an explicit confirmation",
                 hint=f"Call pilot.delete({name!r}, confirm=True).",
             )
-        self._runner.run(
-            self.manager.delete_app(
-                name, remove_volumes=remove_volumes, remove_images=remove_images
-            )
+        return self._with_progress(
+            progress,
+            f"delete {name}",
+            lambda cb: self.manager.delete_app(
+                name,
+                remove_volumes=remove_volumes,
+                remove_images=remove_images,
+                timeout=timeout,
+                progress=cb,
+            ),
         )
 
     def bulk(
-        self, action: str, names: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY
+        self,
+        action: str,
+        names: Iterable[str],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> OperationResult:
-        return self._runner.run(self.manager.bulk(action, names, concurrency=concurrency))
+        return self._runner.run(
+            self.manager.bulk(action, names, concurrency=concurrency, wait=wait, timeout=timeout)
+        )
 
     bulk.__doc__ = _M.bulk.__doc__
 
     def wait_for_state(
-        self, name: str, state: str | AppState = AppState.RUNNING, *, timeout: float | None = 300.0
+        self,
+        name: str,
+        state: str | AppState = AppState.RUNNING,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> App:
         return self._runner.run(self.manager.wait_for_state(name, state, timeout=timeout))
 

@@ -8,22 +8,30 @@ from ``pilot.py`` so both stay small; ``Pilot`` inherits them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb.doctor import CheckCallback
 from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.records import App, DoctorReport
+from scale_pilot_nb.records import DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.updates import UpgradeResult
+from scale_pilot_nb.rpc import ProgressCallback
+from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from scale_pilot_nb.runner import LoopRunner
 
-__all__ = ["PilotDayTwo"]
+__all__ = ["PilotDayTwo", "Progress"]
+
+T = TypeVar("T")
+
+Progress = bool | ProgressCallback | None
+"""What ``progress=`` takes, as ``tqdm.auto``: ``True`` (a bar in a notebook, text elsewhere),
+``False`` (nothing), a callable ``(percent, description)``, or ``None`` (the default: a bar in
+a notebook or on a terminal, nothing otherwise)."""
 
 _M = TrueNASDockerManager
 
@@ -34,6 +42,37 @@ class PilotDayTwo:
 
     manager: TrueNASDockerManager
     _runner: LoopRunner
+
+    def _with_progress(
+        self,
+        progress: Progress,
+        title: str,
+        start: Callable[[ProgressCallback | None], Coroutine[Any, Any, T]],
+    ) -> T:
+        """Run an operation with ``progress`` as the user asked for it.
+
+        ``True`` gives a bar in a notebook and text lines elsewhere (:func:`job_progress`), which
+        keeps its final state: 100 % and green when the operation ends well, red with the error
+        when it fails. ``None`` means ``True`` in a notebook or on a terminal and nothing
+        otherwise; ``False`` reports nothing; a callable is called as it is. Errors inside a
+        callback never break the operation (``rpc.notify`` logs them).
+        """
+        if progress is None:
+            from scale_pilot_nb.notebook.widgets.progress import progress_wanted
+
+            progress = progress_wanted()
+        if progress is True:
+            from scale_pilot_nb.notebook.widgets.progress import job_progress
+
+            bar = job_progress(title)
+            try:
+                result = self._runner.run(start(bar))
+            except BaseException as exc:
+                bar.finish(False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                raise
+            bar.finish(True)
+            return result
+        return self._runner.run(start(progress or None))
 
     # -- history and rollback ----------------------------------------------------------------
 
@@ -60,17 +99,23 @@ class PilotDayTwo:
         version: str | None = None,
         pin_digests: bool = True,
         secrets: Mapping[str, str] | None = None,
-        timeout: float | None = 600.0,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
     ) -> OperationResult:
-        return self._runner.run(
-            self.manager.rollback(
+        return self._with_progress(
+            progress,
+            f"rollback {name}",
+            lambda cb: self.manager.rollback(
                 name,
                 revision,
                 version=version,
                 pin_digests=pin_digests,
                 secrets=secrets,
+                wait=wait,
                 timeout=timeout,
-            )
+                progress=cb,
+            ),
         )
 
     rollback.__doc__ = _M.rollback.__doc__
@@ -83,22 +128,45 @@ class PilotDayTwo:
 
         return updates_frame(self._runner.run(self.manager.updates()))
 
-    def update_images(self, name: str, *, timeout: float | None = 600.0) -> App:
-        return self._runner.run(self.manager.update_images(name, timeout=timeout))
+    def update_images(
+        self,
+        name: str,
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
+        return self._with_progress(
+            progress,
+            f"update images of {name}",
+            lambda cb: self.manager.update_images(name, wait=wait, timeout=timeout, progress=cb),
+        )
 
     update_images.__doc__ = _M.update_images.__doc__
 
     def upgrade(
-        self, name: str, version: str = "latest", *, timeout: float | None = 600.0
-    ) -> UpgradeResult:
-        return self._runner.run(self.manager.upgrade(name, version, timeout=timeout))
+        self,
+        name: str,
+        version: str = "latest",
+        *,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
+        return self._with_progress(
+            progress,
+            f"upgrade {name}",
+            lambda cb: self.manager.upgrade(name, version, wait=wait, timeout=timeout, progress=cb),
+        )
 
     upgrade.__doc__ = _M.upgrade.__doc__
 
     # -- backups and exports -----------------------------------------------------------------
 
-    def backup(self, name: str | None = None) -> str:
-        return self._runner.run(self.manager.backup(name))
+    def backup(self, name: str | None = None, *, progress: Progress = None) -> OperationResult:
+        return self._with_progress(
+            progress, "backup", lambda cb: self.manager.backup(name, progress=cb)
+        )
 
     backup.__doc__ = _M.backup.__doc__
 
@@ -108,9 +176,18 @@ class PilotDayTwo:
 
         return backups_frame(self._runner.run(self.manager.backups()))
 
-    def restore(self, name: str, *, confirm: bool | str = False) -> None:
+    def restore(
+        self,
+        name: str,
+        *,
+        confirm: bool | str = False,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
         """Replace *every* installed app with backup ``name``'s. Needs ``confirm=True`` (or
-        the backup's name).
+        the backup's name). With ``wait``, follows the apps TrueNAS starts again until
+        RUNNING; one outcome per restored app.
 
         Raises:
             ConfirmationRequired: ``confirm`` was not given.
@@ -123,7 +200,11 @@ class PilotDayTwo:
                 f"Restoring backup {name!r} replaces every app and needs an explicit confirmation",
                 hint=f"Call pilot.restore({name!r}, confirm=True).",
             )
-        self._runner.run(self.manager.restore_backup(name))
+        return self._with_progress(
+            progress,
+            f"restore {name}",
+            lambda cb: self.manager.restore_backup(name, wait=wait, timeout=timeout, progress=cb),
+        )
 
     def export(self, path: str | os.PathLike[str], *, secrets: bool = False) -> list[Path]:
         return self._runner.run(self.manager.export(path, secrets=secrets))
@@ -136,10 +217,16 @@ class PilotDayTwo:
         *,
         dry_run: bool = True,
         secrets: Mapping[str, str] | None = None,
-        timeout: float | None = 600.0,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
     ) -> OperationResult:
-        return self._runner.run(
-            self.manager.import_(path, dry_run=dry_run, secrets=secrets, timeout=timeout)
+        return self._with_progress(
+            progress,
+            "import",
+            lambda cb: self.manager.import_(
+                path, dry_run=dry_run, secrets=secrets, wait=wait, timeout=timeout, progress=cb
+            ),
         )
 
     import_.__doc__ = _M.import_.__doc__

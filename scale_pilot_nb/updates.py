@@ -10,10 +10,11 @@ images pinned to the digests recorded then.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from scale_pilot_nb.changes import Change
 from scale_pilot_nb.errors import ConfigError, TrueNASError
 from scale_pilot_nb.history import (
     REDACTED,
@@ -24,33 +25,13 @@ from scale_pilot_nb.history import (
 )
 from scale_pilot_nb.recorder import acting_as, image_digests
 from scale_pilot_nb.records import App, AppState
-from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+from scale_pilot_nb.records.outcome import OperationResult
+from scale_pilot_nb.rpc import ProgressCallback
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
 
-__all__ = ["UpgradeResult", "rollback", "update_images", "update_rows", "upgrade"]
-
-
-@dataclass(frozen=True)
-class UpgradeResult:
-    """What an upgrade was going to do (``app.upgrade_summary``) and the app afterwards.
-
-    Attributes:
-        app: the app after the upgrade.
-        summary: the ``app.upgrade_summary`` shown before upgrading (versions, changelog).
-    """
-
-    app: App
-    summary: Mapping[str, Any] = field(default_factory=dict, hash=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "app_name": self.app.name,
-            "state": self.app.state.value,
-            "version": self.app.version,
-            "summary": dict(self.summary),
-        }
+__all__ = ["rollback", "update_images", "update_rows", "upgrade"]
 
 
 async def update_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
@@ -83,26 +64,43 @@ async def update_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
     return rows
 
 
-async def update_images(manager: TrueNASDockerManager, name: str, *, timeout: float | None) -> App:
-    """``app.pull_images`` (then redeploy) and wait for RUNNING unless the app is stopped."""
+async def update_images(
+    manager: TrueNASDockerManager,
+    name: str,
+    *,
+    wait: bool,
+    timeout: float | None,
+    progress: ProgressCallback | None,
+) -> OperationResult:
+    """``app.pull_images`` (then redeploy); with ``wait``, until RUNNING unless it is stopped."""
+    change = Change(manager, name, timeout=timeout, progress=progress)
     await manager.record("update_images", name)
-    await manager._job("app.pull_images", name, {"redeploy": True})
-    app = await manager.get_app(name)
-    if app.state == AppState.STOPPED:
-        return app
-    return await manager.wait_for_state(name, timeout=timeout)
+    await change.job("app.pull_images", name, {"redeploy": True})
+    stopped = (await manager.get_app(name)).state == AppState.STOPPED
+    app = await change.settle(wait=wait and not stopped)
+    return change.result("update_images", change.outcome("images updated", app))
 
 
 async def upgrade(
-    manager: TrueNASDockerManager, name: str, version: str, *, timeout: float | None
-) -> UpgradeResult:
-    """``app.upgrade_summary`` first, then ``app.upgrade`` to ``version``; wait for RUNNING."""
+    manager: TrueNASDockerManager,
+    name: str,
+    version: str,
+    *,
+    wait: bool,
+    timeout: float | None,
+    progress: ProgressCallback | None,
+) -> OperationResult:
+    """``app.upgrade_summary`` first, then ``app.upgrade`` to ``version``; wait for RUNNING.
+
+    The summary (versions, changelog) is in the result's ``details["summary"]``.
+    """
+    change = Change(manager, name, timeout=timeout, progress=progress)
     await manager.get_app(name)  # a clear AppNotFoundError first
     summary = await manager.client.call("app.upgrade_summary", name, {"app_version": version})
     await manager.record("upgrade", name)
-    await manager._job("app.upgrade", name, {"app_version": version})
-    app = await manager.wait_for_state(name, timeout=timeout)
-    return UpgradeResult(app, summary)
+    await change.job("app.upgrade", name, {"app_version": version})
+    app = await change.settle(wait=wait)
+    return change.result("upgrade", change.outcome("upgraded", app), details={"summary": summary})
 
 
 async def rollback(
@@ -113,7 +111,9 @@ async def rollback(
     version: str | None = None,
     pin_digests: bool = True,
     secrets: Mapping[str, str] | None = None,
+    wait: bool,
     timeout: float | None,
+    progress: ProgressCallback | None,
 ) -> OperationResult:
     """Roll ``name`` back: catalog apps to ``version``, custom apps to a history ``revision``.
 
@@ -125,7 +125,8 @@ async def rollback(
     """
     entry = await manager.find_app(name)
     if entry is not None and not entry.get("custom_app"):
-        return await _catalog_rollback(manager, name, version, timeout)
+        change = Change(manager, name, timeout=timeout, progress=progress)
+        return await _catalog_rollback(manager, change, version, wait)
     if manager.recorder is None:
         raise ConfigError(
             "Rolling back a custom app needs the local history, and recording is off",
@@ -147,13 +148,14 @@ async def rollback(
     if pin_digests:
         config = pin_images(config, chosen.digests)
     with acting_as("rollback"):
-        result = await manager.deploy(config, name, timeout=timeout)
-    return OperationResult("rollback", result.outcomes, result.plans, result.findings)
+        result = await manager.deploy(config, name, wait=wait, timeout=timeout, progress=progress)
+    return dataclasses.replace(result, operation="rollback")
 
 
 async def _catalog_rollback(
-    manager: TrueNASDockerManager, name: str, version: str | None, timeout: float | None
+    manager: TrueNASDockerManager, change: Change, version: str | None, wait: bool
 ) -> OperationResult:
+    name = change.name
     versions: list[str] = await manager.client.call("app.rollback_versions", name)
     if not versions:
         raise TrueNASError(
@@ -162,6 +164,6 @@ async def _catalog_rollback(
         )
     target = version or versions[-1]
     await manager.record("rollback", name)
-    await manager._job("app.rollback", name, {"app_version": target})
-    app = await manager.wait_for_state(name, timeout=timeout)
-    return OperationResult("rollback", (AppOutcome(name, "rolled back", app),))
+    await change.job("app.rollback", name, {"app_version": target})
+    app = await change.settle(wait=wait)
+    return change.result("rollback", change.outcome("rolled back", app))

@@ -33,15 +33,20 @@ async def test_backup_restore_round_trip(
     sb = make_sandbox("25.10", "demo", test_methods=False)
     async with manager_for(sb, tmp_path / "h.sqlite") as m:
         before = {a.name: a.state for a in await m.list_apps()}
-        name = await m.backup("before-cleanup")
+        name = (await m.backup("before-cleanup")).details["backup"]
         assert name == "before-cleanup"
         [row] = await m.backups()
         assert row["name"] == name and row["app_count"] == len(before)
         assert row["apps"] == sorted(before)
         await m.delete_app("whoami")
-        await m.restore_backup(name)
+        restored = await m.restore_backup(name)
         after = {a.name: a.state for a in await m.list_apps()}
-        assert after == before
+        # TrueNAS redeploys only the apps that were RUNNING; the others come back STOPPED
+        assert after == {n: s if s == "RUNNING" else "STOPPED" for n, s in before.items()}
+        assert {o.app_name: o.action for o in restored.outcomes} == dict.fromkeys(
+            before, "restored"
+        )
+        assert len(restored.job_ids) == 1 and restored.started_at is not None
         await m.delete_backup(name)
         assert await m.backups() == []
 

@@ -17,6 +17,7 @@ from scale_pilot_nb.health import (
 )
 from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
+from scale_pilot_nb.waiting import JOB_SHARE
 
 CRASHING = """
 services:
@@ -26,6 +27,8 @@ services:
     image: ghcr.io/example/worker:2.1
     command: ["sh", "-c", "echo Error: required setting DATABASE_URL is not set; exit 1"]
 """
+
+WEB = "services:\n  web:\n    image: nginx:1.27.3\n"
 
 UNHEALTHY = """
 services:
@@ -84,13 +87,56 @@ async def test_never_healthy_deploy_times_out_naming_the_starting_service(
     assert "api is still starting" in str(error)
 
 
-async def test_waiting_for_other_states_keeps_the_plain_timeout(
+async def test_a_wait_for_any_state_names_the_app_state_and_services(
     manager: TrueNASDockerManager,
 ) -> None:
     await manager.deploy(UNHEALTHY, "api", wait=False)
-    with pytest.raises(CallTimeoutError) as caught:
+    with pytest.raises(AppNotReadyError) as caught:
         await manager.wait_for_state("api", "STOPPED", timeout=0.2)
-    assert not isinstance(caught.value, AppNotReadyError)
+    error = caught.value
+    assert (error.wanted, error.app_state, error.services) == (
+        "STOPPED",
+        "DEPLOYING",
+        {"api": "starting"},
+    )
+    assert "did not become STOPPED within 0.2 s: it is DEPLOYING" in str(error)
+    assert "api: starting (not healthy yet)" in str(error)
+
+
+async def test_a_timed_out_start_names_its_job_which_goes_on(
+    manager: TrueNASDockerManager,
+) -> None:
+    await manager.deploy(UNHEALTHY, "api", wait=False)
+    await manager.stop_app("api")
+    with pytest.raises(AppNotReadyError) as caught:
+        await manager.start_app("api", timeout=0.3)
+    error = caught.value
+    jobs = await manager.client.call("core.get_jobs", [["method", "=", "app.start"]])
+    assert error.job_id == jobs[-1]["id"]
+    assert f"job {error.job_id} (app.start) goes on on the NAS" in str(error)
+    assert error.to_dict()["job_id"] == error.job_id
+
+
+async def test_a_start_of_a_running_app_returns_at_once_without_a_job(
+    manager: TrueNASDockerManager,
+) -> None:
+    await manager.deploy(WEB, "web")
+    before = len(await manager.client.call("core.get_jobs"))
+    result = await manager.start_app("web")
+    assert result["web"].action == "unchanged" and result.job_ids == []
+    assert len(await manager.client.call("core.get_jobs")) == before
+    stopped = await manager.stop_app("web")
+    again = await manager.stop_app("web")
+    assert stopped["web"].action == "stopped" and again["web"].action == "unchanged"
+
+
+async def test_a_bad_timeout_is_refused_before_anything_is_sent(
+    manager: TrueNASDockerManager,
+) -> None:
+    for bad in ("x", 0, -1, True):
+        with pytest.raises(ValueError, match="timeout"):
+            await manager.deploy(UNHEALTHY, "api", timeout=bad)  # type: ignore[arg-type]
+    assert await manager.find_app("api") is None
 
 
 @pytest.mark.parametrize(
@@ -133,7 +179,10 @@ async def test_waiting_reports_each_services_state(manager: TrueNASDockerManager
         await manager.deploy(
             UNHEALTHY, "api", timeout=0.3, progress=lambda p, d: heard.append((p, d))
         )
-    assert (None, "api: DEPLOYING (api: starting)") in heard
+    waits = [(p, d) for p, d in heard if d.startswith("api: DEPLOYING (api: starting) · ")]
+    assert waits and all(p == JOB_SHARE for p, _ in waits)  # the bar goes on from the job
+    percents = [p for p, _ in heard]
+    assert percents == sorted(percents)  # never reset
 
 
 class _UnreachableClient:

@@ -207,7 +207,7 @@ async def test_plan_for_a_stopped_app_does_not_recreate_containers(
 ) -> None:
     await manager.deploy(WEB, "web")
     await manager.stop_app("web")
-    [plan] = await manager.plan(WEB.replace("1.27.3", "1.27.4"), "web")
+    [plan] = await manager.plan(WEB.replace("1.27.3", "1.27.4"), "web")  # a Plan iterates
     assert plan.action == "update" and not plan.recreates_containers
     updated = await manager.deploy(WEB.replace("1.27.3", "1.27.4"), "web")
     assert updated["web"].app is not None and updated["web"].app.state == AppState.STOPPED
@@ -224,11 +224,15 @@ async def test_bad_app_name_fails_inside_the_job_with_field_errors(
 
 async def test_lifecycle_stop_start_restart_redeploy_delete(manager: TrueNASDockerManager) -> None:
     await manager.deploy(WEB, "web")
-    assert (await manager.stop_app("web")).state == AppState.STOPPED
-    assert (await manager.start_app("web")).state in (AppState.RUNNING, AppState.DEPLOYING)
-    assert (await manager.restart_app("web")).state in (AppState.RUNNING, AppState.DEPLOYING)
-    assert (await manager.redeploy_app("web")).name == "web"
-    await manager.delete_app("web")
+    stopped = await manager.stop_app("web")
+    assert stopped.app is not None and stopped.app.state == AppState.STOPPED
+    started = await manager.start_app("web")
+    assert started.app is not None and started.app.state == AppState.RUNNING
+    restarted = await manager.restart_app("web")
+    assert restarted["web"].action == "restarted" and len(restarted.job_ids) == 2
+    assert (await manager.redeploy_app("web")).app is not None
+    deleted = await manager.delete_app("web")
+    assert deleted["web"].action == "deleted" and deleted.app is None
     with pytest.raises(AppNotFoundError):
         await manager.get_app("web")
 

@@ -62,8 +62,8 @@ def test_containers_frame_one_row_per_container(pilot: Pilot) -> None:
 
 def test_deploy_stop_start_delete_round_trip(pilot: Pilot) -> None:
     assert pilot.deploy(NGINX, "web")["web"].action == "created"
-    assert pilot.stop("web").state == "STOPPED"
-    assert pilot.start("web").name == "web"
+    assert pilot.stop("web")["web"].app.state == "STOPPED"  # type: ignore[union-attr]
+    assert pilot.start("web")["web"].app.state == "RUNNING"  # type: ignore[union-attr]
     lines = pilot.logs("web", tail=3)
     assert len(lines) == 3 and set(lines["service"]) == {"web"}
     with pytest.raises(ConfirmationRequired):
@@ -96,7 +96,7 @@ def test_a_failing_progress_callback_never_breaks_the_operation(
 
     result = pilot.deploy(NGINX, "web", progress=broken)
     assert result.ok and pilot.app("web").state == "RUNNING"
-    assert pilot.restart("web", progress=broken).name == "web"
+    assert pilot.restart("web", progress=broken).ok
     assert "progress callback raised" in caplog.text
 
 

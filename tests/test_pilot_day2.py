@@ -65,11 +65,11 @@ def test_updates_and_backups_frames(pilot: Pilot) -> None:
     updates = pilot.updates()
     assert list(updates.columns) == list(UPDATE_COLUMNS)
     assert updates.loc[updates["app"] == "jellyfin", "target_version"].iloc[0] == "1.3.12"
-    assert pilot.update_images("whoami").state == "RUNNING"
-    assert pilot.upgrade("jellyfin").summary["upgrade_version"] == "1.3.12"
+    assert pilot.update_images("whoami")["whoami"].app.state == "RUNNING"  # type: ignore[union-attr]
+    assert pilot.upgrade("jellyfin").details["summary"]["upgrade_version"] == "1.3.12"
 
     assert list(pilot.backups().columns) == list(BACKUP_COLUMNS)
-    name = pilot.backup("nightly")
+    name = pilot.backup("nightly").details["backup"]
     assert list(pilot.backups()["name"]) == [name]
     pilot.delete("whoami", confirm=True)
     with pytest.raises(ConfirmationRequired):

@@ -37,8 +37,9 @@ async def test_updates_lists_image_updates_and_catalog_upgrades(
 
 
 async def test_update_images_pulls_and_clears_the_flag(manager: TrueNASDockerManager) -> None:
-    app = await manager.update_images("whoami")
-    assert app.state.value == "RUNNING"
+    result = await manager.update_images("whoami")
+    assert result.app is not None and result.app.state.value == "RUNNING"
+    assert result["whoami"].action == "images updated" and len(result.job_ids) == 1
     rows = [r for r in await manager.updates() if r["app"] == "whoami"]
     assert rows and not any(r["image_update"] for r in rows)
     assert (await manager.history("whoami"))[-1].action == "update_images"
@@ -48,8 +49,8 @@ async def test_upgrade_shows_the_summary_then_rollback_goes_back(
     manager: TrueNASDockerManager,
 ) -> None:
     result = await manager.upgrade("jellyfin")
-    assert result.summary["upgrade_version"] == "1.3.12"
-    assert result.app.version == "1.3.12"
+    assert result.details["summary"]["upgrade_version"] == "1.3.12"
+    assert result.app is not None and result.app.version == "1.3.12"
     back = await manager.rollback("jellyfin")  # newest older version
     assert back["jellyfin"].action == "rolled back"
     assert (await manager.get_app("jellyfin")).version == "1.2.9"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options
 from scale_pilot_nb.cli.revisions import read_secrets_file, run
 from scale_pilot_nb.cli.session import confirm_by_name
 
@@ -52,6 +52,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     )
     restore.add_argument("name", metavar="NAME", help="the backup")
     restore.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    add_wait_options(restore)
 
     export = add_command(
         commands,
@@ -79,6 +80,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     )
     importing.add_argument("directory", metavar="DIR", help="an export directory")
     importing.add_argument("--apply", action="store_true", help="deploy (default: plan only)")
+    add_wait_options(importing, "in its exported state")
     importing.add_argument(
         "--secrets-file", metavar="FILE", help="KEY=VALUE lines for redacted secrets"
     )
@@ -86,9 +88,10 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
 
 def make_backup(session: Session) -> int:
     """``backup [NAME]``: run the backup job and print its name."""
-    name = run(session, session.pilot.manager.backup(session.args.name))
+    result = run(session, session.pilot.manager.backup(session.args.name))
+    name = result.details["backup"]
     if session.out.json:
-        session.out.document("backup", name=name)
+        session.out.document("backup", name=name, result=result.to_dict())
     else:
         session.out.line(name)
     return ExitStatus.OK
@@ -121,12 +124,13 @@ def restore_backup(session: Session) -> int:
             doing="restore",
             prompt="This replaces every app. Type the backup name ({name})",
         )
-    run(session, session.pilot.manager.restore_backup(args.name))
-    if session.out.json:
-        session.out.document("restore", name=args.name)
-    else:
+    result = run(
+        session,
+        session.pilot.manager.restore_backup(args.name, wait=args.wait, timeout=args.timeout),
+    )
+    if not session.out.json:
         session.out.line(f"restored {args.name}")
-    return ExitStatus.OK
+    return print_outcomes(session.out, result)
 
 
 def export_apps(session: Session) -> int:
@@ -150,6 +154,8 @@ def import_apps(session: Session) -> int:
             args.directory,
             dry_run=not args.apply,
             secrets=read_secrets_file(args.secrets_file),
+            wait=args.wait,
+            timeout=args.timeout,
         ),
     )
     return print_outcomes(session.out, result)

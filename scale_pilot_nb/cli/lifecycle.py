@@ -11,7 +11,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options
+from scale_pilot_nb.cli.progress import ProgressPrinter
 from scale_pilot_nb.cli.session import confirm_by_name
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
             parents=[connected],
         )
         parser.add_argument("names", nargs="+", metavar="NAME", help="apps (run concurrently)")
+        add_wait_options(parser, "STOPPED" if action == "stop" else "RUNNING")
         parser.set_defaults(action=action)
 
     delete = add_command(
@@ -60,7 +62,8 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
 def run_action(session: Session) -> int:
     """``start|stop|restart|redeploy NAME…``: every app at once, one line each."""
     args = session.args
-    return print_outcomes(session.out, session.pilot.bulk(args.action, args.names))
+    result = session.pilot.bulk(args.action, args.names, wait=args.wait, timeout=args.timeout)
+    return print_outcomes(session.out, result)
 
 
 def delete_app(session: Session) -> int:
@@ -70,14 +73,15 @@ def delete_app(session: Session) -> int:
         confirm_by_name(
             session, args.name, doing="delete", prompt="Type the app name ({name}) to delete it"
         )
-    session.pilot.delete(
-        args.name,
-        confirm=True,
-        remove_volumes=args.remove_volumes,
-        remove_images=args.remove_images,
-    )
-    from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
-
-    return print_outcomes(
-        session.out, OperationResult("delete", (AppOutcome(args.name, "deleted"),))
-    )
+    progress = ProgressPrinter(session.out.stderr)
+    try:
+        result = session.pilot.delete(
+            args.name,
+            confirm=True,
+            remove_volumes=args.remove_volumes,
+            remove_images=args.remove_images,
+            progress=progress,
+        )
+    finally:
+        progress.finish()
+    return print_outcomes(session.out, result)

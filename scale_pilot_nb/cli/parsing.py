@@ -20,6 +20,7 @@ __all__ = [
     "add_command",
     "add_connection_options",
     "add_output_options",
+    "add_wait_options",
     "connected_parent",
 ]
 
@@ -69,6 +70,41 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         help="print one JSON document ({'version': 1, ...}) on stdout instead of tables",
     )
     group.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+
+
+def add_wait_options(parser: argparse.ArgumentParser, wanted: str = "RUNNING (healthy)") -> None:
+    """``--wait/--no-wait`` and ``--timeout``: the one wait model of every change."""
+    from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+
+    group = parser.add_argument_group("waiting")
+    group.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"wait until the app is {wanted}, like `docker compose up --wait` "
+        "(default: wait; --no-wait returns when the TrueNAS job ends)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time for the job and the wait together (default {DEFAULT_TIMEOUT:g}; 0: no "
+        "limit); when it runs out the job goes on on the NAS and the command fails",
+    )
+
+
+def _seconds(text: str) -> float | None:
+    """A ``--timeout`` value: seconds (> 0), or 0 / ``none`` for no limit."""
+    if text.strip().lower() in ("0", "none"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text!r}")
+    return value
 
 
 def add_address_options(group: argparse._ArgumentGroup) -> None:

@@ -8,12 +8,12 @@ dotenv-style file (``--secrets-file``), never from arguments that would land in 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options
 from scale_pilot_nb.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     )
     upgrade.add_argument("name", metavar="NAME", help="the app")
     upgrade.add_argument("--to", default="latest", metavar="VERSION", help="catalog version")
+    add_wait_options(upgrade)
 
     history = add_command(
         commands,
@@ -86,6 +87,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     rollback.add_argument(
         "--secrets-file", metavar="FILE", help="KEY=VALUE lines for secrets the history lacks"
     )
+    add_wait_options(rollback)
 
 
 def run(session: Session, coro: Coroutine[Any, Any, T]) -> T:
@@ -142,26 +144,16 @@ def upgrade_app(session: Session) -> int:
     """``upgrade NAME``: catalog apps through ``app.upgrade``; custom apps pull their images."""
     args, manager = session.args, session.pilot.manager
     app = run(session, manager.get_app(args.name))
+    waiting = {"wait": args.wait, "timeout": args.timeout}
     if app.custom_app:
-        after = run(session, manager.update_images(args.name))
-        return _report(session, "upgrade", args.name, "images updated", after, {})
-    result = run(session, manager.upgrade(args.name, args.to))
-    summary = result.summary
+        return print_outcomes(
+            session.out, run(session, manager.update_images(args.name, **waiting))
+        )
+    result = run(session, manager.upgrade(args.name, args.to, **waiting))
     if not session.out.json:
+        summary = result.details["summary"]
         target = summary.get("upgrade_human_version") or summary.get("upgrade_version")
-        session.out.note(f"{args.name}: upgrading to {target}")
-    return _report(session, "upgrade", args.name, "upgraded", result.app, summary)
-
-
-def _report(
-    session: Session, command: str, name: str, action: str, app: Any, summary: Mapping[str, Any]
-) -> int:
-    from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
-
-    result = OperationResult(command, (AppOutcome(name, action, app),))
-    if session.out.json:
-        session.out.document(command, result=result.to_dict(), summary=dict(summary))
-        return ExitStatus.ERROR if app.state.value == "CRASHED" else ExitStatus.OK
+        session.out.note(f"{args.name}: upgraded to {target}")
     return print_outcomes(session.out, result)
 
 
@@ -213,6 +205,8 @@ def rollback_app(session: Session) -> int:
             version=args.to,
             pin_digests=not args.no_pin,
             secrets=read_secrets_file(args.secrets_file),
+            wait=args.wait,
+            timeout=args.timeout,
         ),
     )
     return print_outcomes(session.out, result)

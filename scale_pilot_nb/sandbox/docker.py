@@ -113,7 +113,7 @@ async def restore_backup(model: SandboxModel, ctx: CallContext, name: Any) -> No
         app = App.from_dict(data)
         app.containers = []
         model.apps[app.name] = app
-        if was != "STOPPED":
+        if was == "RUNNING":  # only these are redeployed (docker/restore_backup.py)
             try:
                 compose_up(model, app)
             except SandboxCallError:

@@ -22,7 +22,10 @@ def test_backup_list_and_confirmed_restore(nas_env: dict[str, str], cli: Run) ->
     assert refused.code == ExitStatus.USAGE and "Type the backup name" in refused.stderr
     assert "whoami" not in cli("list").stdout
     done = cli("restore", "before", stdin=TerminalInput("before\n"))
-    assert done.code == ExitStatus.OK and done.stdout == "restored before\n"
+    assert done.code == ExitStatus.OK
+    assert (
+        done.stdout.startswith("restored before\n") and "whoami: restored (RUNNING)" in done.stdout
+    )
     assert "whoami" in cli("list").stdout
 
 

@@ -75,5 +75,11 @@ def test_sandbox_option_runs_on_a_fresh_demo_nas(workdir: object, cli: Run) -> N
 def test_an_app_left_crashed_is_exit_1(nas_env: dict[str, str], cli: Run) -> None:
     result = cli("start", "nightly-report")  # the demo's nightly job crashes on start
     assert result.code == ExitStatus.ERROR
+    assert result.stdout == ""
+    assert "nightly-report: failed: App 'nightly-report' crashed" in result.stderr
+    assert "logs" in result.stderr
+    # without waiting the job's success is reported, and the state tells the crash
+    result = cli("start", "nightly-report", "--no-wait")
+    assert result.code == ExitStatus.ERROR
     assert result.stdout == "nightly-report: started (CRASHED)\n"
     assert "scale-compose logs nightly-report" in result.stderr

@@ -41,7 +41,7 @@ def test_updates_table_and_json(nas_env: dict[str, str], cli: Run) -> None:
 def test_upgrade_catalog_and_custom_apps(nas_env: dict[str, str], cli: Run) -> None:
     done = cli("upgrade", "jellyfin")
     assert done.code == ExitStatus.OK
-    assert "jellyfin: upgrading to" in done.stderr
+    assert "jellyfin: upgraded to" in done.stderr
     assert done.stdout.startswith("jellyfin: upgraded (")
     custom = cli("upgrade", "whoami", "--json").json()
     assert custom["result"]["outcomes"][0]["action"] == "images updated"

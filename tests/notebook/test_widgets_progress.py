@@ -23,12 +23,12 @@ def test_text_progress_writes_one_line_per_new_description() -> None:
     progress(0, "")
     progress(25, "Initial validation completed")
     progress(25, "Initial validation completed")
-    progress(None, "waiting")
+    progress(None, "waiting")  # keeps the bar where it was
     progress.finish(True, "web is RUNNING")
     assert stream.getvalue().splitlines() == [
         "deploy web",
-        "   25% Initial validation completed",
-        "       waiting",
+        "  [##........]  25% Initial validation completed",
+        "  [##........]  25% waiting",
         "  done: web is RUNNING",
     ]
 

@@ -28,6 +28,7 @@ from scale_pilot_nb.notebook.widgets._base import (
 )
 from scale_pilot_nb.notebook.widgets.log_viewer import LogViewer
 from scale_pilot_nb.records import App, AppState
+from scale_pilot_nb.records.outcome import OperationResult
 
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
@@ -179,7 +180,7 @@ class Dashboard(PilotWidget):
             self.log_viewer.stop()
 
     def _run(self, action: str, app: str) -> concurrent.futures.Future[Any]:
-        calls: dict[str, Callable[[str], Coroutine[Any, Any, App]]] = {
+        calls: dict[str, Callable[[str], Coroutine[Any, Any, OperationResult]]] = {
             "start": self.pilot.manager.start_app,
             "stop": self.pilot.manager.stop_app,
             "restart": self.pilot.manager.restart_app,

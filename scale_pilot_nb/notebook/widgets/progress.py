@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
-__all__ = ["ProgressBar", "TextProgress", "in_notebook", "job_progress"]
+__all__ = ["ProgressBar", "TextProgress", "in_notebook", "job_progress", "progress_wanted"]
 
 
 def in_notebook() -> bool:
@@ -28,6 +28,18 @@ def in_notebook() -> bool:
         return False
     shell = ipython.get_ipython()
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def progress_wanted() -> bool:
+    """The default of ``progress=``: a bar in a notebook or on a terminal, silence otherwise
+    (scripts piping their output, CI logs, tests)."""
+    if in_notebook():
+        return True
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 class ProgressBar:
@@ -45,6 +57,7 @@ class ProgressBar:
         self.label = widgets.Label(value="")
         self.label.add_class("sp-progress-text")
         self.widget: ipywidgets.HBox = widgets.HBox([self.bar, self.label])
+        self.display_handle: Any = None
 
     def __call__(self, percent: int | None, description: str) -> None:
         if percent is not None:
@@ -59,6 +72,10 @@ class ProgressBar:
         self.bar.bar_style = "success" if ok else "danger"
         if description:
             self.label.value = description
+        if self.display_handle is not None:
+            # The stored output (a saved notebook, nbval's reference) shows the final state,
+            # not the 0 % it was displayed with.
+            self.display_handle.update(self)
 
     def __repr__(self) -> str:
         return f"{self.title} {self.bar.value:3d}% {self.label.value}".strip()
@@ -84,13 +101,14 @@ class TextProgress:
         self._last: tuple[int | None, str] | None = None
 
     def __call__(self, percent: int | None, description: str) -> None:
+        if percent is None and self._last is not None:
+            percent = self._last[0]  # a step without a percentage keeps the bar where it is
         if not description or (percent, description) == self._last:
             return
         if self._last is None and self.title:
             self.stream.write(f"{self.title}\n")
         self._last = (percent, description)
-        shown = "    " if percent is None else f"{int(percent):3d}%"
-        self.stream.write(f"  {shown} {description}\n")
+        self.stream.write(f"  {_gauge(percent)} {description}\n")
         self.stream.flush()
 
     def finish(self, ok: bool, description: str | None = None) -> None:
@@ -99,6 +117,14 @@ class TextProgress:
             f"  {'done' if ok else 'failed'}{': ' + description if description else ''}\n"
         )
         self.stream.flush()
+
+
+def _gauge(percent: int | None) -> str:
+    """``[#####.....]  50%`` — how far the work is, for a reader skimming the lines."""
+    if percent is None:
+        return " " * 17
+    filled = round(10 * percent / 100)
+    return f"[{'#' * filled}{'.' * (10 - filled)}] {int(percent):3d}%"
 
 
 def job_progress(title: str = "") -> ProgressBar | TextProgress:
@@ -112,6 +138,6 @@ def job_progress(title: str = "") -> ProgressBar | TextProgress:
         from IPython.display import display
 
         bar = ProgressBar(title)
-        display(bar)
+        bar.display_handle = display(bar, display_id=True)
         return bar
     return TextProgress(title)
