@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -356,3 +357,18 @@ def test_official_transport_needs_the_official_client(
             return (await m.system_status()).app_count
 
     assert asyncio.run(status()) == 0
+
+
+async def test_a_change_result_names_its_jobs_and_times_in_iso_8601(
+    manager: TrueNASDockerManager,
+) -> None:
+    result = await manager.deploy(WEB, "web")
+    data = result.to_dict()
+    started = dt.datetime.fromisoformat(data["started_at"])
+    finished = dt.datetime.fromisoformat(data["finished_at"])
+    assert started.tzinfo is not None and started <= finished
+    assert data["seconds"] >= 0 and data["outcomes"][0]["seconds"] >= 0
+    (job_id,) = data["job_ids"]
+    (job,) = await manager.client.call("core.get_jobs", [["id", "=", job_id]])
+    assert job["method"] == "app.create" and data["outcomes"][0]["job_ids"] == [job_id]
+    assert result.app is not None and result.app.state == AppState.RUNNING

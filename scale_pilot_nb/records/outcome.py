@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.records._base import iso_timestamp
 from scale_pilot_nb.records.app import App
 
 
@@ -134,8 +135,8 @@ class OperationResult:
             "plans": {name: plan.to_dict() for name, plan in self.plans.items()},
             "findings": [dict(f) for f in self.findings],
             "job_ids": self.job_ids,
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
+            "started_at": iso_timestamp(self.started_at),
+            "finished_at": iso_timestamp(self.finished_at),
             "seconds": None if self.seconds is None else round(self.seconds, 3),
             "warnings": list(self.warnings),
             "details": _plain(self.details),
@@ -150,10 +151,6 @@ class OperationResult:
     def __repr__(self) -> str:
         done = ", ".join(f"{o.app_name}:{o.action}" for o in self.outcomes)
         return f"<OperationResult {self.operation} ok={self.ok} [{done}]>"
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def _plain(details: Mapping[str, Any]) -> dict[str, Any]:
