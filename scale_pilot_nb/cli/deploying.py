@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options
 from scale_pilot_nb.cli.progress import ProgressPrinter
 
 if TYPE_CHECKING:
@@ -65,19 +65,19 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         summary="validate, plan and create or update an app from a compose file",
         description=(
             "Validate, plan and create or update an app from a compose file, then wait until "
-            "it runs. Idempotent: deploying an unchanged file changes nothing."
+            "it runs and is healthy (--no-wait: until its job ends). Idempotent: deploying an "
+            "unchanged file changes nothing."
         ),
         examples=[
             "scale-compose deploy nginx.yml my-nginx",
             "scale-compose deploy stack.yml shop --split --dry-run",
+            "scale-compose deploy big.yml media --timeout 900",
         ],
         parents=[connected],
     )
     _add_compose_arguments(deploy, name_required=True)
-    deploy.add_argument(
-        "--no-wait", action="store_true", help="return once the job is done, without waiting"
-    )
     deploy.add_argument("--dry-run", action="store_true", help="only plan; change nothing")
+    add_wait_options(deploy)
 
 
 def _add_compose_arguments(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
@@ -179,10 +179,11 @@ def deploy_file(session: Session) -> int:
             args.name,
             mode=args.mode,
             split=args.split,
-            wait=not args.no_wait,
+            wait=args.wait,
             dry_run=args.dry_run,
             variables=_variables(args),
             progress=progress,
+            timeout=args.timeout,
         )
     finally:
         progress.finish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,6 +121,31 @@ def test_split_plan_is_one_document_with_a_part_per_app(nas_env: dict[str, str],
     document = cli("plan", "two.yml", "pair", "--split", "--json").json()
     assert document["changes"] is True
     assert [p["app_name"] for p in document["plans"]] == ["pair-a", "pair-b"]
+
+
+_SICK = """\
+services:
+  web:
+    image: nginx:1.27
+    labels: {sandbox.health: unhealthy}
+"""
+
+
+def test_deploy_waits_for_health_within_the_timeout_unless_no_wait(
+    nas_env: dict[str, str], cli: Run
+) -> None:
+    Path("sick.yml").write_text(_SICK)  # its container never becomes healthy
+    started = time.monotonic()
+    late = cli("deploy", "sick.yml", "sick", "--timeout", "1", "--json")
+    assert late.code == ExitStatus.ERROR and time.monotonic() - started < 10
+    assert late.json()["error"]["type"] == "AppNotReadyError"
+    assert "DEPLOYING" in late.stderr  # the state it was left in
+    back = cli("deploy", "sick.yml", "sick2", "--no-wait", "--timeout", "1", "--json")
+    assert back.code == ExitStatus.OK
+    outcome = back.json()["result"]["outcomes"][0]
+    assert (outcome["action"], outcome["state"]) == ("created", "DEPLOYING")
+    usage = cli("deploy", "--help").stdout
+    assert "--wait, --no-wait" in usage and "--timeout SECONDS" in usage
 
 
 def test_deploying_an_invalid_file_is_exit_2_with_the_report(
