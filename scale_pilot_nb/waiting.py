@@ -17,8 +17,10 @@ reaches 100 % only when the app is in the wanted state.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from scale_pilot_nb.rpc import ProgressCallback, notify
+if TYPE_CHECKING:  # the CLI's parser reads DEFAULT_TIMEOUT without loading the rpc stack
+    from scale_pilot_nb.rpc import ProgressCallback
 
 __all__ = ["DEFAULT_TIMEOUT", "JOB_SHARE", "Deadline", "StagedProgress", "check_timeout"]
 
@@ -99,14 +101,18 @@ class StagedProgress:
     def done(self, description: str) -> None:
         """The app is in the wanted state: 100 %."""
         self._percent = 100
-        notify(self._progress, 100, description)
+        self._notify(description)
 
     def _on_job(self, percent: int | None, description: str) -> None:
         if percent is not None:
             self._percent = max(self._percent, int(percent) * JOB_SHARE // 100)
-        notify(self._progress, self._percent, description)
+        self._notify(description)
 
     def _on_wait(self, percent: int | None, description: str) -> None:
         self._percent = max(self._percent, JOB_SHARE)
-        elapsed = f"{self._deadline.elapsed():.0f} s"
-        notify(self._progress, self._percent, f"{description} · {elapsed}")
+        self._notify(f"{description} · {self._deadline.elapsed():.0f} s")
+
+    def _notify(self, description: str) -> None:
+        from scale_pilot_nb.rpc import notify
+
+        notify(self._progress, self._percent, description)

@@ -37,8 +37,8 @@ def test_seed_commands_verbatim(nas_env: dict[str, str], installed: Run, cli: Ru
     assert (deploy.code, deploy.stdout) == (0, "my-nginx: created (RUNNING)\n")
     assert "installed successfully" in deploy.stderr  # job progress goes to stderr
 
-    start = installed("start", "my-nginx")
-    assert (start.code, start.stdout) == (0, "my-nginx: started (RUNNING)\n")
+    start = installed("start", "my-nginx")  # already RUNNING: nothing to do, no job
+    assert (start.code, start.stdout) == (0, "my-nginx: unchanged (RUNNING)\n")
     stop = installed("stop", "my-nginx")
     assert (stop.code, stop.stdout) == (0, "my-nginx: stopped (STOPPED)\n")
 
@@ -61,9 +61,9 @@ def test_json_document_and_error_document(nas_env: dict[str, str], installed: Ru
 
 
 def test_exit_status_1_when_an_operation_fails(nas_env: dict[str, str], installed: Run) -> None:
-    result = installed("start", "whoami", "no-such-app")
+    result = installed("stop", "whoami", "no-such-app")
     assert result.code == ExitStatus.ERROR
-    assert "whoami: started (RUNNING)" in result.stdout
+    assert "whoami: stopped (STOPPED)" in result.stdout
     assert "no-such-app: failed" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -40,8 +40,11 @@ def test_to_dict_is_plain_json_with_states_plans_and_findings() -> None:
         "ok": True,
         "state": None,
         "error": None,
+        "job_ids": [],
+        "seconds": None,
     }
     assert document["outcomes"][1]["error"] == {"message": "x"}
+    assert document["started_at"] is None and document["job_ids"] == []
     assert document["plans"]["web"]["action"] == "create"
     assert document["findings"] == [{"rule": "truenas.latest-tag"}]
 
