@@ -64,7 +64,7 @@ from scale_pilot_nb.compose.model import (
     format_path,
 )
 from scale_pilot_nb.compose.normalise import normalise, normalise_lenient
-from scale_pilot_nb.compose.plan import DeployPlan, plan
+from scale_pilot_nb.compose.plan import DeployPlan, Plan, plan
 from scale_pilot_nb.compose.ports import parse_ports
 from scale_pilot_nb.compose.render import render
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
@@ -86,6 +86,7 @@ __all__ = [
     "MissingVariable",
     "Mode",
     "Normalised",
+    "Plan",
     "PortMapping",
     "Position",
     "Severity",
