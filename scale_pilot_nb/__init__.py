@@ -31,6 +31,10 @@ from scale_pilot_nb.errors import (
     ValidationError,
 )
 
+# A KeyboardInterrupt, deliberately not a TrueNASError (see errors.py): importable from here,
+# but outside __all__ while tests/test_exports.py holds every exported exception to the tree.
+from scale_pilot_nb.errors import OperationInterrupted as OperationInterrupted
+
 __version__ = "0.1.0"
 
 # Public name -> module that defines it; resolved lazily by __getattr__.

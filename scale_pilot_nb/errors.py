@@ -34,12 +34,28 @@ Hierarchy::
 
 ``*`` marks classes defined beside the code that raises them (``health``, ``history``,
 ``pilot``, ``runner``); all are importable from ``scale_pilot_nb``.
+
+One exception stands outside the tree on purpose::
+
+    KeyboardInterrupt
+    └── OperationInterrupted       Ctrl-C stopped a call that started TrueNAS jobs; it says
+                                   what became of each (aborted, goes on, never sent …)
+
+It is what Ctrl-C raises from a ``Pilot`` call that had started a job: a ``KeyboardInterrupt``
+still stops a script, and ``except Exception`` (or ``except TrueNASError``) must not swallow
+it. The verdicts it carries (:class:`InterruptedJob`) are made by the interrupted job calls as
+they unwind on the event loop and handed to the thread that pressed Ctrl-C through an
+:class:`InterruptionReport` (see ``docs/interrupts.md``).
 """
 
 from __future__ import annotations
 
 import builtins
+import threading
+from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 __all__ = [
@@ -55,12 +71,18 @@ __all__ = [
     "ConnectionError",
     "FieldError",
     "InsecureTransportError",
+    "InterruptedJob",
+    "InterruptionReport",
     "JobFailedError",
+    "JobFate",
+    "OperationInterrupted",
     "RateLimitedError",
     "RequestOutcomeUnknown",
     "TrueNASError",
     "UnsupportedError",
     "ValidationError",
+    "record_interruption",
+    "report_interruptions",
 ]
 
 
@@ -305,3 +327,217 @@ class ComposeInvalidError(ComposeError):
         data = super().to_dict()
         data["report"] = self.report.to_dict()
         return data
+
+
+class JobFate(Enum):
+    """What became of a job call when Ctrl-C or a cancellation cut its wait short."""
+
+    #: The call never left this machine: nothing reached the NAS.
+    NOT_SENT = "not_sent"
+    #: The call was sent, but the NAS had not yet said which job runs it.
+    SENT = "sent"
+    #: The job was still WAITING for its lock and was aborted: its work never runs.
+    ABORTED = "aborted"
+    #: The job goes on on the NAS (RUNNING; or WAITING, for a job this call only followed).
+    GOES_ON = "goes_on"
+    #: The job had already ended (SUCCESS, FAILED or ABORTED) when it was looked at.
+    ENDED = "ended"
+    #: The job's state could not be checked (the connection, a timeout): it may go on.
+    UNCHECKED = "unchecked"
+
+
+@dataclass(frozen=True)
+class InterruptedJob:
+    """What became of one job call that was interrupted: a verdict, never raised.
+
+    Attributes:
+        method: the job method (``app.create`` …).
+        fate: what became of it.
+        app_name: the app it acts on, when its arguments name one.
+        job_id: the job, once the NAS had named it.
+        state: the job's state when last looked at.
+        detail: why its state could not be checked (``fate`` UNCHECKED).
+        followed: the call only waited for a job started before (``follow_job``), so it was
+            never a candidate for an abort.
+    """
+
+    method: str
+    fate: JobFate
+    app_name: str | None = None
+    job_id: int | None = None
+    state: str | None = None
+    detail: str | None = None
+    followed: bool = False
+
+    @property
+    def aborted(self) -> bool:
+        """True when the job was aborted before it began (nothing changed on the NAS)."""
+        return self.fate is JobFate.ABORTED
+
+    @property
+    def message(self) -> str:
+        """One sentence (two for a queued abort) saying what became of the call."""
+        subject = ", ".join(part for part in (self.method, self.app_name) if part)
+        job = f"job {self.job_id} ({subject})" if subject else f"job {self.job_id}"
+        match self.fate:
+            case JobFate.NOT_SENT:
+                return f"Interrupted before {self._call} was sent: nothing reached the NAS."
+            case JobFate.SENT:
+                return (
+                    f"Interrupted after {self._call} was sent, before the NAS named its job: "
+                    "it may still run on the NAS."
+                )
+            case JobFate.ABORTED:
+                queued = (
+                    " It stays listed as WAITING until the job ahead of it with the same lock "
+                    "ends, then as ABORTED, without running."
+                )
+                return (
+                    f"Interrupted: {job} was aborted before it began; nothing changed on the "
+                    f"NAS.{queued if self.state == 'WAITING' else ''}"
+                )
+            case JobFate.GOES_ON if self.followed:
+                return f"Stopped waiting for {job}; it goes on on the NAS ({self.state})."
+            case JobFate.GOES_ON:
+                return (
+                    f"Interrupted: {job} goes on on the NAS: it was {self.state}, and an abort "
+                    "would only mark a running job ABORTED, not stop its work."
+                )
+            case JobFate.ENDED:
+                return f"Interrupted, but {job} had already ended {self.state} on the NAS."
+            case _:
+                return (
+                    f"Interrupted: {job} may go on on the NAS; its state could not be checked "
+                    f"({self.detail})."
+                )
+
+    @property
+    def _call(self) -> str:
+        return f"{self.method} for {self.app_name}" if self.app_name else self.method
+
+    @property
+    def hint(self) -> str | None:
+        """How to follow the job from here (``None`` when there is nothing to follow)."""
+        if self.job_id is not None:
+            return f"Follow it with pilot.job({self.job_id}) or `scale-compose job {self.job_id}`."
+        if self.fate is JobFate.SENT:
+            return (
+                "List the NAS's unfinished jobs with `scale-compose job`, then follow one "
+                "with pilot.job(N) or `scale-compose job N`."
+            )
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (for ``--json`` and ``AIHelper``)."""
+        return {
+            "method": self.method,
+            "app_name": self.app_name,
+            "job_id": self.job_id,
+            "fate": self.fate.value,
+            "state": self.state,
+            "aborted": self.aborted,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class OperationInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a call that had started TrueNAS jobs; this says what became of them.
+
+    Each job call the interrupted operation had in flight was looked at before this was
+    raised: a job still WAITING for its lock was aborted (its work never runs); a RUNNING job
+    was left alone, because an abort only marks a running TrueNAS job ABORTED while its work
+    carries on; the message says which, and the hint how to follow the job.
+
+    Attributes:
+        jobs: one verdict per interrupted job call, in the order they were interrupted.
+        job_id: the first call's job (``None`` when the NAS had not named it yet).
+        method: the first call's job method.
+        app_name: the app the first call acts on, when its arguments name one.
+        aborted: True when every interrupted job was aborted before it began.
+        message: what became of each call, one line each.
+        hint: how to follow the jobs that go on (``None`` when there is nothing to follow).
+    """
+
+    def __init__(self, jobs: Sequence[InterruptedJob]) -> None:
+        if not jobs:
+            raise ValueError("OperationInterrupted needs the verdict of at least one job call")
+        self.jobs = tuple(jobs)
+        first = self.jobs[0]
+        self.job_id = first.job_id
+        self.method = first.method
+        self.app_name = first.app_name
+        self.aborted = all(job.aborted for job in self.jobs)
+        self.message = "\n".join(job.message for job in self.jobs)
+        hints = dict.fromkeys(job.hint for job in self.jobs if job.hint)
+        self.hint = "\n".join(hints) or None
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, shaped like :meth:`TrueNASError.to_dict` plus the verdicts."""
+        return {
+            "type": type(self).__name__,
+            "message": self.message,
+            "hint": self.hint,
+            "job_id": self.job_id,
+            "method": self.method,
+            "app_name": self.app_name,
+            "aborted": self.aborted,
+            "jobs": [job.to_dict() for job in self.jobs],
+        }
+
+
+class InterruptionReport:
+    """The verdicts of the job calls one interrupted operation cut short.
+
+    The cancelled calls write it on the event loop while they unwind; the thread that was
+    interrupted reads it (hence the lock). A call may replace its verdict: it records "not
+    checked yet" first, so whoever stops waiting early still has something true to say.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._verdicts: dict[object, InterruptedJob] = {}
+
+    def record(self, call: object, verdict: InterruptedJob) -> None:
+        """Set (or replace) the verdict of ``call`` (any object identifying the job call)."""
+        with self._lock:
+            self._verdicts[call] = verdict
+
+    def error(self) -> OperationInterrupted | None:
+        """The exception to raise for what was recorded; ``None`` when no job call was cut."""
+        with self._lock:
+            verdicts = list(self._verdicts.values())
+        return OperationInterrupted(verdicts) if verdicts else None
+
+
+_REPORT: ContextVar[InterruptionReport | None] = ContextVar(
+    "scale_pilot_nb_interruption_report", default=None
+)
+
+
+def report_interruptions(report: InterruptionReport) -> None:
+    """Collect into ``report`` the verdicts of job calls cancelled in the current task.
+
+    Tasks it starts afterwards (``asyncio.gather`` of a bulk run) share the report, as they
+    inherit the task's context. The sync façade's loop runner does this for every call.
+    """
+    _REPORT.set(report)
+
+
+def record_interruption(call: object, verdict: InterruptedJob) -> bool:
+    """Hand ``verdict`` to whoever collects in this context.
+
+    Returns:
+        False when nobody does (``async`` code cancelled the call itself).
+    """
+    report = _REPORT.get()
+    if report is None:
+        return False
+    report.record(call, verdict)
+    return True

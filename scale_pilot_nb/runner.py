@@ -8,12 +8,19 @@ any) is never touched, so no ``nest_asyncio`` patching is needed.
 
 The wait happens in short slices so that Ctrl-C (a kernel interrupt) reaches the caller even
 on platforms where blocking waits are not interruptible; the interrupted coroutine is then
-cancelled on the loop. Calls made *from* the loop thread are refused because they would wait
-for themselves forever. After ``os.fork()`` the child gets a fresh loop thread on first use.
-:meth:`LoopRunner.iterate` streams an async iterable through a bounded buffer filled by a pump
-task on the loop, so items cross threads without one round trip each.
+cancelled on the loop, and the caller waits a few more seconds (a second Ctrl-C stops that)
+while it unwinds: a job call cut short finds out what became of its job (aborted while still
+queued, or going on) and the caller raises :class:`~scale_pilot_nb.errors.OperationInterrupted`
+saying so. Nothing ever raises ``KeyboardInterrupt`` inside a task on the loop: asyncio would
+let it escape the loop and end the loop thread.
 
-This module is the machinery under ``Pilot``; it knows nothing about TrueNAS.
+Calls made *from* the loop thread are refused because they would wait for themselves forever.
+After ``os.fork()`` the child gets a fresh loop thread on first use. :meth:`LoopRunner.iterate`
+streams an async iterable through a bounded buffer filled by a pump task on the loop, so items
+cross threads without one round trip each.
+
+This module is the machinery under ``Pilot``; it knows nothing about TrueNAS beyond the
+interruption report the job calls fill in.
 """
 
 from __future__ import annotations
@@ -29,7 +36,12 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, G
 from types import TracebackType
 from typing import Any, TypeVar
 
-from scale_pilot_nb.errors import CallTimeoutError, TrueNASError
+from scale_pilot_nb.errors import (
+    CallTimeoutError,
+    InterruptionReport,
+    TrueNASError,
+    report_interruptions,
+)
 from scale_pilot_nb.stream_pump import StreamEnd, StreamPump, deadline_after, next_wait
 
 __all__ = ["DEFAULT_READ_AHEAD", "DEFAULT_THREAD_NAME", "LoopRunner", "RunnerError"]
@@ -50,6 +62,10 @@ DEFAULT_WAIT_SLICE = 0.1
 
 DEFAULT_READ_AHEAD = 256
 """Items :meth:`LoopRunner.iterate` may fetch before its caller takes them (the buffer size)."""
+
+DEFAULT_INTERRUPT_GRACE = 5.0
+"""Seconds :meth:`LoopRunner.run` waits after Ctrl-C for the interrupted call to unwind and say
+what became of its jobs (two bounded looks at the NAS each, run concurrently)."""
 
 
 class RunnerError(TrueNASError, RuntimeError):
@@ -102,6 +118,7 @@ class LoopRunner:
         loop_factory: creates the event loop inside the new thread.
         start_timeout: seconds to wait for the thread to start before raising.
         wait_slice: seconds per wait slice while a caller blocks in :meth:`run`.
+        interrupt_grace: seconds :meth:`run` waits after Ctrl-C for the call's verdict.
 
     Example::
 
@@ -121,11 +138,13 @@ class LoopRunner:
         loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
         start_timeout: float = DEFAULT_START_TIMEOUT,
         wait_slice: float = DEFAULT_WAIT_SLICE,
+        interrupt_grace: float = DEFAULT_INTERRUPT_GRACE,
     ) -> None:
         self._name = name
         self._loop_factory = loop_factory
         self._start_timeout = start_timeout
         self._wait_slice = wait_slice
+        self._interrupt_grace = interrupt_grace
         self._lock = threading.Lock()
         self._current: _LoopThread | None = None
         self._closed = False
@@ -195,8 +214,10 @@ class LoopRunner:
 
         Raises:
             CallTimeoutError: ``timeout`` passed; the coroutine's cancellation has been requested.
-            KeyboardInterrupt: the caller was interrupted; the coroutine's cancellation has
-                been requested (it unwinds on the loop while the caller carries on).
+            OperationInterrupted: the caller was interrupted while the coroutine waited for
+                TrueNAS jobs; it was cancelled, and this says what became of each job.
+            KeyboardInterrupt: the caller was interrupted while no job call was cut short;
+                the coroutine has been cancelled (or is still unwinding on the loop).
             RunnerError: called from the loop thread, after :meth:`close`, or the loop died.
             TypeError: ``coro`` is not a coroutine.
         """
@@ -211,10 +232,15 @@ class LoopRunner:
         try:
             future = asyncio.run_coroutine_threadsafe(_tracked(coro, call), current.loop)
             self._wait(future, current, timeout)
-        except BaseException:
+        except BaseException as exc:
             # Ctrl-C, timeout or a dead loop: do not leave the task running unattended. The
             # interrupt may land anywhere, even before ``future`` exists; ``call`` covers that.
             current.call_soon(call.cancel)
+            if isinstance(exc, KeyboardInterrupt):
+                self._await_unwinding(call, current)
+                interrupted = call.report.error()
+                if interrupted is not None:
+                    raise interrupted from None
             raise
         if future.cancelled():
             raise RunnerError(
@@ -351,6 +377,17 @@ class LoopRunner:
                 return
             current.ensure_alive()
 
+    def _await_unwinding(self, call: _Call, current: _LoopThread) -> None:
+        """Give a cancelled call :attr:`interrupt_grace` seconds to unwind, so its job calls
+        can say what became of their jobs; a second Ctrl-C stops the wait. A call still
+        unwinding then is cancelled again: its verdicts say what is known so far."""
+        deadline = deadline_after(self._interrupt_grace)
+        with contextlib.suppress(KeyboardInterrupt):
+            while (wait_for := next_wait(deadline, self._wait_slice)) is not None:
+                if call.finished.wait(wait_for) or not current.thread.is_alive():
+                    return
+        current.call_soon(call.cancel)
+
     def _loop_for_blocking_call(self) -> _LoopThread:
         current = self._ensure_started()
         if threading.current_thread() is current.thread:
@@ -390,28 +427,42 @@ class LoopRunner:
 
 
 class _Call:
-    """One submitted coroutine, cancellable from the loop whether or not it has started yet."""
+    """One submitted coroutine, cancellable from the loop whether or not it has started yet.
 
-    __slots__ = ("cancelled", "task")
+    ``report`` collects what its job calls say when they are cancelled; ``finished`` is set
+    (thread-safe) once the coroutine has ended, however it ended, or once it is cancelled
+    before it started (then it never runs).
+    """
+
+    __slots__ = ("cancelled", "finished", "report", "task")
 
     def __init__(self) -> None:
         self.cancelled = False
         self.task: asyncio.Task[Any] | None = None
+        self.report = InterruptionReport()
+        self.finished = threading.Event()
 
     def cancel(self) -> None:
         """Cancel the call; runs on the loop thread."""
         self.cancelled = True
         if self.task is not None:
             self.task.cancel()
+        else:
+            self.finished.set()
 
 
 async def _tracked(coro: Coroutine[Any, Any, T], call: _Call) -> T:
-    """Run ``coro`` in the current task, registering the task with ``call`` first."""
-    if call.cancelled:
-        coro.close()
-        raise asyncio.CancelledError
-    call.task = asyncio.current_task()
-    return await coro
+    """Run ``coro`` in the current task, registering the task with ``call`` first, and
+    collecting into ``call.report`` what its job calls say if they are cancelled."""
+    try:
+        if call.cancelled:
+            coro.close()
+            raise asyncio.CancelledError
+        call.task = asyncio.current_task()
+        report_interruptions(call.report)
+        return await coro
+    finally:
+        call.finished.set()
 
 
 def _run_loop(

@@ -13,7 +13,14 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from scale_pilot_nb.errors import CallTimeoutError, TrueNASError
+from scale_pilot_nb.errors import (
+    CallTimeoutError,
+    InterruptedJob,
+    JobFate,
+    OperationInterrupted,
+    TrueNASError,
+    record_interruption,
+)
 from scale_pilot_nb.runner import DEFAULT_THREAD_NAME, LoopRunner, RunnerError
 
 
@@ -151,6 +158,83 @@ def test_keyboard_interrupt_reaches_the_caller_and_cancels_the_task(runner: Loop
     assert cancelled.wait(5)
     # The runner stays usable after an interrupt.
     assert runner.run(_answer(5))[0] == 5
+
+
+def _verdict(state: str) -> InterruptedJob:
+    return InterruptedJob("app.start", JobFate.GOES_ON, "web", 7, state=state)
+
+
+async def _job_call_that_unwinds(
+    started: threading.Event,
+    unwound: asyncio.Event,
+    checking: threading.Event | None = None,
+    ended: threading.Event | None = None,
+) -> None:
+    """Like an interrupted job call: says "not checked" at once, the verdict after ``unwound``;
+    ``checking`` is set while it unwinds, ``ended`` once it has."""
+    started.set()
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        record_interruption(started, _verdict("not checked yet"))
+        if checking is not None:
+            checking.set()
+        await unwound.wait()
+        record_interruption(started, _verdict("RUNNING"))
+        raise
+    finally:
+        if ended is not None:
+            ended.set()
+
+
+def _interrupt_when(event: threading.Event) -> threading.Thread:
+    def interrupt() -> None:
+        if event.wait(5):
+            _thread.interrupt_main()
+
+    thread = threading.Thread(target=interrupt)
+    thread.start()
+    return thread
+
+
+def test_ctrl_c_raises_what_the_interrupted_job_calls_said(runner: LoopRunner) -> None:
+    started = threading.Event()
+    unwound = asyncio.Event()
+    runner.loop.call_soon_threadsafe(unwound.set)  # the call unwinds as soon as it is cancelled
+    interrupter = _interrupt_when(started)
+    try:
+        with pytest.raises(OperationInterrupted) as caught:
+            runner.run(_job_call_that_unwinds(started, unwound))
+    finally:
+        interrupter.join()
+    assert caught.value.jobs == (_verdict("RUNNING"),)
+
+
+def test_a_second_ctrl_c_stops_waiting_for_the_verdict() -> None:
+    started, checking, ended = threading.Event(), threading.Event(), threading.Event()
+    # A grace longer than the test's own timeout: only the second Ctrl-C can end the wait.
+    with LoopRunner(name="test-loop", interrupt_grace=3600) as patient:
+        interrupters = [_interrupt_when(started), _interrupt_when(checking)]
+        try:
+            with pytest.raises(OperationInterrupted) as caught:
+                patient.run(_job_call_that_unwinds(started, asyncio.Event(), checking, ended))
+        finally:
+            for interrupter in interrupters:
+                interrupter.join()
+        assert caught.value.jobs == (_verdict("not checked yet"),)
+        assert ended.wait(5)  # the stuck unwinding was cancelled again
+
+
+def test_the_wait_for_the_verdict_is_bounded() -> None:
+    started = threading.Event()
+    with LoopRunner(name="test-loop", interrupt_grace=0.2) as impatient:
+        interrupter = _interrupt_when(started)
+        try:
+            with pytest.raises(OperationInterrupted) as caught:
+                impatient.run(_job_call_that_unwinds(started, asyncio.Event()))
+        finally:
+            interrupter.join()
+        assert caught.value.jobs == (_verdict("not checked yet"),)
 
 
 def test_start_failure_is_reraised_and_the_runner_can_retry() -> None:

@@ -30,28 +30,75 @@ sent, a mutation                       :class:`~scale_pilot_nb.errors.RequestOut
 a job whose id is known                re-attached by id; its end is awaited as before
 a job whose id is not yet known        :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`
 =====================================  ================================================
+
+What happens to a job when the task waiting for it is cancelled (Ctrl-C through the sync
+façade, or ``task.cancel()``): before the cancellation goes on, the client looks at the job
+(``core.get_jobs``) and decides from the middleware's behaviour (``middlewared/job.py``,
+``Job.abort`` and ``Job.run``, the same in TS-24.10.2.4, TS-25.04.2.6 and TS-25.10.5):
+
+=====================================  ================================================
+the job is …                           then
+=====================================  ================================================
+WAITING (queued behind its lock)       ``core.job_abort``: TrueNAS marks it, and it ends
+                                       ABORTED without running once its turn comes;
+                                       nothing changes on the NAS
+RUNNING                                left alone: the middleware would cancel the job's
+                                       future while its body (a plain ``def`` in a worker
+                                       thread, for every app job) carries on, so the job
+                                       would read ABORTED while the app still gets
+                                       created, updated or started; it goes on, and the
+                                       caller is told how to follow it
+already ended                          reported as it ended
+not yet named by the NAS               "sent, may still run", or "never sent"
+=====================================  ================================================
+
+``core.job_abort`` ignores the job's ``abortable`` flag (a hint for the web UI, False for
+every app job). The verdict (:class:`~scale_pilot_nb.errors.InterruptedJob`) goes to the
+cancelled task's :class:`~scale_pilot_nb.errors.InterruptionReport`, from which the sync
+façade raises :class:`~scale_pilot_nb.errors.OperationInterrupted`; ``async`` code that
+cancels a call itself gets its ``CancelledError`` and the verdict as a logged warning. A job
+the caller only follows (:meth:`RpcClient.wait_job`) is never aborted: it is not its call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
-from scale_pilot_nb.errors import ApiError, ConnectionError, RequestOutcomeUnknown, TrueNASError
+from scale_pilot_nb.errors import (
+    ApiError,
+    ConnectionError,
+    InterruptedJob,
+    JobFate,
+    RequestOutcomeUnknown,
+    TrueNASError,
+    record_interruption,
+)
 from scale_pilot_nb.rpc.connection import Connection, ConnectionLost
-from scale_pilot_nb.rpc.jobs import JobWaiter, ProgressCallback, job_query
+from scale_pilot_nb.rpc.jobs import (
+    TERMINAL_STATES,
+    JobWaiter,
+    ProgressCallback,
+    app_name_of,
+    job_query,
+)
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import USE_DEFAULT, TimeoutArg
 from scale_pilot_nb.rpc.session import Session
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 
-__all__ = ["MAX_READ_RESENDS", "RpcClient"]
+__all__ = ["INTERRUPT_CHECK_TIMEOUT", "MAX_READ_RESENDS", "RpcClient"]
 
 logger = logging.getLogger(__name__)
 
 #: How often a read is re-sent after drops before the client gives up on it.
 MAX_READ_RESENDS = 3
+#: Seconds each look at an interrupted call's job may take (``core.get_jobs``,
+#: ``core.job_abort``); the sync façade waits a few seconds in all for the verdict.
+INTERRUPT_CHECK_TIMEOUT = 2.0
 
 
 class RpcClient(Session):
@@ -122,6 +169,10 @@ class RpcClient(Session):
                 as it runs). On timeout the job keeps running on the NAS.
             on_job: called with the job's id as soon as it is known (results report it).
 
+        When the waiting task is cancelled, a job still WAITING for its lock is aborted and a
+        RUNNING one goes on (see the module docstring); the verdict is recorded before the
+        ``CancelledError`` goes on.
+
         Raises:
             JobFailedError: the job failed or was aborted (``job_id``, ``progress_description``).
             ValidationError: the arguments were rejected, before or inside the job.
@@ -134,6 +185,10 @@ class RpcClient(Session):
         try:
             work = self._run_job(method, params, waiter)
             return await self._with_timeout(work, limit, method, waiter)
+        except asyncio.CancelledError:
+            if _cancelled_from_outside():
+                await self._tell_interruption(waiter, method, app_name_of(method, params))
+            raise
         finally:
             self._jobs.forget(waiter)
 
@@ -146,6 +201,9 @@ class RpcClient(Session):
     ) -> Any:
         """Wait for an existing job (started elsewhere, or whose wait timed out) to end.
 
+        When the waiting task is cancelled the job goes on, whatever its state: it is not
+        this caller's to abort; the verdict says so.
+
         Raises:
             JobFailedError, ValidationError: as for :meth:`call_job`.
             ApiError: no job with that id exists (ENOENT).
@@ -155,6 +213,10 @@ class RpcClient(Session):
         limit = self.timeouts.job if timeout is USE_DEFAULT else timeout
         try:
             return await self._with_timeout(self._attach(job_id, waiter), limit, "wait_job", waiter)
+        except asyncio.CancelledError:
+            if _cancelled_from_outside():
+                await self._tell_interruption(waiter, None, None)
+            raise
         finally:
             self._jobs.forget(waiter)
 
@@ -201,10 +263,9 @@ class RpcClient(Session):
 
     async def _run_job(self, method: str, params: Sequence[Any], waiter: JobWaiter) -> Any:
         """Send the job call (again only if it was never sent), then await the job's end."""
-        requests: list[str] = []
 
         def expect(request_id: str) -> None:
-            requests.append(request_id)
+            waiter.requests.append(request_id)
             self._jobs.expect(request_id, waiter)
 
         held_back = False  # a drop stopped the request before it was sent
@@ -235,7 +296,7 @@ class RpcClient(Session):
                 else:
                     waiter.resolve(answer)  # new-style: the answer is the job's result
             finally:
-                for request_id in requests:
+                for request_id in waiter.requests:
                     self._jobs.unexpect(request_id)
             return await waiter.future
 
@@ -262,6 +323,81 @@ class RpcClient(Session):
         if waiter.observed == 0:
             waiter.observe(self._jobs.tracker.record(job_id, rows[0]))
         return await waiter.future
+
+    # -- interrupted job calls -------------------------------------------------------------
+
+    async def _tell_interruption(
+        self, waiter: JobWaiter, method: str | None, app_name: str | None
+    ) -> None:
+        """Decide what becomes of the job of a cancelled call, and record the verdict.
+
+        ``method`` is ``None`` for :meth:`wait_job`, which only follows a job: the job's own
+        method and app are read from the NAS then, and the job is never aborted.
+        """
+        verdict = await self._judge_interruption(waiter, method, app_name)
+        if not record_interruption(waiter, verdict):
+            logger.warning("%s %s", verdict.message, verdict.hint or "")
+
+    async def _judge_interruption(
+        self, waiter: JobWaiter, method: str | None, app_name: str | None
+    ) -> InterruptedJob:
+        job_id, followed = waiter.job_id, method is None
+        if job_id is None and not waiter.requests:
+            return InterruptedJob(method or "", JobFate.NOT_SENT, app_name)
+        sent = InterruptedJob(method or "", JobFate.SENT, app_name)
+        unchecked = partial(
+            InterruptedJob, method or "", JobFate.UNCHECKED, app_name, followed=followed
+        )
+        # What stays true if the checks below are cut short (a second Ctrl-C, a slow NAS):
+        record_interruption(
+            waiter, unchecked(job_id, detail="the check was cut short") if job_id else sent
+        )
+        try:
+            job_id = job_id or await self._job_of_requests(waiter.requests)
+            if job_id is None:
+                return sent
+            job = await self._job_now(job_id)
+            if job["state"] == "WAITING" and not followed:
+                await self._check("core.job_abort", job_id)
+                job = await self._job_now(job_id)
+                if job["state"] in ("WAITING", "ABORTED"):  # marked: it can no longer run
+                    return _verdict(job, JobFate.ABORTED, followed)
+        except TrueNASError as exc:
+            return unchecked(job_id, detail=exc.message) if job_id else sent
+        fate = JobFate.ENDED if job["state"] in TERMINAL_STATES else JobFate.GOES_ON
+        return _verdict(job, fate, followed)
+
+    async def _job_of_requests(self, requests: Sequence[str]) -> int | None:
+        """The job a call started, found by its request id in ``message_ids`` (new-style jobs
+        only, 25.10+); ``None`` when the NAS lists none (or names its jobs no such way)."""
+        if not self.new_style_jobs:
+            return None
+        for request_id in reversed(requests):
+            rows = await self._check(
+                "core.get_jobs", [["message_ids", "rin", request_id]], {"select": ["id"]}
+            )
+            if rows:
+                return int(rows[0]["id"])
+        return None
+
+    async def _job_now(self, job_id: int) -> dict[str, Any]:
+        """The job's ``id``, ``method``, ``arguments`` and ``state`` as the NAS lists it now.
+
+        Raises:
+            ApiError: the NAS no longer lists it (ENOENT).
+        """
+        select = {"select": ["id", "method", "arguments", "state"]}
+        rows = await self._check("core.get_jobs", [["id", "=", job_id]], select)
+        if not rows:
+            raise ApiError(f"the NAS no longer lists job {job_id}", errno=2, errname="ENOENT")
+        row: dict[str, Any] = rows[0]
+        return row
+
+    async def _check(self, method: str, *params: Any) -> Any:
+        """One bounded look at the NAS for an interrupted call (both methods it is used for
+        are idempotent, so a drop re-sends them)."""
+        work = self._call(method, params, retry=True)
+        return await self._with_timeout(work, INTERRUPT_CHECK_TIMEOUT, method, None)
 
     # -- SubscriptionHost ------------------------------------------------------------------
 
@@ -293,3 +429,23 @@ class RpcClient(Session):
             logger.info("unsubscribing %s failed: %s", subscription.name, exc.message)
         finally:
             self._subscriptions.unexpect_end(subscription.name)
+
+
+def _cancelled_from_outside() -> bool:
+    """True when the current task was asked to stop (not merely an inner future cancelled,
+    as when the connection is closed under a call)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def _verdict(job: dict[str, Any], fate: JobFate, followed: bool) -> InterruptedJob:
+    """A verdict naming the job as the NAS lists it (method and app from its arguments)."""
+    method, arguments = str(job.get("method") or ""), job.get("arguments") or []
+    return InterruptedJob(
+        method,
+        fate,
+        app_name_of(method, arguments),
+        int(job["id"]),
+        state=str(job["state"]),
+        followed=followed,
+    )

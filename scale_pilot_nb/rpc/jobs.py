@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = [
     "JobWaiter",
     "JobWaiters",
     "ProgressCallback",
+    "app_name_of",
     "job_query",
     "notify",
 ]
@@ -49,6 +50,20 @@ def job_query(job_id: int) -> list[Any]:
     fields redacted; a wait that re-attaches after a drop must end with the real result.
     """
     return [[["id", "=", job_id]], {"extra": {"raw_result": True}}]
+
+
+def app_name_of(method: str, arguments: Sequence[Any]) -> str | None:
+    """The app an ``app.*`` job acts on, read from its arguments as its job lock reads them.
+
+    ``app.create`` names it in its argument's ``app_name``; the other app jobs take it as their
+    first argument. ``None`` for other methods (``app.image.pull``, ``docker.backup`` …).
+    """
+    if not method.startswith("app.") or not arguments:
+        return None
+    first = arguments[0]
+    if method == "app.create":
+        first = first.get("app_name") if isinstance(first, Mapping) else None
+    return first if isinstance(first, str) else None
 
 
 #: Called with ``(percent, description)`` on every progress change; runs on the event loop,
@@ -148,6 +163,8 @@ class JobWaiter:
     soon as it is known (the call's answer for legacy jobs, ``message_ids`` for new-style
     jobs), then fed every snapshot of that job. ``observed`` counts the snapshots fed, so a
     caller can tell whether events arrived while it was querying the job's state.
+    ``requests`` lists the ids of the job call's requests handed to a connection: once there
+    is one, the call may have reached the NAS, even before the job id is known.
 
     Args:
         method: the job method, for messages.
@@ -164,6 +181,7 @@ class JobWaiter:
         self._job_id: int | None = None
         self._on_job = on_job
         self.observed = 0
+        self.requests: list[str] = []
         self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._progress = progress
         self._last_progress: tuple[int | None, str] | None = None
