@@ -11,7 +11,6 @@ import _thread
 import asyncio
 import concurrent.futures
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,50 +18,9 @@ import pytest
 
 from scale_pilot_nb import OperationInterrupted, TrueNASError
 from scale_pilot_nb.errors import InterruptedJob, JobFate
-from scale_pilot_nb.jobs import follow_job
-from scale_pilot_nb.records import Job
 from scale_pilot_nb.rpc import RpcClient
-from scale_pilot_nb.runner import LoopRunner
 from scale_pilot_nb.sandbox import Sandbox
-from tests.jobwatch import SIGHTING_TIMEOUT, JobSighting
-
-
-def whoami(tag: str) -> dict[str, str]:
-    """``app.update`` changes that run whoami at ``tag``."""
-    return {
-        "custom_compose_config_string": f"services:\n  whoami:\n    image: traefik/whoami:{tag}\n"
-    }
-
-
-def url_of(nas: Sandbox) -> str:
-    return nas.legacy_url if nas.version == "24.10" else nas.url
-
-
-async def opened(nas: Sandbox) -> RpcClient:
-    client = RpcClient(url_of(nas), api_key=nas.api_key, username=nas.username)
-    await client.connect()
-    return client
-
-
-class Connected:
-    """A client on its own loop thread, driven the way ``Pilot`` drives it."""
-
-    def __init__(self, nas: Sandbox) -> None:
-        self.runner = LoopRunner()
-        self.client = self.runner.run(opened(nas))
-        self.heard_of_job = threading.Event()
-
-    def heard(self, percent: int | None, description: str) -> None:
-        """A progress callback: the client has bound its job (it reports only its own job)."""
-        self.heard_of_job.set()
-
-    def job(self, job_id: int, *, wait: bool = True) -> Job:
-        follow = follow_job(self.client, job_id, wait=wait, timeout=SIGHTING_TIMEOUT)
-        return self.runner.run(follow)
-
-    def close(self) -> None:
-        self.runner.run(self.client.close())
-        self.runner.close()
+from tests.jobwatch import SIGHTING_TIMEOUT, Connected, JobSighting, in_state, url_of, whoami
 
 
 @pytest.fixture(params=["24.10", "25.10"])
@@ -76,10 +34,6 @@ def ours(nas: Sandbox) -> Iterator[Connected]:
     connected = Connected(nas)
     yield connected
     connected.close()
-
-
-def in_state(method: str, state: str, *, not_id: int | None = None) -> Callable[[Any], bool]:
-    return lambda job: job["method"] == method and job["state"] == state and job["id"] != not_id
 
 
 def press_ctrl_c(job: Any) -> None:

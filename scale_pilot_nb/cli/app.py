@@ -2,8 +2,9 @@
 
 This is the only place that catches exceptions (STYLE.md house rule 11): library errors
 become one line plus a hint on stderr (and ``{"version": 1, "error": ...}`` on stdout with
-``--json``), Ctrl-C becomes 130, a closed stdout (``| head``) ends quietly, and anything
-unexpected becomes exit status 1 with a traceback only under ``--debug``.
+``--json``), Ctrl-C becomes 130 (saying what became of the jobs it cut short, if any), a
+closed stdout (``| head``) ends quietly, and anything unexpected becomes exit status 1 with a
+traceback only under ``--debug``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from scale_pilot_nb.cli import (
     deploying,
     doctor,
     inventory,
+    jobs,
     lifecycle,
     revisions,
     setup,
@@ -30,7 +32,7 @@ from scale_pilot_nb.cli.exits import ExitStatus, describe_statuses, exit_status_
 from scale_pilot_nb.cli.output import Output
 from scale_pilot_nb.cli.parsing import connected_parent
 from scale_pilot_nb.cli.session import Session
-from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.errors import OperationInterrupted, TrueNASError
 
 __all__ = ["build_parser", "main"]
 
@@ -70,6 +72,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     inventory.register(commands, connected)
     deploying.register(commands, connected)
     lifecycle.register(commands, connected)
+    jobs.register(commands, connected)
     revisions.register(commands, connected)
     backups.register(commands, connected)
     doctor.register(commands, connected)
@@ -140,6 +143,9 @@ def _run(args: argparse.Namespace, out: Output, stdin: TextIO) -> ExitStatus:
     except BrokenPipeError:
         _silence(out.stdout)
         return ExitStatus.OK
+    except OperationInterrupted as interrupted:  # says what became of the jobs it cut short
+        out.failure(interrupted.to_dict(), str(interrupted))
+        return ExitStatus.INTERRUPTED
     except KeyboardInterrupt:
         out.note("interrupted")
         return ExitStatus.INTERRUPTED
