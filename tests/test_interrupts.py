@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from scale_pilot_nb import OperationInterrupted, TrueNASError
+from scale_pilot_nb import OperationInterrupted, TrueNASError, connect
 from scale_pilot_nb.errors import InterruptedJob, JobFate
+from scale_pilot_nb.jobs import follow_job
 from scale_pilot_nb.rpc import RpcClient
 from scale_pilot_nb.sandbox import Sandbox
+from tests.cli.conftest import NGINX
 from tests.jobwatch import SIGHTING_TIMEOUT, Connected, JobSighting, in_state, url_of, whoami
 
 
@@ -65,6 +67,25 @@ def test_ctrl_c_while_the_job_runs_says_it_goes_on(nas: Sandbox, ours: Connected
     assert ours.job(job_id).state == "SUCCESS"
     app = ours.runner.run(ours.client.call("app.get_instance", "backup-sync"))
     assert app["state"] == "RUNNING"
+
+
+def test_ctrl_c_in_a_pilot_deploy_says_which_job_goes_on(sandbox: Sandbox) -> None:
+    sandbox.hold_jobs(["app.create"])
+    running = in_state("app.create", "RUNNING")
+    with connect(sandbox.url, sandbox.api_key, username=sandbox.username) as pilot:
+        with (
+            JobSighting(sandbox, running, press_ctrl_c) as sighting,
+            pytest.raises(OperationInterrupted) as caught,
+        ):
+            pilot.deploy(NGINX, "my-nginx")
+        assert sighting.seen is not None
+        job_id = sighting.seen["id"]
+        assert (caught.value.job_id, caught.value.app_name) == (job_id, "my-nginx")
+        assert caught.value.aborted is False
+        sandbox.release_jobs()
+        job = pilot.submit(follow_job(pilot.manager, job_id)).result(SIGHTING_TIMEOUT)
+        assert job.succeeded
+        assert pilot.app("my-nginx").state == "RUNNING"
 
 
 def test_ctrl_c_while_the_job_waits_aborts_it_before_it_began(
