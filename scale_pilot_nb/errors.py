@@ -478,6 +478,9 @@ class OperationInterrupted(KeyboardInterrupt):
             return f"{self.message}\n  hint: {self.hint}"
         return self.message
 
+    def __reduce__(self) -> tuple[type[OperationInterrupted], tuple[tuple[InterruptedJob, ...]]]:
+        return type(self), (self.jobs,)  # pickled with its verdicts, not its message
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, shaped like :meth:`TrueNASError.to_dict` plus the verdicts."""
         return {

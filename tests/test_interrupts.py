@@ -11,6 +11,7 @@ import _thread
 import asyncio
 import concurrent.futures
 import logging
+import pickle
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -195,3 +196,4 @@ def test_one_interruption_reports_every_job_call_it_cut() -> None:
     assert error.message.splitlines() == [running.message, queued.message]
     assert error.to_dict()["jobs"][1]["fate"] == "aborted"
     assert not isinstance(error, TrueNASError)
+    assert pickle.loads(pickle.dumps(error)).jobs == error.jobs
