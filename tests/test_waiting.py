@@ -89,7 +89,10 @@ class _Handle:
 
 
 def test_a_bar_updates_its_stored_output_with_its_final_state() -> None:
-    for ok, final in ((True, "deploy web 100% web: RUNNING"), (False, "deploy web  40% boom")):
+    for ok, final in (
+        (True, "deploy web [##########] 100% web: RUNNING"),
+        (False, "deploy web [####......]  40% boom"),
+    ):
         bar = ProgressBar("deploy web")
         bar.display_handle = handle = _Handle()
         bar(40, "pulling")

@@ -42,11 +42,11 @@ def test_progress_bar_follows_job_events_and_clamps() -> None:
     assert bar.label.value == "pulling images"
     bar.finish(False, "failed")
     assert bar.bar.bar_style == "danger"
-    assert repr(bar) == "deploy web 100% failed"
+    assert repr(bar) == "deploy web [##########] 100% failed"
 
 
 def test_progress_bar_mimebundle_has_stable_text() -> None:
     bar = ProgressBar("deploy web")
     bundle = bar._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"] == "deploy web   0%"
+    assert bundle["text/plain"] == "deploy web [..........]   0%"

@@ -78,7 +78,7 @@ class ProgressBar:
             self.display_handle.update(self)
 
     def __repr__(self) -> str:
-        return f"{self.title} {self.bar.value:3d}% {self.label.value}".strip()
+        return f"{self.title} {_gauge(self.bar.value)} {self.label.value}".strip()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle: dict[str, Any] = dict(self.widget._repr_mimebundle_(**kwargs) or {})
