@@ -341,7 +341,7 @@ class RpcClient(Session):
     async def _judge_interruption(
         self, waiter: JobWaiter, method: str | None, app_name: str | None
     ) -> InterruptedJob:
-        """Look at the job (at most three bounded calls) and abort it only while it WAITS."""
+        """Look at the job (a few bounded calls) and abort it only while it is WAITING."""
         job_id, followed = waiter.job_id, method is None
         if job_id is None and not waiter.requests:
             return InterruptedJob(method or "", JobFate.NOT_SENT, app_name)
