@@ -10,6 +10,8 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
+# A KeyboardInterrupt, deliberately not a TrueNASError (see errors.py): Ctrl-C must still stop
+# a script, and ``except Exception`` / ``except TrueNASError`` must not swallow it.
 from scale_pilot_nb.errors import (
     ApiError,
     AppExistsError,
@@ -24,16 +26,13 @@ from scale_pilot_nb.errors import (
     FieldError,
     InsecureTransportError,
     JobFailedError,
+    OperationInterrupted,
     RateLimitedError,
     RequestOutcomeUnknown,
     TrueNASError,
     UnsupportedError,
     ValidationError,
 )
-
-# A KeyboardInterrupt, deliberately not a TrueNASError (see errors.py): importable from here,
-# but outside __all__ while tests/test_exports.py holds every exported exception to the tree.
-from scale_pilot_nb.errors import OperationInterrupted as OperationInterrupted
 
 __version__ = "0.1.0"
 
@@ -86,6 +85,7 @@ __all__ = [
     "FieldError",
     "InsecureTransportError",
     "JobFailedError",
+    "OperationInterrupted",
     "Pilot",
     "RateLimitedError",
     "RequestOutcomeUnknown",

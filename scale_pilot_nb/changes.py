@@ -16,7 +16,14 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from scale_pilot_nb.errors import AppNotFoundError, CallTimeoutError, JobFailedError
+from scale_pilot_nb.errors import (
+    AppNotFoundError,
+    CallTimeoutError,
+    InterruptedJob,
+    JobFailedError,
+    JobFate,
+    record_interruption,
+)
 from scale_pilot_nb.health import explain, service_states
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
@@ -126,8 +133,19 @@ class Change:
             )
         except (CallTimeoutError, JobFailedError) as exc:
             raise await self._explained(exc) from exc
+        except asyncio.CancelledError:
+            self._interrupted_while_waiting()
+            raise
         self.progress.done(f"{self.name}: {app.state.value}")
         return app
+
+    def _interrupted_while_waiting(self) -> None:
+        """Ctrl-C after the jobs ended: say so (the change is made; only the wait stopped)."""
+        if self._last_job is None:
+            return
+        job_id, method = self._last_job
+        ended = InterruptedJob(method, JobFate.ENDED, self.name, job_id, "SUCCESS")
+        record_interruption(self, ended)
 
     def outcome(self, action: str, app: App | None) -> AppOutcome:
         """This app's outcome, with the jobs run and the time taken."""

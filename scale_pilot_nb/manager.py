@@ -39,10 +39,12 @@ from scale_pilot_nb.errors import (
     UnsupportedError,
 )
 from scale_pilot_nb.health import add_up_failure_hint
+from scale_pilot_nb.jobs import follow_job, unfinished_jobs
 from scale_pilot_nb.lifecycle import BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
 from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
+from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
@@ -501,6 +503,31 @@ class TrueNASDockerManager(DayTwoOperations):
         """
         change = Change(self, name, timeout=timeout, progress=progress, wanted=AppState(state))
         return await change.settle()
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    async def job(
+        self,
+        job_id: int,
+        *,
+        wait: bool = True,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> Job:
+        """Job ``job_id`` once it has ended (``wait``) or as it is now; never aborts it.
+
+        A job that failed or was aborted is returned, not raised (its ``state`` and ``error``
+        say so). Use it for the job an interrupted call left going on.
+
+        Raises:
+            ApiError: no such job (ENOENT; TrueNAS forgets finished jobs after a while).
+            CallTimeoutError: ``timeout`` passed (the job goes on).
+        """
+        return await follow_job(self, job_id, wait=wait, progress=progress, timeout=timeout)
+
+    async def jobs(self) -> list[Job]:
+        """The NAS's jobs still WAITING or RUNNING, oldest first."""
+        return await unfinished_jobs(self)
 
     # -- logs and stats --------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from scale_pilot_nb.logs import LogLine
 from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
 from scale_pilot_nb.pilot_day2 import PilotDayTwo, Progress
 from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
+from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.runner import LoopRunner
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
@@ -434,6 +435,29 @@ class Pilot(PilotDayTwo):
         return self._runner.run(self.manager.wait_for_state(name, state, timeout=timeout))
 
     wait_for_state.__doc__ = _M.wait_for_state.__doc__
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def job(
+        self,
+        job_id: int,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+        progress: Progress = None,
+    ) -> Job:
+        return self._with_progress(
+            progress,
+            f"job {job_id}",
+            lambda cb: self.manager.job(job_id, wait=wait, progress=cb, timeout=timeout),
+        )
+
+    job.__doc__ = _M.job.__doc__
+
+    def jobs(self) -> list[Job]:
+        return self._runner.run(self.manager.jobs())
+
+    jobs.__doc__ = _M.jobs.__doc__
 
     # -- logs ------------------------------------------------------------------------------
 

@@ -197,3 +197,20 @@ def test_one_interruption_reports_every_job_call_it_cut() -> None:
     assert error.to_dict()["jobs"][1]["fate"] == "aborted"
     assert not isinstance(error, TrueNASError)
     assert pickle.loads(pickle.dumps(error)).jobs == error.jobs
+
+
+def test_ctrl_c_while_waiting_for_health_says_the_job_has_ended(sandbox: Sandbox) -> None:
+    with connect(sandbox.url, sandbox.api_key, username=sandbox.username) as pilot:
+        pilot.stop("search")  # the demo's app that never becomes healthy
+
+        def in_the_wait(percent: int | None, description: str) -> None:
+            if " · " in description:  # the wait for RUNNING has begun: the job is over
+                _thread.interrupt_main()
+
+        with pytest.raises(OperationInterrupted) as caught:
+            pilot.start("search", progress=in_the_wait)
+        error = caught.value
+        assert (error.method, error.app_name, error.aborted) == ("app.start", "search", False)
+        assert f"job {error.job_id} (app.start, search) had already ended SUCCESS" in str(error)
+        job = pilot.job(error.job_id or 0, progress=False)
+        assert job.succeeded and pilot.app("search").state == "DEPLOYING"

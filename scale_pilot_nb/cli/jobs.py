@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.parsing import add_command
 from scale_pilot_nb.cli.progress import ProgressPrinter
-from scale_pilot_nb.cli.revisions import run
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
@@ -48,12 +47,9 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
 
 def show_job(session: Session) -> int:
     """``job [N]``: one job, followed to its end (or as it is now), or the unfinished ones."""
-    from scale_pilot_nb.jobs import follow_job, unfinished_jobs
-
-    args, out = session.args, session.out
-    manager = session.pilot.manager
+    args, out, pilot = session.args, session.out, session.pilot
     if args.job_id is None:
-        jobs = run(session, unfinished_jobs(manager))
+        jobs = pilot.jobs()
         if out.json:
             out.document("job", jobs=[job.to_dict() for job in jobs])
         elif jobs:
@@ -63,9 +59,7 @@ def show_job(session: Session) -> int:
         return ExitStatus.OK
     printer = None if out.json or args.no_wait else ProgressPrinter(out.stderr)
     try:
-        job = run(
-            session, follow_job(manager, args.job_id, wait=not args.no_wait, progress=printer)
-        )
+        job = pilot.job(args.job_id, wait=not args.no_wait, progress=printer or False)
     finally:
         if printer is not None:
             printer.finish()
