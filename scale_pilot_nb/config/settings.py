@@ -1,4 +1,4 @@
-"""The resolved connection settings and the clear-text API key guard."""
+"""The resolved connection settings and the clear-text credentials guard."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scale_pilot_nb.config.address import is_loopback_host
 from scale_pilot_nb.config.secret import Secret
-from scale_pilot_nb.errors import ConfigError, InsecureTransportError
+from scale_pilot_nb.errors import ConfigError
+from scale_pilot_nb.rpc.wire_safety import check_credential_route
 
 __all__ = ["ConnectionSettings", "check_transport_safety"]
 
@@ -26,7 +26,7 @@ class ConnectionSettings:
         password: password for ``username``.
         verify_ssl: verify the server's TLS certificate.
         ca_file: CA bundle to verify against instead of the system store.
-        allow_insecure: allow an API key over plain ``ws://`` to a remote host (labs only).
+        allow_insecure: allow credentials over plain ``ws://`` to a remote host (labs only).
         sources: where each part came from (``url``, ``credentials``, ...), for messages.
     """
 
@@ -94,25 +94,19 @@ class ConnectionSettings:
 
 
 def check_transport_safety(settings: ConnectionSettings) -> None:
-    """Refuse settings that would send an API key in clear text to another machine.
+    """Refuse settings that would send their credentials in clear text to another machine.
 
-    TrueNAS 25.04 and later revoke a plain API key the moment it arrives over a connection
-    that is neither TLS nor loopback, so one careless ``ws://`` login would destroy the key.
-    Passwords are not revoked and are not refused here.
+    Every URL the settings may use is put through the one gate of
+    :func:`~scale_pilot_nb.rpc.wire_safety.check_credential_route` (API keys and passwords
+    alike; ``ws://`` names are resolved). The clients ask the same gate again on every
+    connect, so this early check only spares a doomed attempt.
 
     Args:
         settings: the settings about to be used.
 
     Raises:
-        InsecureTransportError: an API key would travel over ``ws://`` to a non-loopback host
-            and ``settings.allow_insecure`` is false.
+        InsecureTransportError: a URL is ``ws://`` to a host that is not loopback and
+            ``settings.allow_insecure`` is false.
     """
-    if settings.api_key is None or settings.allow_insecure:
-        return
     for url in settings.urls:
-        parts = urlsplit(url)
-        if parts.scheme == "ws" and not is_loopback_host(parts.hostname or ""):
-            raise InsecureTransportError(
-                f"Refusing to send the API key to {url} in clear text: TrueNAS 25.04 and "
-                "later revoke an API key that arrives over a non-TLS, non-loopback connection."
-            )
+        check_credential_route(url, allow_insecure=settings.allow_insecure)

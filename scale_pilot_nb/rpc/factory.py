@@ -108,8 +108,12 @@ def make_client(
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
     reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    allow_insecure: bool = False,
 ) -> TrueNASClient:
     """A client on the chosen wire (arguments as for :class:`RpcClient`).
+
+    ``allow_insecure`` lets credentials travel over ``ws://`` to a host that is not loopback
+    (see :mod:`~scale_pilot_nb.rpc.wire_safety`); both clients check it on every connect.
 
     The official client has no reconnect of its own, so ``reconnect`` applies to ours only.
 
@@ -125,6 +129,7 @@ def make_client(
         "ca_file": ca_file,
         "timeouts": timeouts,
         "max_in_flight": max_in_flight,
+        "allow_insecure": allow_insecure,
     }
     if transport == "websockets":
         return RpcClient(url, reconnect=reconnect, **options)

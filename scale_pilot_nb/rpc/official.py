@@ -61,6 +61,7 @@ from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect
 from scale_pilot_nb.rpc.stats import ClientStats, note_login
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 from scale_pilot_nb.rpc.transport import EndpointNotFound
+from scale_pilot_nb.rpc.wire_safety import check_credential_route
 
 __all__ = ["OfficialClient", "official_available"]
 
@@ -91,7 +92,11 @@ class OfficialClient:
     """The ``RpcClient`` interface, carried out by the official ``truenas_api_client``.
 
     Args: as :class:`~scale_pilot_nb.rpc.client.RpcClient` (``ca_file`` is refused: the
-    official client only knows ``verify_ssl``).
+    official client only knows ``verify_ssl``), and ``allow_insecure`` as for
+    :class:`~scale_pilot_nb.rpc.session.Session`: with credentials, every URL passes the same
+    :func:`~scale_pilot_nb.rpc.wire_safety.check_credential_route` gate before the official
+    client connects to it. (Whether that client follows HTTP redirects is up to its internal
+    socket layer, which this adapter cannot reach; use ``wss://`` with it.)
 
     Raises:
         UnsupportedError: ``truenas_api_client`` is not installed.
@@ -109,6 +114,7 @@ class OfficialClient:
         ca_file: str | os.PathLike[str] | None = None,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         max_in_flight: int = 20,
+        allow_insecure: bool = False,
     ) -> None:
         if not official_available():
             raise UnsupportedError(
@@ -131,6 +137,7 @@ class OfficialClient:
             else None
         )
         self._verify_ssl = verify_ssl
+        self._allow_insecure = allow_insecure
         self.timeouts = timeouts
         self.stats = ClientStats()
         #: How the login went through (``"API_KEY_PLAIN via auth.login_ex"`` …), or None.
@@ -176,6 +183,10 @@ class OfficialClient:
         self._pool = ThreadPoolExecutor(self._max_in_flight, thread_name_prefix="truenas-official")
         try:
             for index, url in enumerate(self._candidates):
+                if self._credentials is not None:
+                    await asyncio.to_thread(
+                        check_credential_route, url, allow_insecure=self._allow_insecure
+                    )
                 try:
                     client = await self._run(
                         url, True, self._official.Client, url, verify_ssl=self._verify_ssl

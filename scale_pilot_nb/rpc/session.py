@@ -4,7 +4,10 @@
 connection's life and nothing about individual calls. Establishing a connection is always the
 same sequence, on the first connect and after every drop:
 
-1. open the WebSocket (URL discovery on the first connect only; TLS as configured);
+1. with credentials, ask :func:`~scale_pilot_nb.rpc.wire_safety.check_credential_route`
+   whether they may travel to the URL (``wss://``, or ``ws://`` to a loopback address, unless
+   ``allow_insecure``), then open the WebSocket (URL discovery on the first connect only; TLS
+   as configured; redirects are never followed);
 2. legacy dialect: the ``connect``/``connected`` handshake; JSON-RPC: ``core.set_options``
    asking for ``legacy_jobs: false`` (new-style jobs when the server agrees);
 3. log in once (``auth.login_ex``, or the legacy methods where it does not exist);
@@ -54,6 +57,7 @@ from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect, protocol_for
 from scale_pilot_nb.rpc.stats import ClientStats, note_login
 from scale_pilot_nb.rpc.subscription import SubscriptionTable
 from scale_pilot_nb.rpc.transport import EndpointNotFound, TransportOpener, open_websocket
+from scale_pilot_nb.rpc.wire_safety import check_credential_route
 
 __all__ = ["ClientState", "Session"]
 
@@ -75,7 +79,9 @@ class ClientState(Enum):
 class Session:
     """One logical session with a NAS over a sequence of connections.
 
-    Args: see :class:`~scale_pilot_nb.rpc.client.RpcClient`.
+    Args: see :class:`~scale_pilot_nb.rpc.client.RpcClient`; besides,
+        allow_insecure: let credentials travel over ``ws://`` to a host that is not loopback
+            (labs only: TrueNAS 25.04+ revokes an API key sent that way).
     """
 
     def __init__(
@@ -91,6 +97,7 @@ class Session:
         reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         opener: TransportOpener = open_websocket,
+        allow_insecure: bool = False,
     ) -> None:
         self._candidates = endpoint_candidates(url)
         self._open_transport = opener
@@ -101,6 +108,7 @@ class Session:
         )
         self._verify_ssl = verify_ssl
         self._ca_file = ca_file
+        self._allow_insecure = allow_insecure
         self.timeouts = timeouts
         self.reconnect_policy = reconnect
         self._max_in_flight = max_in_flight
@@ -322,6 +330,10 @@ class Session:
     async def _open(self) -> Connection:
         candidates = [self._endpoint] if self._endpoint else self._candidates
         for index, url in enumerate(candidates):
+            if self._credentials is not None:
+                await asyncio.to_thread(
+                    check_credential_route, url, allow_insecure=self._allow_insecure
+                )
             tls = (
                 ssl_context(verify_ssl=self._verify_ssl, ca_file=self._ca_file)
                 if url.startswith("wss:")

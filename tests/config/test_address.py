@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scale_pilot_nb.config.address import candidate_urls, is_loopback_host
+from scale_pilot_nb.config.address import candidate_urls
 from scale_pilot_nb.errors import ConfigError
 
 KEY = "1-Sup3rS3cretK3yValueThatMustNeverAppearAnywhere0123456789abcdefghij"
@@ -56,21 +56,3 @@ def test_candidate_urls_never_echoes_an_api_key_passed_as_the_address() -> None:
         candidate_urls(KEY)
     assert KEY not in str(info.value)
     assert "argument order" in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("localhost", True),
-        ("app.localhost", True),
-        ("127.0.0.1", True),
-        ("127.8.9.10", True),
-        ("::1", True),
-        ("::ffff:127.0.0.1", True),
-        ("10.0.0.1", False),
-        ("nas.example", False),
-        ("localhost.example", False),
-    ],
-)
-def test_is_loopback_host(host: str, loopback: bool) -> None:
-    assert is_loopback_host(host) is loopback

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+
 import pytest
 
 from scale_pilot_nb.config.secret import Secret
@@ -47,18 +50,38 @@ def test_tls_or_loopback_is_allowed(url: str) -> None:
     check_transport_safety(_key_settings(url))
 
 
+def _resolves_only_to_loopback(name: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(name, 80, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+@pytest.mark.parametrize("name", ["scale-pilot-test.localhost", "app.localhost"])
+def test_localhost_names_are_trusted_for_what_they_resolve_to(name: str) -> None:
+    """``*.localhost`` is a spelling, not a guarantee; only the resolver's answer counts."""
+    settings = _key_settings(f"ws://{name}:6000/api/current")
+    if _resolves_only_to_loopback(name):
+        check_transport_safety(settings)
+    else:
+        with pytest.raises(InsecureTransportError, match=name):
+            check_transport_safety(settings)
+
+
 def test_allow_insecure_overrides_the_refusal() -> None:
     settings = _key_settings("ws://nas.example/api/current", allow_insecure=True)
     check_transport_safety(settings)
     assert "allow_insecure=True" in repr(settings)
 
 
-def test_password_over_ws_is_not_refused() -> None:
+def test_password_over_ws_to_a_remote_host_is_refused_like_a_key() -> None:
     settings = ConnectionSettings(
-        urls=("ws://nas.example/websocket",), username="root", password=Secret(PASSWORD)
+        urls=("ws://10.0.0.9/websocket",), username="root", password=Secret(PASSWORD)
     )
-    check_transport_safety(settings)
-    assert settings.auth_method == "password"
+    with pytest.raises(InsecureTransportError) as info:
+        check_transport_safety(settings)
+    assert PASSWORD not in str(info.value)
 
 
 @pytest.mark.parametrize(
