@@ -19,10 +19,22 @@ Settings are resolved from four layers, highest precedence first:
    with python-dotenv without touching ``os.environ``).
 
 The address and the credentials are each taken whole from the first layer that sets them,
-so an API key from one layer is never paired with a username from another; ``verify_ssl``
-and ``ca_file`` resolve field by field. Credentials stored *next to* an address (a profile
-or ``.env`` with its own URL) are only used for that address's host, so overriding the URL
-never ships a stored key to a different machine.
+so an API key from one layer is never paired with a username from another.
+
+Credentials are bound to the address configured with them:
+
+* they go only to an address from their own layer or from a layer that outranks them (an
+  explicit ``url=`` outranks everything): a ``.env`` in the working directory cannot send
+  the key from your environment or profile to another machine, and ``TRUENAS_URL`` cannot
+  redirect a key passed as an argument; such a mix is refused with a ConfigError;
+* credentials stored *next to* an address (a profile or ``.env`` with its own URL) are only
+  used for that address's host, so overriding the URL never ships a stored key elsewhere.
+
+``verify_ssl`` and ``ca_file`` resolve field by field.
+
+Whatever their source, credentials then pass the transport gate
+(:func:`check_transport_safety`): ``wss://``, or ``ws://`` to an address that resolves only
+to loopback, unless ``allow_insecure=True``.
 
 Secrets are held in :class:`Secret`, whose ``repr``/``str``/``format`` are masked; only
 :meth:`Secret.reveal` returns the value, at the one place that sends it to the NAS.

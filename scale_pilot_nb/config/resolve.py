@@ -64,8 +64,9 @@ def resolve_settings(
 ) -> ConnectionSettings:
     """Resolve connection settings from arguments, environment, profile and ``.env``.
 
-    See the module docstring for the precedence rules. ``None`` means "not given here, look
-    further down"; the result is checked with :func:`check_transport_safety`.
+    See the package docstring for the precedence rules and how credentials are bound to
+    their address. ``None`` means "not given here, look further down"; the result is checked
+    with :func:`check_transport_safety`.
 
     Args:
         url: host, host:port or URL (see :func:`candidate_urls`).
@@ -75,7 +76,7 @@ def resolve_settings(
         verify_ssl: verify TLS certificates (default: true).
         ca_file: CA bundle for TLS verification.
         profile: profile name in the config file (default ``"default"``, optional).
-        allow_insecure: allow an API key over ``ws://`` to a remote host.
+        allow_insecure: allow credentials over ``ws://`` to a host that is not loopback.
         env: environment mapping (default ``os.environ``); injectable for tests.
         cwd: directory whose ``.env`` is read (default: the working directory).
         config_path: config file (default :func:`default_config_path`).
@@ -84,8 +85,9 @@ def resolve_settings(
         Frozen settings with secrets wrapped in :class:`Secret`.
 
     Raises:
-        ConfigError: no address, no or contradictory credentials, malformed values, unreadable
-            files, or an explicitly named profile that does not exist.
+        ConfigError: no address, no or contradictory credentials, credentials that would go
+            to an address from a layer they outrank, malformed values, unreadable files, or
+            an explicitly named profile that does not exist.
         InsecureTransportError: see :func:`check_transport_safety`.
     """
     env = os.environ if env is None else env
@@ -116,20 +118,7 @@ def resolve_settings(
         )
     urls = url_layer.urls()
     host = urlsplit(urls[0]).hostname
-    credential_layer = next(
-        (
-            layer
-            for layer in layers
-            if layer.has_any(_CREDENTIAL_KEYS) and layer.may_lend_credentials_to(host)
-        ),
-        None,
-    )
-    if credential_layer is None:
-        raise ConfigError(
-            f"No credentials are configured for {host}.",
-            hint=f"Pass api_key=... (or username= and password=), or set {ENV_API_KEY} / "
-            f"{ENV_API_KEY_FILE}, or add them to a profile in {path}.",
-        )
+    credential_layer = _credential_layer(layers, url_layer, host, path)
     verify_layer = _first(layers, ("verify_ssl",))
     ca_layer = _first(layers, ("ca_file",))
     verify = verify_layer.verify_ssl() if verify_layer else True
@@ -251,6 +240,42 @@ class _Layer:
         if not key:
             raise ConfigError(f"The API key file {str(path)!r} is empty.", hint="Check the file.")
         return Secret(key)
+
+
+def _credential_layer(
+    layers: list[_Layer], url_layer: _Layer, host: str | None, path: Path
+) -> _Layer:
+    """The layer whose credentials go to ``host``: the address's own layer or one it outranks.
+
+    Credentials never follow an address from a layer of lower precedence: a ``.env`` in
+    whatever directory the user happens to be in cannot point the key from their
+    environment or profile at another machine, and ``TRUENAS_URL`` cannot redirect a key
+    passed as an argument. An address passed as ``url=`` outranks everything.
+    """
+    below = layers[layers.index(url_layer) :]
+    layer = next(
+        (
+            layer
+            for layer in below
+            if layer.has_any(_CREDENTIAL_KEYS) and layer.may_lend_credentials_to(host)
+        ),
+        None,
+    )
+    if layer is not None:
+        return layer
+    outranking = _first(layers[: layers.index(url_layer)], _CREDENTIAL_KEYS)
+    if outranking is not None:
+        raise ConfigError(
+            f"The credentials from {outranking.label} are not sent to {host}, an address "
+            f"that comes from {url_layer.label}.",
+            hint=f"Credentials only go to an address set in the same place or passed as "
+            f"url=...: set {ENV_URL} beside the key, put url in the profile, or pass url=.",
+        )
+    raise ConfigError(
+        f"No credentials are configured for {host}.",
+        hint=f"Pass api_key=... (or username= and password=), or set {ENV_API_KEY} / "
+        f"{ENV_API_KEY_FILE}, or add them to a profile in {path}.",
+    )
 
 
 def _first(layers: list[_Layer], keys: tuple[str, ...]) -> _Layer | None:

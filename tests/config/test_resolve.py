@@ -95,8 +95,8 @@ def test_dotenv_is_the_last_resort_and_leaves_os_environ_alone(
 
 
 def test_credentials_are_taken_whole_from_one_layer(home: dict[str, str], workdir: Path) -> None:
-    home.update({"TRUENAS_URL": "nas.example", "TRUENAS_API_KEY": KEY})
-    settings = _resolve(home, workdir, username="admin", password=PASSWORD)
+    home.update({"TRUENAS_API_KEY": KEY})
+    settings = _resolve(home, workdir, url="nas.example", username="admin", password=PASSWORD)
     assert settings.auth_method == "password"
     assert settings.api_key is None
     assert settings.username == "admin"
