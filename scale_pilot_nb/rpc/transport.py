@@ -7,32 +7,80 @@ for swapping wires, not for mocking: tests talk to the sandbox over real sockets
 
 All ``websockets``, ``ssl`` and ``OSError`` exceptions are translated here, once, into
 :mod:`scale_pilot_nb.errors` classes; none leaks upwards.
+
+Two safety rules live here because only this module talks to ``websockets``: HTTP redirects
+are never followed (the credentials gate of :mod:`~scale_pilot_nb.rpc.wire_safety` judged
+the URL asked for, not wherever a server points next), and importing this module hides frame
+contents from the ``websockets`` debug logs (:func:`hide_frame_contents`).
 """
 
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import Protocol
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.frames import Frame
 from websockets.protocol import State
 
 from scale_pilot_nb.errors import ConfigError, ConnectionError
 
 __all__ = [
     "DEFAULT_MAX_FRAME",
+    "WEBSOCKETS_LOGGERS",
     "EndpointNotFound",
+    "FrameContentFilter",
     "Transport",
     "TransportClosed",
     "TransportOpener",
     "WebsocketsTransport",
+    "hide_frame_contents",
     "open_websocket",
 ]
 
 #: Largest frame accepted from the server. ``app.query`` on a NAS with a thousand apps is a
 #: few MiB; this bounds memory while leaving ample room.
 DEFAULT_MAX_FRAME = 64 * 2**20
+
+#: The loggers ``websockets`` writes frame records to when no logger is passed to it:
+#: ``websockets.client`` for our client, ``websockets.server`` for the embedded sandbox.
+WEBSOCKETS_LOGGERS = ("websockets.client", "websockets.server")
+
+
+class FrameContentFilter(logging.Filter):
+    """Replace every frame argument of a log record by ``OPCODE [N bytes, contents hidden]``.
+
+    At DEBUG, ``websockets`` logs each frame with the start and end of its payload: the end
+    of a login frame is the password or most of the API key, and other frames carry app
+    configurations with their secrets. Anyone who turns on DEBUG for everything (a common
+    first step when a notebook misbehaves) would write them to their logs. The record stays,
+    so the trace of what went over the wire remains; its contents never reach a handler.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, Frame) for a in record.args):
+            record.args = tuple(_summary(a) if isinstance(a, Frame) else a for a in record.args)
+        return True
+
+
+def hide_frame_contents() -> None:
+    """Install :class:`FrameContentFilter` on the ``websockets`` loggers (idempotent).
+
+    Called when this module is imported, so every process using the client is covered.
+    """
+    for name in WEBSOCKETS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, FrameContentFilter) for f in logger.filters):
+            logger.addFilter(FrameContentFilter())
+
+
+def _summary(frame: Frame) -> str:
+    return f"{frame.opcode.name} [{len(frame.data)} bytes, contents hidden]"
+
+
+hide_frame_contents()
 
 
 class TransportClosed(ConnectionError):
@@ -93,6 +141,19 @@ class TransportOpener(Protocol):
         """Connect to ``url`` (TLS with ``ssl_context`` for ``wss://``)."""
 
 
+class _connect_without_redirects(connect):
+    """``websockets.connect`` that reports a redirect instead of following it.
+
+    ``websockets`` follows up to ten redirects to any host, including from a loopback
+    ``ws://`` URL to a remote ``ws://`` one, which would carry the login frame in clear text
+    to a machine nobody checked. TrueNAS does not redirect its WebSocket endpoints, so a
+    redirect is always a misconfiguration (HTTPS redirect on a ``ws://`` URL) or an attack.
+    """
+
+    def process_redirect(self, exc: Exception) -> Exception:
+        return exc
+
+
 class WebsocketsTransport:
     """:class:`Transport` over a ``websockets`` client connection."""
 
@@ -131,7 +192,8 @@ async def open_websocket(
     """Open a WebSocket to ``url``.
 
     Protocol pings are off (the client keeps the connection alive with ``core.ping``, as the
-    middleware expects) and so is compression (the official client never offers it).
+    middleware expects) and so is compression (the official client never offers it). An HTTP
+    redirect is an error, never followed (see :class:`_connect_without_redirects`).
 
     Raises:
         EndpointNotFound: HTTP 404 on the upgrade (the caller may try another path).
@@ -140,7 +202,7 @@ async def open_websocket(
             failure; the message says which, the hint what to check.
     """
     try:
-        connection = await connect(
+        connection = await _connect_without_redirects(
             url,
             ssl=ssl_context if url.startswith("wss:") else None,
             open_timeout=open_timeout,
@@ -159,7 +221,8 @@ async def open_websocket(
         if status == 404:
             raise EndpointNotFound(url) from None
         hint = (
-            "The server redirects; use wss:// (HTTPS redirect is on)."
+            "The server redirects, and redirects are not followed: configure the address it "
+            "redirects to (wss:// when the NAS has HTTPS redirect on)."
             if 300 <= status < 400
             else None
         )
