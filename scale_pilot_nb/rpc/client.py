@@ -27,7 +27,10 @@ not yet sent                           sent on the new connection (a mutation ge
                                        ``RequestOutcomeUnknown(sent=False)`` if none comes)
 sent, a read (``methods.py``)          re-sent on the new connection (at most 3 times)
 sent, a mutation                       :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`
-a job whose id is known                re-attached by id; its end is awaited as before
+a job whose id is known                re-attached by id; its end is awaited as before,
+                                       unless the id now names another call's job (the
+                                       middleware restarted: ids start again at 1), which
+                                       is :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`
 a job whose id is not yet known        :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`
 =====================================  ================================================
 
@@ -180,7 +183,7 @@ class RpcClient(Session):
             CallTimeoutError: the job did not end in time (``job_id`` set when known).
         """
         self.stats.calls += 1
-        waiter = JobWaiter(method, progress, on_job)
+        waiter = JobWaiter(method, progress, on_job, params=params)
         limit = self.timeouts.job if timeout is USE_DEFAULT else timeout
         try:
             work = self._run_job(method, params, waiter)

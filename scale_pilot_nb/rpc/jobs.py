@@ -21,9 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.errors import RequestOutcomeUnknown, TrueNASError
 from scale_pilot_nb.rpc.error_map import job_error
 from scale_pilot_nb.rpc.events import JobUpdate
+from scale_pilot_nb.rpc.job_identity import JobCall, app_name_of
 
 __all__ = [
     "TERMINAL_STATES",
@@ -50,20 +51,6 @@ def job_query(job_id: int) -> list[Any]:
     fields redacted; a wait that re-attaches after a drop must end with the real result.
     """
     return [[["id", "=", job_id]], {"extra": {"raw_result": True}}]
-
-
-def app_name_of(method: str, arguments: Sequence[Any]) -> str | None:
-    """The app an ``app.*`` job acts on, read from its arguments as its job lock reads them.
-
-    ``app.create`` names it in its argument's ``app_name``; the other app jobs take it as their
-    first argument. ``None`` for other methods (``app.image.pull``, ``docker.backup`` …).
-    """
-    if not method.startswith("app.") or not arguments:
-        return None
-    first = arguments[0]
-    if method == "app.create":
-        first = first.get("app_name") if isinstance(first, Mapping) else None
-    return first if isinstance(first, str) else None
 
 
 #: Called with ``(percent, description)`` on every progress change; runs on the event loop,
@@ -166,9 +153,17 @@ class JobWaiter:
     ``requests`` lists the ids of the job call's requests handed to a connection: once there
     is one, the call may have reached the NAS, even before the job id is known.
 
+    A job id names this wait's job only until the middleware restarts (ids start again at 1),
+    so every snapshot is checked against the call the job belongs to: the one sent (``params``
+    given), or else the one the first snapshot names. A snapshot of another call's job ends
+    the wait with :class:`~scale_pilot_nb.errors.RequestOutcomeUnknown`: the job this wait
+    followed is gone with the old middleware, and nothing says whether it did its work.
+
     Args:
         method: the job method, for messages.
         progress: optional callback for ``(percent, description)`` changes.
+        on_job: called with the job id the first time it is known.
+        params: the job call's parameters, when this wait sent the call.
     """
 
     def __init__(
@@ -176,8 +171,11 @@ class JobWaiter:
         method: str,
         progress: ProgressCallback | None = None,
         on_job: Callable[[int], None] | None = None,
+        *,
+        params: Sequence[Any] | None = None,
     ) -> None:
         self.method = method
+        self._call = JobCall(method, tuple(params)) if params is not None else None
         self._job_id: int | None = None
         self._on_job = on_job
         self.observed = 0
@@ -203,10 +201,19 @@ class JobWaiter:
         """True once the wait has a result or an error."""
         return self.future.done()
 
+    def recognises(self, snapshot: JobSnapshot) -> bool:
+        """Whether ``snapshot`` may be of this wait's job (always, before the call is known)."""
+        return self._call is None or self._call.started(snapshot.fields)
+
     def observe(self, snapshot: JobSnapshot) -> None:
-        """Report progress from ``snapshot`` and finish the wait if the job has ended."""
+        """Report progress from ``snapshot`` and finish the wait if the job has ended; a
+        snapshot of another call's job ends the wait as of unknown outcome."""
         if self.done:
             return
+        if not self.recognises(snapshot):
+            self.fail(self._not_ours(snapshot))
+            return
+        self._call = self._call or JobCall.listed(snapshot.fields)
         self.job_id = snapshot.id
         self.observed += 1
         self._report(snapshot.percent, snapshot.description)
@@ -225,6 +232,15 @@ class JobWaiter:
         """Finish the wait with ``error`` (first outcome wins)."""
         if not self.done:
             self.future.set_exception(error)
+
+    def _not_ours(self, snapshot: JobSnapshot) -> RequestOutcomeUnknown:
+        return RequestOutcomeUnknown(
+            f"{self.method}: job {snapshot.id} is now the NAS's {JobCall.listed(snapshot.fields)}"
+            f" job, not the {self._call} job this call waited for: the middleware restarted and"
+            " gave its id to another job, so whether this call's job did its work is unknown",
+            method=self.method,
+            sent=True,
+        )
 
     def _report(self, percent: int | None, description: str) -> None:
         current = (percent, description)
@@ -267,11 +283,15 @@ class JobWaiters:
         self._by_request.pop(request_id, None)
 
     def bind(self, waiter: JobWaiter, job_id: int) -> None:
-        """Attach ``waiter`` to ``job_id`` and replay the job's last known state to it."""
+        """Attach ``waiter`` to ``job_id`` and replay the job's last known state to it.
+
+        A remembered state of another call's job is not replayed: it may date from before a
+        middleware restart, and says nothing about the job that has the id now.
+        """
         waiter.job_id = job_id
         self._by_job.setdefault(job_id, set()).add(waiter)
         snapshot = self.tracker.get(job_id)
-        if snapshot is not None:
+        if snapshot is not None and waiter.recognises(snapshot):
             waiter.observe(snapshot)
 
     def forget(self, waiter: JobWaiter) -> None:
