@@ -22,14 +22,12 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from scale_pilot_nb.changes import Change, now
-from scale_pilot_nb.errors import ConfigError, TrueNASError
-from scale_pilot_nb.history import (
-    REDACTED,
-    SecretsRequiredError,
-    fill_secrets,
-    redact_secrets,
-    redact_values,
-)
+from scale_pilot_nb.compose.load import load
+from scale_pilot_nb.compose.redaction import fill_secrets, redact
+from scale_pilot_nb.compose.rules_truenas import app_name_problem
+from scale_pilot_nb.errors import ComposeLoadError, ConfigError, TrueNASError
+from scale_pilot_nb.files import replace_file
+from scale_pilot_nb.history import SecretsRequiredError
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
 from scale_pilot_nb.rpc import ProgressCallback
@@ -42,6 +40,11 @@ __all__ = ["EXPORT_FORMAT", "export_apps", "import_apps"]
 
 #: Version of the export file layout.
 EXPORT_FORMAT = 1
+#: Largest export file read (one app's config and history is a few hundred KiB at most).
+MAX_EXPORT_BYTES = 4 * 1024 * 1024
+#: Most values one export file may expand to, and how deep it may nest.
+MAX_EXPORT_VALUES = 500_000
+MAX_EXPORT_DEPTH = 64
 
 
 async def export_apps(
@@ -49,8 +52,13 @@ async def export_apps(
 ) -> list[Path]:
     """Write ``<app>.yaml`` for every app into directory ``path``; returns the files.
 
+    Files are written only inside ``path``: app names come from the NAS and are checked with
+    TrueNAS's app-name rule before they name a file, and each file is replaced atomically,
+    never written through a symlink found in the directory.
+
     Raises:
         ConfigError: ``path`` cannot be created or written.
+        TrueNASError: the NAS lists an app whose name is no valid app name (nothing written).
     """
     directory = Path(path)
     try:
@@ -58,8 +66,11 @@ async def export_apps(
     except OSError as exc:
         raise _unwritable(directory, exc) from None
     host = SystemInfo.from_api(await manager.client.call("system.info")).hostname
+    entries = await manager.query_apps()
+    for entry in entries:
+        _check_app_name(entry.get("name"))
     written = []
-    for entry in await manager.query_apps():
+    for entry in entries:
         name = str(entry["name"])
         custom = bool(entry.get("custom_app"))
         config = _exported(await manager.app_config(name), custom, secrets)
@@ -84,11 +95,21 @@ async def export_apps(
         }
         target = directory / f"{name}.yaml"
         try:
-            _write(target, yaml.safe_dump(document, sort_keys=False), private=secrets)
+            replace_file(directory, target.name, yaml.safe_dump(document, sort_keys=False), secrets)
         except OSError as exc:
             raise _unwritable(target, exc) from None
         written.append(target)
     return written
+
+
+def _check_app_name(name: Any) -> None:
+    """Refuse a name from the NAS that TrueNAS itself would refuse (``../x``, ``/etc/x`` …)."""
+    problem = app_name_problem(name) if isinstance(name, str) else "app name is not text"
+    if problem is not None:
+        raise TrueNASError(
+            f"The NAS lists an app the export cannot name a file after: {problem}",
+            hint="Nothing was written. Check the NAS's apps (app.query) for a damaged entry.",
+        )
 
 
 async def import_apps(
@@ -206,18 +227,57 @@ def _load(directory: Path) -> list[dict[str, Any]]:
             f"No export files (*.yaml) in {directory}",
             hint="Create them with pilot.export(path).",
         )
-    documents = []
-    for file in files:
-        try:
-            document = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{file}: cannot read it: {exc}") from None
-        if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-            raise ConfigError(f"{file} is not a scale-pilot export file (format {EXPORT_FORMAT})")
-        if not isinstance(document.get("app"), str) or not isinstance(document.get("config"), dict):
-            raise ConfigError(f"{file} lacks its app name or config")
-        documents.append(document)
-    return documents
+    return [read_export_file(file) for file in files]
+
+
+def read_export_file(file: Path) -> dict[str, Any]:
+    """One export file, read with the compose engine's hostile-input limits (size before
+    parsing, aliases, depth) and checked for the fields an import uses.
+
+    Raises:
+        ConfigError: unreadable, too large, malformed or not an export file (with a hint).
+    """
+    try:
+        document = load(
+            file,
+            max_bytes=MAX_EXPORT_BYTES,
+            max_depth=MAX_EXPORT_DEPTH,
+            max_nodes=MAX_EXPORT_VALUES,
+            max_keys=MAX_EXPORT_VALUES,
+        ).data
+    except ComposeLoadError as exc:
+        raise ConfigError(
+            f"Cannot read an export file: {exc.message}",  # the message names file and line
+            hint=f"Export files are written by pilot.export(); move {file.name} out of the "
+            "directory if it is not one.",
+        ) from None
+    problem = _export_problem(document)
+    if problem is not None:
+        raise ConfigError(
+            f"{file} is not a scale-pilot export file (format {EXPORT_FORMAT}): {problem}",
+            hint=f"Export files are written by pilot.export(); move {file.name} out of the "
+            "directory if it is not one.",
+        )
+    return dict(document)
+
+
+def _export_problem(document: Mapping[str, Any]) -> str | None:
+    """What an import would trip over in an export document, or None."""
+    if document.get("format") != EXPORT_FORMAT:
+        return f"format is {document.get('format')!r}"
+    name = document.get("app")
+    if not isinstance(name, str) or app_name_problem(name) is not None:
+        return f"app {name!r} is no valid app name"
+    if not isinstance(document.get("config"), dict):
+        return "config is not a mapping"
+    if not isinstance(document.get("custom_app"), bool):
+        return "custom_app is not true or false"
+    if not document["custom_app"] and not isinstance(document.get("catalog_app"), str):
+        return "a catalog app lacks its catalog_app name"
+    for key in ("train", "version", "state"):
+        if not isinstance(document.get(key), str | None):
+            return f"{key} is not text"
+    return None
 
 
 def _exported(config: Any, custom: bool, secrets: bool) -> Any:
@@ -228,9 +288,7 @@ def _exported(config: Any, custom: bool, secrets: bool) -> Any:
     """
     if not custom:
         config = _user_values(config)
-    if secrets:
-        return config
-    return redact_secrets(config)[0] if custom else redact_values(config)[0]
+    return config if secrets else redact(config)[0]
 
 
 def _unwritable(where: Path, exc: OSError) -> ConfigError:
@@ -240,36 +298,11 @@ def _unwritable(where: Path, exc: OSError) -> ConfigError:
     )
 
 
-def _write(target: Path, text: str, *, private: bool) -> None:
-    """Write ``text`` to ``target``; owner-only when it holds secrets."""
-    if private:
-        target.unlink(missing_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        target.write_text(text, encoding="utf-8")
-
-
 def _user_values(config: Mapping[str, Any]) -> dict[str, Any]:
     """A catalog app's values without the keys TrueNAS reserves (``ix_*``)."""
     return {k: copy.deepcopy(v) for k, v in config.items() if not str(k).startswith("ix_")}
 
 
 def _fill_values(config: Mapping[str, Any], secrets: Mapping[str, str]) -> tuple[Any, list[str]]:
-    """Catalog values with redacted secrets filled in by key name; the names still missing."""
-    missing: list[str] = []
-
-    def walk(value: Any, where: str) -> Any:
-        if isinstance(value, dict):
-            return {k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, f"{where}[{i}]") for i, v in enumerate(value)]
-        if value == REDACTED:
-            key = where.rsplit(".", 1)[-1]
-            if where in secrets or key in secrets:
-                return secrets.get(where, secrets.get(key))
-            missing.append(where)
-        return value
-
-    return walk(_user_values(config), ""), missing
+    """Catalog values without ``ix_*`` keys, redacted secrets filled in; the names missing."""
+    return fill_secrets(_user_values(config), secrets)

@@ -10,9 +10,10 @@ One file (default ``$XDG_DATA_HOME/scale-pilot/history.sqlite``, overridable wit
 ``SCALE_PILOT_HISTORY`` or per manager) in WAL mode with a busy timeout, and every write is one
 ``BEGIN IMMEDIATE`` transaction: several processes and threads may record at once.
 
-Secret environment values (``*_PASSWORD``, ``API_KEY`` …) are stored only when the user opts
-in (``secrets=True``); otherwise they are replaced by :data:`REDACTED` and a rollback asks for
-them (:class:`SecretsRequiredError`).
+Secret values (see :mod:`scale_pilot_nb.compose.redaction`: secret-named keys anywhere, ix-app
+``envs``, passwords inside URLs, secret-named labels and ``x-*`` keys) are stored only when the
+user opts in (``secrets=True``); otherwise they are replaced by :data:`REDACTED` and a rollback
+asks for them (:class:`SecretsRequiredError`).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from typing import Any
 
 import yaml
 
-from scale_pilot_nb.compose.rules_security import is_secret_key
-from scale_pilot_nb.errors import ConfigError, TrueNASError
+from scale_pilot_nb.compose.load import load
+from scale_pilot_nb.compose.redaction import REDACTED, fill_secrets, redact
+from scale_pilot_nb.errors import ComposeLoadError, ConfigError, TrueNASError
 from scale_pilot_nb.records._base import iso_timestamp
 
 __all__ = [
@@ -49,16 +51,25 @@ __all__ = [
     "default_history_path",
     "fill_secrets",
     "pin_images",
-    "redact_secrets",
-    "redact_values",
+    "redact",
 ]
 
 #: Environment variable naming the history file (``off`` disables recording).
 HISTORY_ENV = "SCALE_PILOT_HISTORY"
-#: What a secret value is replaced with in a stored revision.
-REDACTED = "<redacted>"
 #: Seconds a writer waits for another one holding the database.
 BUSY_TIMEOUT = 30.0
+#: Most characters one JSON column of a row may hold (a config is a few KiB); a longer one
+#: is damage, and is refused before it is parsed.
+MAX_ROW_TEXT = 1024 * 1024
+#: Deepest nesting a stored config may have (a compose file nests about 6 levels).
+MAX_ROW_DEPTH = 64
+_JSON_COLUMNS = ("config", "digests", "redacted")
+#: Every column, the JSON ones cut one character past the limit so no row loads unbounded.
+_SELECT = "SELECT id, nas, nas_host, app, revision, recorded_at, action, actor, tool, " + (
+    "custom_app, app_version, "
+    + ", ".join(f"substr({c}, 1, {MAX_ROW_TEXT + 1}) AS {c}" for c in _JSON_COLUMNS)
+    + " FROM revisions"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS revisions (
@@ -105,6 +116,50 @@ class RevisionNotFoundError(TrueNASError):
     """No such revision of that app in the history."""
 
     default_hint = "List the revisions with pilot.history(name)."
+
+
+class OtherNasRevisionError(TrueNASError):
+    """The revision was recorded on another NAS (or before NAS boxes were told apart)."""
+
+    default_hint = (
+        "Check its nas/nas_host in pilot.history(name); pass other_nas=True to restore it "
+        "here anyway."
+    )
+
+
+@dataclass(frozen=True)
+class NasIdentity:
+    """Who a NAS is in the history: its serial, host name and address together.
+
+    A serial alone does not tell boxes apart (cloned VMs and some boards share one, some
+    report none); a revision restored on the wrong box recreates an app with another box's
+    settings. Rows recorded before this identity stored the serial (or the address when
+    there was none) alone: :attr:`legacy_key`, still read, numbered after, but never trusted
+    for a rollback without ``other_nas=True``.
+    """
+
+    serial: str
+    hostname: str
+    address: str
+
+    @property
+    def key(self) -> str:
+        """What new revisions store as their ``nas``."""
+        return f"{self.serial}|{self.hostname}|{self.address}"
+
+    @property
+    def legacy_key(self) -> str:
+        """What revisions recorded before this identity stored as their ``nas``."""
+        return self.serial or self.address
+
+
+#: What the store's methods accept as a NAS: an identity (its rows and its legacy rows), or a
+#: stored ``nas`` value exactly.
+NasSelector = NasIdentity | str
+
+
+def _nas_keys(nas: NasSelector) -> tuple[str, ...]:
+    return (nas.key, nas.legacy_key) if isinstance(nas, NasIdentity) else (nas,)
 
 
 @dataclass(frozen=True)
@@ -184,7 +239,6 @@ class Revision:
         """A copy of the config fit for output: secret values redacted even if stored."""
         if self.config is None:
             return None
-        redact = redact_secrets if self.custom_app else redact_values
         shown: dict[str, Any] = redact(dict(self.config))[0]
         return shown
 
@@ -208,84 +262,6 @@ def actor() -> str:
     except (KeyError, OSError):
         user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
     return f"{user}@{socket.gethostname()}"
-
-
-def _secret_slots(config: Any) -> Iterator[tuple[str, dict[Any, Any] | list[Any], Any, str]]:
-    """(``service.KEY``, container, index, key) for each secret environment value."""
-    services = config.get("services") if isinstance(config, Mapping) else None
-    if not isinstance(services, Mapping):
-        return
-    for service_name, service in services.items():
-        env = service.get("environment") if isinstance(service, Mapping) else None
-        if isinstance(env, dict):
-            for key in env:
-                if is_secret_key(str(key)) and env[key] not in (None, ""):
-                    yield f"{service_name}.{key}", env, key, str(key)
-        elif isinstance(env, list):
-            for index, item in enumerate(env):
-                key, sep, value = str(item).partition("=")
-                if sep and value and is_secret_key(key):
-                    yield f"{service_name}.{key}", env, index, key
-
-
-def redact_secrets(config: Any) -> tuple[Any, list[str]]:
-    """A copy of a compose dict with secret environment values replaced by :data:`REDACTED`."""
-    clean = copy.deepcopy(config)
-    names = []
-    for name, container, index, key in _secret_slots(clean):
-        if isinstance(container, list):
-            container[index] = f"{key}={REDACTED}"
-        else:
-            container[index] = REDACTED
-        names.append(name)
-    return clean, names
-
-
-def redact_values(values: Any) -> tuple[Any, list[str]]:
-    """A copy of catalog app values with every secret-named string replaced by :data:`REDACTED`.
-
-    Returns the copy and the dotted paths of what was redacted.
-    """
-    names: list[str] = []
-
-    def walk(value: Any, where: str) -> Any:
-        if isinstance(value, dict):
-            result = {}
-            for key, item in value.items():
-                path = f"{where}.{key}" if where else str(key)
-                if is_secret_key(str(key)) and isinstance(item, str) and item:
-                    names.append(path)
-                    result[key] = REDACTED
-                else:
-                    result[key] = walk(item, path)
-            return result
-        if isinstance(value, list):
-            return [walk(item, f"{where}[{index}]") for index, item in enumerate(value)]
-        return copy.deepcopy(value)
-
-    return walk(values, ""), names
-
-
-def fill_secrets(config: Any, secrets: Mapping[str, str] | None) -> tuple[Any, list[str]]:
-    """Put ``secrets`` (``KEY`` or ``service.KEY`` -> value) into redacted slots.
-
-    Returns the filled copy and the ``service.KEY`` names still missing.
-    """
-    filled = copy.deepcopy(config)
-    given = dict(secrets or {})
-    missing = []
-    for name, container, index, key in _secret_slots(filled):
-        current = container[index]
-        if current not in (REDACTED, f"{key}={REDACTED}"):
-            continue
-        value = given.get(name, given.get(key))
-        if value is None:
-            missing.append(name)
-        elif isinstance(container, list):
-            container[index] = f"{key}={value}"
-        else:
-            container[index] = value
-    return filled, missing
 
 
 def pin_images(config: Any, digests: Mapping[str, str]) -> Any:
@@ -365,7 +341,7 @@ class HistoryStore:
         *,
         app: str,
         action: str,
-        nas: str,
+        nas: NasSelector,
         nas_host: str,
         config: Mapping[str, Any] | None,
         custom_app: bool | None,
@@ -374,28 +350,29 @@ class HistoryStore:
         tool: str = "sdk",
         who: str | None = None,
     ) -> Revision:
-        """Append one revision of ``app`` and return it (numbered atomically per app and NAS)."""
+        """Append one revision of ``app`` and return it (numbered atomically per app and NAS,
+        after the NAS's legacy rows when ``nas`` is an identity)."""
         redacted: list[str] = []
         stored = copy.deepcopy(dict(config)) if config is not None else None
         if stored is not None and not self.secrets:
-            redact = redact_secrets if custom_app else redact_values
             stored, redacted = redact(stored)
         when = time.time()
         who = who or actor()
+        keys = _nas_keys(nas)
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 (number,) = db.execute(
                     "SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions "
-                    "WHERE nas = ? AND app = ?",
-                    (nas, app),
+                    f"WHERE nas IN ({_marks(keys)}) AND app = ?",
+                    (*keys, app),
                 ).fetchone()
                 db.execute(
                     "INSERT INTO revisions (nas, nas_host, app, revision, recorded_at, action, "
                     "actor, tool, custom_app, app_version, config, digests, redacted) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        nas,
+                        keys[0],
                         nas_host,
                         app,
                         number,
@@ -415,29 +392,38 @@ class HistoryStore:
                 db.execute("ROLLBACK")
                 raise
         return Revision(
-            app, number, when, action, who, tool, nas, nas_host, custom_app, app_version,
+            app, number, when, action, who, tool, keys[0], nas_host, custom_app, app_version,
             stored, dict(digests), tuple(redacted),
         )  # fmt: skip
 
-    def revisions(self, app: str | None = None, nas: str | None = None) -> list[Revision]:
-        """Revisions (of ``app`` / on ``nas`` when given), oldest first."""
-        query = "SELECT * FROM revisions"
+    def revisions(self, app: str | None = None, nas: NasSelector | None = None) -> list[Revision]:
+        """Revisions (of ``app`` / on ``nas`` when given), oldest first.
+
+        Raises:
+            ConfigError: the file, or one of its rows, is damaged.
+        """
+        query = _SELECT
         where, params = [], []
-        for column, value in (("app", app), ("nas", nas)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
+        if app is not None:
+            where.append("app = ?")
+            params.append(app)
+        if nas is not None:
+            keys = _nas_keys(nas)
+            where.append(f"nas IN ({_marks(keys)})")
+            params.extend(keys)
         if where:
             query += " WHERE " + " AND ".join(where)
-        query += " ORDER BY nas, app, revision"
+        query += (
+            " ORDER BY app, revision, id" if nas is not None else " ORDER BY nas, app, revision"
+        )
         if not self.path.exists():
             return []
         with self._connect() as db:
             db.row_factory = sqlite3.Row
             rows = db.execute(query, params).fetchall()
-        return [_revision(row) for row in rows]
+        return [read_row(row, self.path) for row in rows]
 
-    def get(self, app: str, nas: str, revision: int = -1) -> Revision:
+    def get(self, app: str, nas: NasSelector, revision: int = -1) -> Revision:
         """Revision number ``revision`` of ``app`` on ``nas``; negative counts from the end.
 
         Raises:
@@ -454,7 +440,7 @@ class HistoryStore:
             f"({len(revisions)} recorded on this NAS)"
         )
 
-    def diff(self, app: str, nas: str, a: int, b: int) -> str:
+    def diff(self, app: str, nas: NasSelector, a: int, b: int) -> str:
         """Unified diff of revisions ``a`` and ``b`` (config and digests, as YAML)."""
         first, second = self.get(app, nas, a), self.get(app, nas, b)
         return "".join(
@@ -484,20 +470,63 @@ def _use_wal(db: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
-def _revision(row: sqlite3.Row) -> Revision:
-    custom = row["custom_app"]
-    return Revision(
-        app=row["app"],
-        revision=row["revision"],
-        recorded_at=row["recorded_at"],
-        action=row["action"],
-        actor=row["actor"],
-        tool=row["tool"],
-        nas=row["nas"],
-        nas_host=row["nas_host"],
-        custom_app=None if custom is None else bool(custom),
-        app_version=row["app_version"],
-        config=json.loads(row["config"]) if row["config"] is not None else None,
-        digests=json.loads(row["digests"]),
-        redacted=tuple(json.loads(row["redacted"])),
-    )
+def _marks(keys: tuple[str, ...]) -> str:
+    return ", ".join("?" * len(keys))
+
+
+def read_row(row: sqlite3.Row, path: Path) -> Revision:
+    """The revision a row holds, every column checked for type, size and depth.
+
+    SQLite keeps whatever was written (another tool, a disk error, a hostile file): a damaged
+    row is a :class:`ConfigError` naming it, never a raw exception or an unbounded parse.
+    """
+    try:
+        custom = _column(row, "custom_app", int, type(None))
+        return Revision(
+            app=_column(row, "app", str),
+            revision=_column(row, "revision", int),
+            recorded_at=float(_column(row, "recorded_at", int, float)),
+            action=_column(row, "action", str),
+            actor=_column(row, "actor", str),
+            tool=_column(row, "tool", str),
+            nas=_column(row, "nas", str),
+            nas_host=_column(row, "nas_host", str),
+            custom_app=None if custom is None else bool(custom),
+            app_version=_column(row, "app_version", str, type(None)),
+            config=None if row["config"] is None else _json_column(row, "config", dict),
+            digests=_text_items(_json_column(row, "digests", dict), "digests"),
+            redacted=tuple(_text_items(_json_column(row, "redacted", list), "redacted")),
+        )
+    except (ValueError, TypeError, RecursionError, ComposeLoadError) as exc:
+        raise ConfigError(
+            f"The history file {path} has a damaged revision (row {row['id']}): {exc}",
+            hint=f"Delete that row (sqlite3 {path} 'DELETE FROM revisions WHERE id = "
+            f"{row['id']}'), or move the file aside.",
+        ) from None
+
+
+def _column(row: sqlite3.Row, name: str, *types: type) -> Any:
+    value = row[name]
+    if isinstance(value, bool) or not isinstance(value, types):
+        raise TypeError(f"{name} holds a {type(value).__name__}")
+    return value
+
+
+def _json_column(row: sqlite3.Row, name: str, kind: type) -> Any:
+    """A JSON column's value: its size checked before parsing, its depth after."""
+    text = _column(row, name, str)
+    if len(text) > MAX_ROW_TEXT:
+        raise ValueError(f"{name} is longer than {MAX_ROW_TEXT} characters")
+    value = json.loads(text)
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} is not a JSON {'object' if kind is dict else 'array'}")
+    load({name: value}, max_depth=MAX_ROW_DEPTH, max_nodes=MAX_ROW_TEXT)
+    return value
+
+
+def _text_items(value: Any, name: str) -> Any:
+    """``value`` when every key and item of it is text (digests, redacted names)."""
+    items = [*value.items()] if isinstance(value, dict) else [("", item) for item in value]
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in items):
+        raise TypeError(f"{name} holds something other than text")
+    return value

@@ -16,7 +16,13 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scale_pilot_nb.history import HistoryStore, Revision, compose_images, default_history_path
+from scale_pilot_nb.history import (
+    HistoryStore,
+    NasIdentity,
+    Revision,
+    compose_images,
+    default_history_path,
+)
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -77,16 +83,16 @@ class Recorder:
         self._manager = manager
         self.store = store
         self.tool = tool
-        self._identity: tuple[str, str] | None = None
+        self._identity: NasIdentity | None = None
 
-    async def identity(self) -> tuple[str, str]:
-        """(NAS id, host name): the serial number when the NAS reports one, else its address."""
+    async def identity(self) -> NasIdentity:
+        """Who the NAS is: serial number, host name and the address it is reached at."""
         if self._identity is None:
             info = await self._manager.client.call("system.info")
+            info = info if isinstance(info, Mapping) else {}
             address = urlsplit(self._manager.client.url or "").netloc or "unknown"
-            serial = info.get("system_serial") if isinstance(info, Mapping) else None
-            hostname = str(info.get("hostname") or address) if isinstance(info, Mapping) else ""
-            self._identity = (str(serial) if serial else address, hostname)
+            serial = str(info.get("system_serial") or "")
+            self._identity = NasIdentity(serial, str(info.get("hostname") or address), address)
         return self._identity
 
     async def before(self, action: str, name: str) -> Revision | None:
@@ -95,7 +101,7 @@ class Recorder:
         Nothing is recorded (None) when the app does not exist and ``action`` is not a
         create: that change is about to fail anyway.
         """
-        nas, host = await self.identity()
+        nas = await self.identity()
         entry = await self._manager.find_app(name)
         if entry is None and action != "create":
             return None
@@ -114,7 +120,7 @@ class Recorder:
             app=name,
             action=_ACTION.get() or action,
             nas=nas,
-            nas_host=host,
+            nas_host=nas.hostname,
             config=config,
             custom_app=None if entry is None else bool(entry.get("custom_app")),
             app_version=None if entry is None else entry.get("version"),
@@ -123,16 +129,17 @@ class Recorder:
         )
 
     async def revisions(self, name: str | None = None) -> list[Revision]:
-        """Revisions recorded on this NAS (of ``name`` when given), oldest first."""
-        nas, _ = await self.identity()
+        """Revisions recorded on this NAS (of ``name`` when given), oldest first; rows recorded
+        before NAS boxes were told apart are included (their ``nas`` is the serial alone)."""
+        nas = await self.identity()
         return await asyncio.to_thread(self.store.revisions, name, nas)
 
     async def get(self, name: str, revision: int) -> Revision:
         """One revision of ``name`` on this NAS (negative: from the end)."""
-        nas, _ = await self.identity()
+        nas = await self.identity()
         return await asyncio.to_thread(self.store.get, name, nas, revision)
 
     async def diff(self, name: str, a: int, b: int) -> str:
         """Unified diff of two revisions of ``name`` on this NAS."""
-        nas, _ = await self.identity()
+        nas = await self.identity()
         return await asyncio.to_thread(self.store.diff, name, nas, a, b)

@@ -18,6 +18,7 @@ from scale_pilot_nb.changes import Change
 from scale_pilot_nb.errors import ConfigError, TrueNASError
 from scale_pilot_nb.history import (
     REDACTED,
+    OtherNasRevisionError,
     RevisionNotFoundError,
     SecretsRequiredError,
     fill_secrets,
@@ -111,6 +112,7 @@ async def rollback(
     version: str | None = None,
     pin_digests: bool = True,
     secrets: Mapping[str, str] | None = None,
+    other_nas: bool = False,
     wait: bool,
     timeout: float | None,
     progress: ProgressCallback | None,
@@ -119,6 +121,8 @@ async def rollback(
 
     Raises:
         RevisionNotFoundError: no such revision, or the app did not exist at that revision.
+        OtherNasRevisionError: the revision is not known to be this NAS's (recorded on another
+            box, or before boxes were told apart) and ``other_nas`` is False.
         SecretsRequiredError: the revision's secrets were redacted and ``secrets`` lacks some.
         ConfigError: a custom app's rollback needs the history, which is off.
         ValidationError: the NAS refused a catalog rollback (same version, not available …).
@@ -133,6 +137,13 @@ async def rollback(
             hint="Create the manager with history=True (the default) or a history path.",
         )
     chosen = await manager.recorder.get(name, revision)
+    here = await manager.recorder.identity()
+    if chosen.nas != here.key and not other_nas:
+        raise OtherNasRevisionError(
+            f"Revision {chosen.revision} of {name!r} was recorded on NAS {chosen.nas!r} "
+            f"({chosen.nas_host}), not on this one ({here.key!r}); a rollback would give this "
+            "box another box's settings",
+        )
     if chosen.config is None or chosen.custom_app is False:
         what = "did not exist" if chosen.config is None else "was a catalog app"
         raise RevisionNotFoundError(

@@ -132,3 +132,86 @@ async def test_export_redacts_history_secrets_even_when_the_history_kept_them(
     assert "hunter2" not in redacted.read_text()
     assert yaml.safe_load(redacted.read_text())["history"][1]["config"] is not None
     assert "hunter2" in kept.read_text() and kept.stat().st_mode & 0o077 == 0
+
+
+# -- a hostile NAS, hostile files ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/absolute", "web\n"])
+async def test_export_refuses_app_names_that_are_no_app_names(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path, name: str
+) -> None:
+    from scale_pilot_nb import TrueNASError
+
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    async with manager_for(sb, tmp_path / "h.sqlite") as m:
+        await m.deploy(DB, "db")
+
+        def rename() -> None:  # what a hostile NAS would list
+            app = sb.model.apps.pop("db")
+            app.name = name
+            sb.model.apps[name] = app
+            sb.model.forget_entries()
+
+        sb.call_in_loop(rename)
+        with pytest.raises(TrueNASError, match="cannot name a file after"):
+            await m.export(tmp_path / "out" / "deep")
+    assert list((tmp_path / "out" / "deep").iterdir()) == []
+    assert not (tmp_path / "escaped.yaml").exists() and not Path("/tmp/absolute.yaml").exists()
+
+
+async def test_export_replaces_a_symlink_instead_of_writing_through_it(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    victim = tmp_path / "victim.yaml"
+    victim.write_text("precious: true\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "db.yaml").symlink_to(victim)
+    async with manager_for(sb, tmp_path / "h.sqlite") as m:
+        await m.deploy(DB, "db")
+        [written] = await m.export(out)
+    assert victim.read_text() == "precious: true\n"
+    assert not written.is_symlink() and yaml.safe_load(written.read_text())["app"] == "db"
+    assert sorted(p.name for p in out.iterdir()) == ["db.yaml"]  # no temporary file left
+
+
+GOOD = {"format": 1, "app": "web", "custom_app": True, "config": {"services": {}}}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (yaml.safe_dump({k: v for k, v in GOOD.items() if k != "custom_app"}), "custom_app"),
+        (yaml.safe_dump(GOOD | {"app": "../x"}), "no valid app name"),
+        (yaml.safe_dump(GOOD | {"custom_app": False}), "catalog_app"),
+        (b"format: 1\napp: \xff\xfe\n", "UTF-8"),
+        ("config: " + "[" * 3000 + "]" * 3000 + "\n", "nesting depth"),
+        ("format: 1\nblob: " + "x" * (8 * 1024 * 1024) + "\n", "byte limit"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
+            "expands",
+        ),
+    ],
+    ids=["missing-key", "bad-name", "no-catalog-app", "not-utf8", "deep", "large", "laughs"],
+)
+async def test_import_refuses_damaged_export_files_with_a_typed_error(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path, content: str | bytes, expected: str
+) -> None:
+    import time
+
+    sb = make_sandbox("25.10", "empty", test_methods=False)
+    file = tmp_path / "export" / "web.yaml"
+    file.parent.mkdir()
+    file.write_bytes(content if isinstance(content, bytes) else content.encode())
+    async with manager_for(sb, tmp_path / "h.sqlite") as m:
+        started = time.monotonic()
+        with pytest.raises(ConfigError, match=expected) as caught:
+            await m.import_(file.parent)
+        assert time.monotonic() - started < 5
+    assert caught.value.hint and "pilot.export" in caught.value.hint

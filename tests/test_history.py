@@ -290,3 +290,70 @@ async def test_a_failed_change_keeps_the_revision_recorded_before_it(
     assert [r.action for r in revisions] == ["create", "update"]
     assert revisions[-1].config is not None
     assert revisions[-1].config["services"]["web"]["image"] == "nginx:1.27.3"
+
+
+# -- damaged rows ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("config", "{not json"),
+        ("config", "[1, 2]"),
+        ("digests", '{"nginx:1": 7}'),
+        ("redacted", '"web.X"'),
+        ("revision", "'three'"),
+        ("config", "'" + "[" * 3000 + "]" * 3000 + "'"),  # RecursionError in json
+        ("config", "'" + '{"a":' * 200 + "1" + "}" * 200 + "'"),  # too deep to copy or show
+        ("config", '\'{"a": "' + "x" * (2 * 1024 * 1024) + "\"}'"),  # too large to parse
+    ],
+    ids=["json", "shape", "digest", "redacted", "number", "recursion", "depth", "size"],
+)
+def test_a_damaged_row_is_a_typed_error_naming_it(tmp_path: Path, column: str, value: str) -> None:
+    import sqlite3
+
+    store = HistoryStore(tmp_path / "h.sqlite")
+    record(store)
+    quoted = value if value.startswith("'") else "'" + value.replace("'", "''") + "'"
+    with sqlite3.connect(store.path) as db:
+        db.execute(f"UPDATE revisions SET {column} = {quoted}")
+    with pytest.raises(ConfigError, match=r"damaged revision \(row 1\)") as caught:
+        store.revisions("web")
+    assert "DELETE FROM revisions WHERE id = 1" in (caught.value.hint or "")
+
+
+# -- telling NAS boxes apart -------------------------------------------------------------------
+
+
+async def test_two_boxes_with_one_serial_keep_their_own_history(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    first, second = (make_sandbox("25.10", "empty", test_methods=False) for _ in range(2))
+    path = tmp_path / "shared.sqlite"
+    async with TrueNASDockerManager(first.url, first.api_key, history=path) as m:
+        await m.deploy(V1, "web")
+        await m.deploy(V2, "web")
+        [mine] = [r for r in await m.history("web") if r.config is not None]
+    async with TrueNASDockerManager(second.url, second.api_key, history=path) as m:
+        assert await m.history("web") == []  # the same serial, another box
+        with pytest.raises(RevisionNotFoundError):
+            await m.rollback("web", secrets={"POSTGRES_PASSWORD": "x"})
+    assert mine.nas.startswith("S4N-DB0X-2025|truenas|")
+
+
+async def test_a_revision_recorded_under_the_serial_alone_needs_consent(
+    manager: TrueNASDockerManager, tmp_path: Path
+) -> None:
+    from scale_pilot_nb import updates
+    from scale_pilot_nb.history import OtherNasRevisionError
+
+    old = {"services": {"web": {"image": "nginx:1.27.3", "environment": {"MODE": "old"}}}}
+    record(HistoryStore(tmp_path / "h.sqlite"), nas="S4N-DB0X-2025", config=old)  # before 0.x
+    await manager.deploy(V2.replace("POSTGRES_PASSWORD: hunter2", "TZ: UTC"), "web")
+    assert [r.revision for r in await manager.history("web")] == [1, 2]  # numbered after it
+    with pytest.raises(OtherNasRevisionError, match="recorded on NAS 'S4N-DB0X-2025'"):
+        await manager.rollback("web", revision=1)
+    options = {"wait": True, "timeout": 60.0, "progress": None, "pin_digests": False}
+    result = await updates.rollback(manager, "web", revision=1, other_nas=True, **options)
+    assert result.ok
+    assert (await manager.app_config("web"))["services"]["web"]["environment"]["MODE"] == "old"

@@ -3,9 +3,9 @@
 TrueNAS recreates every container of a running app on ``app.update``, even when nothing changed,
 so deciding "no change" must be exact: both sides are normalised the same way (long syntax, key
 order and quoting irrelevant) and compared with ``==``. A custom app's live config is the compose
-dict TrueNAS stored; an ix-app's is its values plus ``ix_*`` keys the NAS adds. Secret-looking
-values (under a secret-looking key, or a URL's password) never appear in the diff: they are
-masked, and only their paths are listed.
+dict TrueNAS stored; an ix-app's is its values plus ``ix_*`` keys the NAS adds. Secret values
+never appear in the diff: they are redacted as everywhere else
+(:mod:`scale_pilot_nb.compose.redaction`), and only their paths are listed.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ import yaml
 from scale_pilot_nb.compose.display import html_of
 from scale_pilot_nb.compose.ixapp import canonical_values
 from scale_pilot_nb.compose.load import load
-from scale_pilot_nb.compose.model import YamlPath, format_path
+from scale_pilot_nb.compose.model import format_path
 from scale_pilot_nb.compose.normalise import normalise_lenient
+from scale_pilot_nb.compose.redaction import redact, secret_slots
 from scale_pilot_nb.compose.rules_base import Mode, as_dict, as_list
-from scale_pilot_nb.compose.rules_security import mask_secrets
 from scale_pilot_nb.errors import ComposeError
 
 __all__ = ["DeployPlan", "Plan", "PlanAction", "plan"]
 
 PlanAction = Literal["create", "update", "noop", "replace"]
-_MASK = "<redacted>"
 
 
 @dataclass
@@ -326,53 +325,15 @@ def _changed_secrets(live: dict[str, Any], desired: dict[str, Any]) -> list[str]
 
 def _secret_values(config: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """(display path, value) of every value that holds a secret."""
-    for path, key, value, _holder, _slot in _value_slots(config, ()):
-        if mask_secrets(key, value, _MASK) != value:
-            yield path, value
-
-
-def _value_slots(node: Any, path: YamlPath) -> Iterator[tuple[str, str, Any, Any, Any]]:
-    """(display path, name, value, container, slot) of every string value in ``node``.
-
-    The name decides whether the value is secret: its key (``environment.DB_PASSWORD``,
-    ``build.args.NPM_TOKEN``, an ix-app ``cifs_config.password``), or for a ``{name|key,
-    value}`` pair (ix-app ``envs`` and ``labels``) the pair's name. ``container[slot]`` is
-    where :func:`_masked` writes the mask.
-    """
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            if isinstance(item, str):
-                yield format_path((*path, index)), str(path[-1]) if path else "", item, node, index
-            else:
-                yield from _value_slots(item, (*path, index))
-        return
-    if not isinstance(node, dict):
-        return
-    pair_name = node.get("name", node.get("key")) if "value" in node else None
-    for key, value in node.items():
-        if isinstance(value, str):
-            if pair_name is not None:  # the pair's own name/key is never the secret
-                name = str(pair_name) if key == "value" else ""
-                shown = f"{format_path(path)}.{pair_name}"
-            else:
-                name, shown = str(key), format_path((*path, key))
-            yield shown, name, value, node, key
-        else:
-            yield from _value_slots(value, (*path, key))
-
-
-def _masked(config: dict[str, Any]) -> dict[str, Any]:
-    masked = copy.deepcopy(config)
-    for _path, key, value, holder, slot in list(_value_slots(masked, ())):
-        holder[slot] = mask_secrets(key, value, _MASK)
-    return masked
+    for slot in secret_slots(config):
+        yield format_path(slot.path), slot.value
 
 
 def _diff(live: dict[str, Any], desired: dict[str, Any]) -> str:
     def text(config: dict[str, Any]) -> list[str]:
         if not config:
             return []
-        dumped = yaml.safe_dump(_masked(config), sort_keys=True, default_flow_style=False)
+        dumped = yaml.safe_dump(redact(config)[0], sort_keys=True, default_flow_style=False)
         return dumped.splitlines()
 
     lines = difflib.unified_diff(text(live), text(desired), "live", "desired", lineterm="")

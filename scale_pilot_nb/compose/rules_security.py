@@ -34,7 +34,7 @@ from scale_pilot_nb.compose.paths import (
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext, as_dict, as_list
 
-__all__ = ["DANGEROUS_CAPABILITIES", "URL_PASSWORD", "check", "is_secret_key", "mask_secrets"]
+__all__ = ["DANGEROUS_CAPABILITIES", "URL_PASSWORD", "check", "is_secret_key", "is_secret_setting"]
 
 DANGEROUS_CAPABILITIES = frozenset(
     {
@@ -55,8 +55,8 @@ _SECRET_WORDS = frozenset(
 )
 _WORD_SPLIT = re.compile(r"[^A-Z0-9]+")
 _REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_DIR")
-URL_PASSWORD = re.compile(r"://[^/\s:@]+:([^@\s/]+)@")
-"""``scheme://user:password@host``: group 1 is the password."""
+URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^@\s/]+)@")
+"""``scheme://user:password@host`` (the user may be empty): group 1 is the password."""
 _FLAG_VALUES = frozenset({"none", "", "0", "1", "true", "false", "yes", "no"})
 
 
@@ -386,7 +386,7 @@ def _plain_secrets(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iter
                 "set at deploy time, or use the software's *_FILE / password setting.",
             )
             continue
-        if not is_secret_key(str(key)) or str(value).lower() in _FLAG_VALUES:
+        if not is_secret_setting(str(key), value):
             continue  # unset, empty or a yes/no switch such as MYSQL_RANDOM_ROOT_PASSWORD=1
         yield ctx.finding(
             Severity.WARNING,
@@ -398,11 +398,7 @@ def _plain_secrets(ctx: RuleContext, name: str, service: dict[str, Any]) -> Iter
         )
 
 
-def mask_secrets(key: str, value: Any, mask: str) -> Any:
-    """``value`` with anything secret replaced by ``mask``: the whole value of a secret-looking
-    key, or the password part of a URL. Other values come back unchanged."""
-    if not isinstance(value, str) or value == "":
-        return value
-    if is_secret_key(key) and value.lower() not in _FLAG_VALUES:
-        return mask
-    return URL_PASSWORD.sub(lambda m: m.group(0).replace(m.group(1), mask), value)
+def is_secret_setting(key: str, value: Any) -> bool:
+    """True when ``key`` names a secret and ``value`` is more than a yes/no switch
+    (``MYSQL_RANDOM_ROOT_PASSWORD=1`` sets no password); unset or empty values are no secret."""
+    return is_secret_key(key) and str(value).lower() not in _FLAG_VALUES

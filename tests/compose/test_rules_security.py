@@ -8,7 +8,7 @@ import pytest
 
 from scale_pilot_nb.compose.report import Finding, Severity
 from scale_pilot_nb.compose.rules_base import RuleContext
-from scale_pilot_nb.compose.rules_security import check, is_secret_key, mask_secrets
+from scale_pilot_nb.compose.rules_security import check, is_secret_key, is_secret_setting
 
 
 def run(compose: dict[str, Any], raw: dict[str, Any] | None = None, **kw: Any) -> list[Finding]:
@@ -108,12 +108,11 @@ def test_password_inside_a_url_is_flagged_without_showing_it() -> None:
     assert "s3cr3t" not in str(findings[0].to_dict())
 
 
-def test_mask_secrets() -> None:
-    assert mask_secrets("DB_PASSWORD", "hunter2", "***") == "***"
-    assert mask_secrets("DB_PASSWORD", "1", "***") == "1"
-    assert mask_secrets("URL", "https://u:p4ss@h/x", "***") == "https://u:***@h/x"
-    assert mask_secrets("URL", "https://h/x", "***") == "https://h/x"
-    assert mask_secrets("PORT", 8080, "***") == 8080
+def test_is_secret_setting() -> None:
+    assert is_secret_setting("DB_PASSWORD", "hunter2")
+    assert not is_secret_setting("DB_PASSWORD", "1")  # a switch, not a password
+    assert not is_secret_setting("DB_PASSWORD", None)
+    assert not is_secret_setting("PORT", 8080)
 
 
 def test_findings_name_the_risk() -> None:
