@@ -10,7 +10,9 @@ The flow the manager's ``validate`` / ``plan`` / ``deploy`` share:
 
 When the connection drops after ``app.create`` was sent, the outcome is unknown. The request
 is never re-sent blindly: the NAS is asked first (is the app there? is a create job for it
-still running?) so a deploy ends with exactly one app, never zero or two.
+still running?) so a deploy ends with exactly one app, never zero or two. A create is reported
+only once ``app.query`` lists the app: the job followed after a drop may not have been this
+deploy's (:mod:`scale_pilot_nb.effects`).
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.changes import Change, now
+from scale_pilot_nb.changes import Change, JobOptions, now
 from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.plan import DeployPlan, plan
 from scale_pilot_nb.compose.questions import check_values
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource, host_bind_sources, prepare, validate
+from scale_pilot_nb.effects import app_created
 from scale_pilot_nb.errors import ComposeError, ComposeInvalidError, RequestOutcomeUnknown
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
@@ -219,23 +222,27 @@ class Deployer:
         return "created", await self._create_once(app, change)
 
     async def _create_once(self, app: AppPayload, change: Change) -> App:
-        """``app.create`` that never creates the app twice, even across a dropped connection."""
+        """``app.create`` that never creates the app twice, even across a dropped connection;
+        it reports the app only once the NAS lists it (:func:`~scale_pilot_nb.effects.app_created`).
+        """
         async with change.step("app.create") as options:
             try:
-                return await self._manager.create_app(app.payload, **options)
+                await self._manager.create_app(app.payload, **options)
             except RequestOutcomeUnknown:
-                pass
-            job_id = await self._running_create_job(app.app_name)
-            if job_id is not None:
-                options["on_job"](job_id)
-                entry = await self._manager.client.wait_job(
-                    job_id, progress=options["progress"], timeout=options["timeout"]
-                )
-                return App.from_api(entry)
-            existing = await self._manager.find_app(app.app_name)
-            if existing is not None:
-                return App.from_api(existing)
-            return await self._manager.create_app(app.payload, **options)
+                await self._create_after_unknown_outcome(app, options)
+            return App.from_api(await app_created(self._manager, app.app_name))
+
+    async def _create_after_unknown_outcome(self, app: AppPayload, options: JobOptions) -> None:
+        """Follow a create job of the app still under way; create the app only if the NAS has
+        neither that nor the app."""
+        job_id = await self._running_create_job(app.app_name)
+        if job_id is not None:
+            options["on_job"](job_id)
+            await self._manager.client.wait_job(
+                job_id, progress=options["progress"], timeout=options["timeout"]
+            )
+        elif await self._manager.find_app(app.app_name) is None:
+            await self._manager.create_app(app.payload, **options)
 
     async def _running_create_job(self, name: str) -> int | None:
         jobs = await self._manager.client.call(

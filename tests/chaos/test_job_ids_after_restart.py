@@ -19,7 +19,7 @@ import pytest
 
 from scale_pilot_nb.errors import RequestOutcomeUnknown
 from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.records import AppState
+from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ReconnectPolicy, RpcClient, Timeouts, TrueNASClient
 from scale_pilot_nb.rpc.transport import Transport, open_websocket
 from scale_pilot_nb.sandbox import Sandbox
@@ -182,32 +182,63 @@ async def test_a_delete_across_a_restart_never_reports_an_app_gone_that_is_there
         assert await manager.find_app(ours) is not None  # still there: the delete never ran
 
 
-async def test_a_deploy_across_a_restart_reports_created_only_with_the_app_on_the_nas(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+async def empty_nas(tmp_path: Path) -> AsyncIterator[RestartingNAS]:
+    """An empty NAS with new-style jobs (the deploy path is the same on every version)."""
     nas = RestartingNAS("25.10", "empty", tmp_path / "nas.json")
     await asyncio.to_thread(nas.current.start)
-    gate = ReconnectGate()
     try:
-        async with TrueNASDockerManager(client=nas.client(opener=gate)) as manager:
-            nas.current.hold_jobs(["app.create"])
-            heard = asyncio.Event()
-
-            async def other_client_deploys_other() -> None:
-                async with TrueNASDockerManager(client=nas.client()) as other:
-                    await other.deploy(COMPOSE.format(port=20001), "other", wait=False)
-
-            deploy = asyncio.create_task(
-                manager.deploy(
-                    COMPOSE.format(port=20000), "web", wait=False, progress=lambda *_: heard.set()
-                )
-            )
-            await _restart_while_waiting(nas, gate, heard, other_client_deploys_other)
-            (outcome,) = (await deploy).outcomes
-            assert outcome.action == "created"
-            names = sorted(app.name for app in await manager.list_apps())
-            assert names == ["other", "web"]  # what was reported created is there, once
-            web = await manager.get_app("web")
-            assert web.state in (AppState.DEPLOYING, AppState.RUNNING)
+        yield nas
     finally:
         await asyncio.to_thread(nas.current.stop)
+
+
+async def _deploy_web_across_a_restart(
+    nas: RestartingNAS, meanwhile: Callable[[TrueNASDockerManager], Any]
+) -> tuple[OperationResult | BaseException, list[str]]:
+    """Deploy ``web`` (no wait) while the NAS restarts under its create job; another manager
+    does ``meanwhile(other)`` on the new middleware before ours may reconnect. Returns what
+    the deploy returned or raised, and the apps the NAS lists afterwards."""
+    gate = ReconnectGate()
+    async with TrueNASDockerManager(client=nas.client(opener=gate)) as manager:
+        nas.current.hold_jobs(["app.create"])
+        heard = asyncio.Event()
+
+        async def other_client() -> None:
+            async with TrueNASDockerManager(client=nas.client()) as other:
+                await meanwhile(other)
+
+        compose = COMPOSE.format(port=20000)
+        deploy = asyncio.create_task(
+            manager.deploy(compose, "web", wait=False, progress=lambda *_: heard.set())
+        )
+        await _restart_while_waiting(nas, gate, heard, other_client)
+        (done,), _ = await asyncio.wait([deploy])
+        outcome = done.exception() or done.result()
+        return outcome, sorted(app.name for app in await manager.list_apps())
+
+
+async def test_a_deploy_across_a_restart_reports_created_only_with_the_app_on_the_nas(
+    empty_nas: RestartingNAS,
+) -> None:
+    async def deploy_other(other: TrueNASDockerManager) -> None:
+        await other.deploy(COMPOSE.format(port=20001), "other", wait=False)
+
+    result, names = await _deploy_web_across_a_restart(empty_nas, deploy_other)
+    assert isinstance(result, OperationResult), result
+    assert [o.action for o in result.outcomes] == ["created"]
+    assert names == ["other", "web"]  # what was reported created is there, once
+
+
+async def test_a_deploy_never_reports_created_an_app_the_nas_does_not_list(
+    empty_nas: RestartingNAS,
+) -> None:
+    async def create_and_delete_web(other: TrueNASDockerManager) -> None:
+        # the same call as ours: the job that takes our id cannot be told from ours
+        await other.deploy(COMPOSE.format(port=20000), "web", wait=False)
+        await other.delete_app("web")
+
+    result, names = await _deploy_web_across_a_restart(empty_nas, create_and_delete_web)
+    assert isinstance(result, RequestOutcomeUnknown), result
+    assert "the NAS lists no app 'web'" in result.message
+    assert names == []
