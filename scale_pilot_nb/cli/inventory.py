@@ -47,10 +47,16 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         "config",
         app_config,
         summary="print the stored configuration of an app (a custom app's compose) as YAML",
-        examples=["scale-compose config my-nginx > my-nginx.yml"],
+        examples=[
+            "scale-compose config my-nginx",
+            "scale-compose config my-nginx --with-secrets > my-nginx.yml",
+        ],
         parents=[connected],
     )
     config.add_argument("name", metavar="NAME", help="the app")
+    config.add_argument(
+        "--with-secrets", action="store_true", help="print secret values too (default: redacted)"
+    )
 
     logs = add_command(
         commands,
@@ -141,9 +147,17 @@ def _print_status(session: Session, report: SystemStatus) -> None:
 
 
 def app_config(session: Session) -> int:
-    """``config NAME``: the stored configuration, YAML for people, JSON with ``--json``."""
+    """``config NAME``: the stored configuration, YAML for people, JSON with ``--json``.
+
+    Secret values are redacted as in every other output (a terminal, a log, a CI job) unless
+    ``--with-secrets`` asks for the config as stored, e.g. to redeploy it elsewhere.
+    """
     name = session.args.name
     config = session.pilot.app_config(name)
+    if not session.args.with_secrets:
+        from scale_pilot_nb.compose.redaction import redact
+
+        config = redact(config)[0]
     out = session.out
     if out.json:
         out.document("config", app_name=name, config=config)
