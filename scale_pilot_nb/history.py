@@ -44,6 +44,8 @@ __all__ = [
     "HISTORY_ENV",
     "REDACTED",
     "HistoryStore",
+    "NasIdentity",
+    "OtherNasRevisionError",
     "Revision",
     "RevisionNotFoundError",
     "SecretsRequiredError",
@@ -173,7 +175,8 @@ class Revision:
         action: the change about to happen (``create``, ``update``, ``delete``, ``rollback`` …).
         actor: ``user@host`` that made the change.
         tool: ``sdk``, ``cli`` or ``ai``.
-        nas: NAS identity (serial number, or the address when the NAS has none).
+        nas: NAS identity, ``SERIAL|HOST|ADDRESS`` (:attr:`NasIdentity.key`); rows recorded
+            before that hold the serial alone, or the address when the NAS had none.
         nas_host: the NAS's host name.
         custom_app: a custom compose app (None when the app did not exist yet).
         app_version: catalog chart version (custom apps: ``1.0.0``).
