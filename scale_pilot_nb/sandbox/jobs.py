@@ -211,6 +211,7 @@ class JobManager:
         job.task = asyncio.get_running_loop().create_task(
             self._run(job, body), name=f"sandbox-job-{job.id}"
         )
+        job.task.add_done_callback(lambda _: _abort_if_never_run(job))
         return job
 
     async def _run(self, job: Job, body: Callable[[_Handle], Awaitable[Any] | Any]) -> None:
@@ -310,6 +311,14 @@ class JobManager:
         for task in cancelled:
             task.cancel()
         return cancelled
+
+
+def _abort_if_never_run(job: Job) -> None:
+    """End a job whose task was cancelled before its first step (a restart right after the
+    submit): ``_run`` never ran, so nothing else ends it, and it must not outlive its loop."""
+    if not job.finished.done():
+        job.state, job.time_finished = "ABORTED", _now()
+        _settle_with_error(job, JobAborted(job.id))
 
 
 def _consume(task: asyncio.Task[Any]) -> None:
