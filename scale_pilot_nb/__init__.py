@@ -16,6 +16,7 @@ from scale_pilot_nb.errors import (
     ApiError,
     AppExistsError,
     AppNotFoundError,
+    ArgumentError,
     AuthenticationError,
     CallTimeoutError,
     ComposeError,
@@ -42,6 +43,7 @@ _LAZY = {
     "AppCrashedError": "scale_pilot_nb.health",
     "AppNotReadyError": "scale_pilot_nb.health",
     "ConfirmationRequired": "scale_pilot_nb.pilot",
+    "OtherNasRevisionError": "scale_pilot_nb.history",
     "RevisionNotFoundError": "scale_pilot_nb.history",
     "RunnerError": "scale_pilot_nb.runner",
     "SecretsRequiredError": "scale_pilot_nb.history",
@@ -59,7 +61,11 @@ if TYPE_CHECKING:
     from scale_pilot_nb.ai import AIHelper
     from scale_pilot_nb.fleets import fleet
     from scale_pilot_nb.health import AppCrashedError, AppNotReadyError
-    from scale_pilot_nb.history import RevisionNotFoundError, SecretsRequiredError
+    from scale_pilot_nb.history import (
+        OtherNasRevisionError,
+        RevisionNotFoundError,
+        SecretsRequiredError,
+    )
     from scale_pilot_nb.manager import TrueNASDockerManager
     from scale_pilot_nb.notebook import style
     from scale_pilot_nb.pilot import ConfirmationRequired, Pilot, connect
@@ -74,6 +80,7 @@ __all__ = [
     "AppExistsError",
     "AppNotFoundError",
     "AppNotReadyError",
+    "ArgumentError",
     "AuthenticationError",
     "CallTimeoutError",
     "ComposeError",
@@ -86,6 +93,7 @@ __all__ = [
     "InsecureTransportError",
     "JobFailedError",
     "OperationInterrupted",
+    "OtherNasRevisionError",
     "Pilot",
     "RateLimitedError",
     "RequestOutcomeUnknown",

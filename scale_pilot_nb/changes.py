@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from scale_pilot_nb import arguments
 from scale_pilot_nb.errors import (
     AppNotFoundError,
     CallTimeoutError,
@@ -69,7 +70,7 @@ class Change:
         wanted: the state the change brings the app to.
 
     Raises:
-        ValueError: ``timeout`` is not a positive number (before anything is sent).
+        ArgumentError: ``name`` or ``timeout`` is wrong (before anything is sent).
     """
 
     def __init__(
@@ -82,7 +83,7 @@ class Change:
         wanted: AppState = AppState.RUNNING,
     ) -> None:
         self.manager = manager
-        self.name = name
+        self.name = arguments.app_name(name)
         self.wanted = wanted
         self.deadline = Deadline(timeout)
         self.progress = StagedProgress(progress, self.deadline)
@@ -107,7 +108,7 @@ class Change:
         try:
             yield options
         except CallTimeoutError as exc:
-            raise await self._explained(exc) from exc
+            raise await self._explained(exc, job_ended=False) from exc
 
     async def job(self, method: str, *params: Any) -> Any:
         """Run one job of the change (``params`` as the method takes them)."""
@@ -159,7 +160,9 @@ class Change:
             operation, (outcome,), started_at=self.started_at, finished_at=now(), **extra
         )
 
-    async def _explained(self, error: CallTimeoutError | JobFailedError) -> Any:
+    async def _explained(
+        self, error: CallTimeoutError | JobFailedError, *, job_ended: bool = True
+    ) -> Any:
         return await explain(
             self.manager,
             self.name,
@@ -167,6 +170,7 @@ class Change:
             wanted=self.wanted,
             timeout=self.deadline.timeout,
             job=self._last_job,
+            job_ended=job_ended,
         )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb import backups, doctor, exports, updates
+from scale_pilot_nb import arguments, backups, doctor, exports, updates
 from scale_pilot_nb.doctor import CheckCallback
 from scale_pilot_nb.history import Revision, RevisionNotFoundError
 from scale_pilot_nb.records import DoctorReport
@@ -50,6 +50,8 @@ class DayTwoOperations:
 
     async def history(self, name: str | None = None) -> list[Revision]:
         """Revisions recorded on this NAS (of ``name`` when given), oldest first."""
+        if name is not None:
+            arguments.app_name(name)
         return await self.recorder.revisions(name) if self.recorder else []
 
     async def diff(self, name: str, a: int, b: int) -> str:
@@ -58,6 +60,9 @@ class DayTwoOperations:
         Raises:
             RevisionNotFoundError: no such revision (or history is off).
         """
+        arguments.app_name(name)
+        arguments.integer(a, "revision a")
+        arguments.integer(b, "revision b")
         if self.recorder is None:
             raise RevisionNotFoundError("History recording is off for this manager")
         return await self.recorder.diff(name, a, b)
@@ -70,6 +75,7 @@ class DayTwoOperations:
         version: str | None = None,
         pin_digests: bool = True,
         secrets: Mapping[str, str] | None = None,
+        other_nas: bool = False,
         wait: bool = True,
         timeout: float | None = DEFAULT_TIMEOUT,
         progress: ProgressCallback | None = None,
@@ -85,7 +91,12 @@ class DayTwoOperations:
         Raises:
             SecretsRequiredError: lists the secret names the revision needs.
             RevisionNotFoundError: no such revision, or the app did not exist then.
+            OtherNasRevisionError: the revision was recorded on another NAS (or before NAS
+                boxes were told apart); pass ``other_nas=True`` to restore it anyway.
         """
+        arguments.app_name(name)
+        arguments.integer(revision, "revision")
+        arguments.optional_text(version, "version")
         return await updates.rollback(
             self._manager,
             name,
@@ -93,6 +104,7 @@ class DayTwoOperations:
             version=version,
             pin_digests=pin_digests,
             secrets=secrets,
+            other_nas=other_nas,
             wait=wait,
             timeout=timeout,
             progress=progress,
@@ -141,6 +153,7 @@ class DayTwoOperations:
         Raises:
             UnsupportedError: the NAS runs 24.10 (use :meth:`export` there).
         """
+        arguments.optional_text(name, "backup name")
         return await backups.backup(self._manager, name, progress=progress)
 
     async def backups(self) -> list[dict[str, Any]]:
@@ -160,12 +173,14 @@ class DayTwoOperations:
 
         No confirmation here: ``Pilot.restore`` and the CLI ask for one.
         """
+        arguments.text(name, "backup name")
         return await backups.restore_backup(
             self._manager, name, wait=wait, timeout=timeout, progress=progress
         )
 
     async def delete_backup(self, name: str) -> None:
         """Delete backup ``name`` (25.04+)."""
+        arguments.text(name, "backup name")
         await backups.delete_backup(self._manager, name)
 
     async def export(self, path: str | os.PathLike[str], *, secrets: bool = False) -> list[Path]:
@@ -173,6 +188,7 @@ class DayTwoOperations:
 
         Secret values are redacted unless ``secrets``.
         """
+        arguments.path(path, "export folder")
         return await exports.export_apps(self._manager, path, secrets=secrets)
 
     async def import_(
@@ -186,6 +202,7 @@ class DayTwoOperations:
         progress: ProgressCallback | None = None,
     ) -> OperationResult:
         """Plan (default) or, with ``dry_run=False``, deploy the apps exported into ``path``."""
+        arguments.path(path, "export folder")
         return await exports.import_apps(
             self._manager,
             path,

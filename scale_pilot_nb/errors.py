@@ -11,7 +11,7 @@ Hierarchy::
     TrueNASError
     ├── ConnectionError            network unreachable, dropped, TLS failure, bad endpoint
     │   └── RequestOutcomeUnknown  a mutation was sent, then the connection dropped
-    ├── InsecureTransportError     an API key would travel over plain ws:// to a remote host
+    ├── InsecureTransportError     credentials would travel over plain ws:// to a remote host
     ├── AuthenticationError        login refused (bad, expired or revoked key; bad password)
     │   └── RateLimitedError       "[EBUSY] Rate Limit Exceeded" before login
     ├── CallTimeoutError           a call or job wait took longer than its timeout
@@ -24,6 +24,8 @@ Hierarchy::
     │       └── AppCrashedError*   the deployed app CRASHED (service, last log lines, hint)
     ├── UnsupportedError           the NAS version lacks the feature (e.g. docker.backup on 24.10)
     ├── ConfigError                missing or contradictory connection settings
+    ├── ArgumentError              a call's argument is wrong (type, app-name rule …); nothing
+    │                              was sent (also a ValueError)
     ├── ConfirmationRequired*      a destructive call lacked its explicit confirmation
     ├── SecretsRequiredError*      a rollback needs secret values history did not keep
     ├── RevisionNotFoundError*     no such revision in the local history
@@ -62,6 +64,7 @@ __all__ = [
     "ApiError",
     "AppExistsError",
     "AppNotFoundError",
+    "ArgumentError",
     "AuthenticationError",
     "CallTimeoutError",
     "ComposeError",
@@ -177,7 +180,8 @@ class RequestOutcomeUnknown(ConnectionError):
 
 
 class InsecureTransportError(TrueNASError):
-    """Refused to send an API key over plain ``ws://`` to a non-loopback host."""
+    """Refused to send credentials (an API key or a password) over plain ``ws://`` to a host
+    that is not this machine."""
 
     default_hint = (
         "Use wss:// (TrueNAS 25.04+ revokes an API key sent in clear text), "
@@ -233,6 +237,15 @@ class ValidationError(ApiError):
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
+
+
+class ArgumentError(TrueNASError, ValueError):
+    """An argument of a call is wrong (its type, the app-name rule, a range): nothing was sent.
+
+    Also a ``ValueError``, so code written against plain Python conventions still catches it.
+    """
+
+    default_hint = "Check the argument against the method's docstring."
 
 
 class AppNotFoundError(ApiError):

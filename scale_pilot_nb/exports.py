@@ -221,7 +221,10 @@ async def _keep_stopped(step: _Step, outcome: AppOutcome, stopped: bool) -> AppO
 
 
 def _load(directory: Path) -> list[dict[str, Any]]:
-    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    try:
+        files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    except OSError as exc:  # a name too long, a folder we may not list …
+        raise ConfigError(f"Cannot list the export folder: {exc.strerror}") from None
     if not files:
         raise ConfigError(
             f"No export files (*.yaml) in {directory}",

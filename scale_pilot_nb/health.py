@@ -202,6 +202,7 @@ async def explain(
     wanted: AppState = AppState.RUNNING,
     timeout: float | None = None,
     job: tuple[int, str] | None = None,
+    job_ended: bool = True,
 ) -> TrueNASError:
     """Turn a failed or timed-out change into an error naming the services, logs and a hint.
 
@@ -210,6 +211,7 @@ async def explain(
         wanted: the state the change waited for.
         timeout: the change's time budget, for the message.
         job: ``(id, method)`` of the change's last job (still running when its wait timed out).
+        job_ended: False when the time ran out before that job ended.
 
     Returns ``error`` itself when the app no longer exists (nothing more to say).
     """
@@ -237,11 +239,17 @@ async def explain(
             f"App {name!r} crashed{blame} (containers: {summary or 'none'})", **details
         )
     within = f" within {timeout:g} s" if timeout is not None else ""
-    parts = [f"App {name!r} did not become {wanted.value}{within}: it is {app.state.value}"]
-    if service and wanted == AppState.RUNNING:
-        parts.append(f"{service} is still {_shown(states[service])}")
-    if job is not None:
-        parts.append(f"job {job[0]} ({job[1]}) goes on on the NAS")
+    if job_ended is False and job is not None:  # the time ran out during the job itself
+        parts = [
+            f"App {name!r}: job {job[0]} ({job[1]}) did not end{within}; it goes on on the "
+            f"NAS; the app is {app.state.value}"
+        ]
+    else:
+        parts = [f"App {name!r} did not become {wanted.value}{within}: it is {app.state.value}"]
+        if service and wanted == AppState.RUNNING:
+            parts.append(f"{service} is still {_shown(states[service])}")
+        if job is not None:
+            parts.append(f"job {job[0]} ({job[1]}) goes on on the NAS")
     message = "; ".join(parts) + f" (containers: {summary or 'none'})"
     return AppNotReadyError(message, wanted=wanted.value, app_state=app.state.value, **details)
 

@@ -9,10 +9,12 @@ never stops the others: every app gets an :class:`AppOutcome` saying what happen
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from scale_pilot_nb import arguments
 from scale_pilot_nb.changes import LIFECYCLE, now, run_lifecycle
-from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.errors import ArgumentError, TrueNASError
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.waiting import check_timeout
 
@@ -31,7 +33,7 @@ class BulkRunner:
     async def run(
         self,
         action: str,
-        names: list[str],
+        names: Iterable[str],
         *,
         concurrency: int,
         wait: bool,
@@ -41,10 +43,10 @@ class BulkRunner:
 
         ``wait``/``timeout`` apply to each app (see :mod:`scale_pilot_nb.waiting`).
         """
-        if action not in LIFECYCLE:
-            raise ValueError(f"action must be one of {sorted(LIFECYCLE)}, not {action!r}")
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+        if not isinstance(action, str) or action not in LIFECYCLE:
+            raise ArgumentError(f"action must be one of {sorted(LIFECYCLE)}, not {action!r:.60}")
+        names = arguments.app_names(names)
+        arguments.positive_int(concurrency, "concurrency")
         check_timeout(timeout)
         started_at = now()
         slots = asyncio.Semaphore(concurrency)

@@ -3,7 +3,8 @@
 TrueNAS has no ``app.logs`` method: logs exist only as an event source per container. To read
 several services at once, one subscription per container feeds a shared queue, so lines come
 out interleaved in arrival order. Without ``follow`` the reader stops once every container has
-gone quiet for a moment after sending its tail. A source does end when its container goes
+sent the tail asked for or gone quiet for a moment, and after :data:`TAIL_SECONDS` at most (a
+container that logs without pause is never quiet). A source does end when its container goes
 away (app stopped or redeployed) or the NAS refuses it: once every source has ended the
 iterator ends too, raising the first refusal, so ``follow`` never waits on nothing.
 """
@@ -20,10 +21,14 @@ from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import iso_timestamp
 from scale_pilot_nb.rpc.factory import TrueNASClient
 
-__all__ = ["QUIET_SECONDS", "LogLine", "follow_logs"]
+__all__ = ["QUIET_SECONDS", "TAIL_SECONDS", "LogLine", "follow_logs"]
 
 #: Without ``follow``: the tail is complete after this long without a new line.
 QUIET_SECONDS = 0.5
+
+#: The longest a read without ``follow`` takes: a container that logs without pause is never
+#: quiet, and TrueNAS sends its history and its new lines on the same stream.
+TAIL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ async def follow_logs(
 
     async def pump(container_id: str, service: str) -> None:
         args = {"app_name": app_name, "container_id": container_id, "tail_lines": tail}
+        sent = 0
         try:
             async with client.subscribe(f"app.container_log_follow:{json.dumps(args)}") as events:
                 async for event in events:
@@ -81,6 +87,9 @@ async def follow_logs(
                     text = str(fields.get("data", "")).rstrip("\n")
                     when = iso_timestamp(fields.get("timestamp"))
                     await queue.put(LogLine(service, container_id, text, when))
+                    sent += 1
+                    if not follow and tail is not None and sent >= tail:
+                        break  # the tail asked for has come: what follows is new lines
         except TrueNASError as exc:
             await queue.put(_SourceEnded(exc))
         else:
@@ -88,10 +97,18 @@ async def follow_logs(
 
     pumps = [asyncio.create_task(pump(cid, svc)) for cid, svc in containers.items()]
     running = len(pumps)
+    ends = None if follow else asyncio.get_running_loop().time() + TAIL_SECONDS
     try:
         while running:
+            quiet = (
+                None
+                if ends is None
+                else min(QUIET_SECONDS, ends - asyncio.get_running_loop().time())
+            )
             try:
-                item = await asyncio.wait_for(queue.get(), None if follow else QUIET_SECONDS)
+                if quiet is not None and quiet <= 0:
+                    return
+                item = await asyncio.wait_for(queue.get(), quiet)
             except TimeoutError:
                 return
             if isinstance(item, _SourceEnded):

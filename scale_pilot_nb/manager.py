@@ -21,8 +21,9 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, get_args
 
+from scale_pilot_nb import arguments
 from scale_pilot_nb.changes import Change, run_lifecycle
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import Plan
@@ -32,9 +33,12 @@ from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.config import ConnectionSettings, check_transport_safety, resolve_settings
 from scale_pilot_nb.day2 import DayTwoOperations
 from scale_pilot_nb.deploy import Deployer
+from scale_pilot_nb.effects import app_deleted
 from scale_pilot_nb.errors import (
     ApiError,
+    AppExistsError,
     AppNotFoundError,
+    ArgumentError,
     JobFailedError,
     UnsupportedError,
 )
@@ -48,7 +52,7 @@ from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
 
 __all__ = ["TrueNASDockerManager"]
 
@@ -123,6 +127,7 @@ class TrueNASDockerManager(DayTwoOperations):
                 password=settings.password,
                 verify_ssl=settings.verify_ssl,
                 ca_file=settings.ca_file,
+                allow_insecure=settings.allow_insecure,
             )
         self.settings = settings
         self.client = client
@@ -188,8 +193,9 @@ class TrueNASDockerManager(DayTwoOperations):
 
         Raises:
             AppNotFoundError: there is no such app.
+            ArgumentError: ``name`` breaks the app-name rule (nothing is asked).
         """
-        entry = await self.find_app(name)
+        entry = await self.find_app(arguments.app_name(name))
         if entry is None:
             raise AppNotFoundError(f"App {name!r} does not exist", errname="ENOENT")
         return App.from_api(entry)
@@ -201,6 +207,7 @@ class TrueNASDockerManager(DayTwoOperations):
 
     async def app_config(self, name: str) -> dict[str, Any]:
         """The stored configuration of ``name`` (for custom apps: the compose as a dict)."""
+        arguments.app_name(name)
         try:
             config: dict[str, Any] = await self.client.call("app.config", name)
         except ApiError as exc:
@@ -276,7 +283,14 @@ class TrueNASDockerManager(DayTwoOperations):
         variables: Mapping[str, str] | None = None,
         check_ports: bool = True,
     ) -> ValidationReport:
-        """Validate a compose file locally, including host ports already taken on the NAS."""
+        """Validate a compose file locally, including host ports already taken on the NAS.
+
+        A bad app name is a finding of the report; a name that is not a string, an unknown
+        ``mode`` or ``variables`` that are not strings are an ``ArgumentError``.
+        """
+        if name is not None:
+            arguments.text(name, "app name")
+        _check_compose_options(mode, variables)
         return await self._deployer.validate(
             source, name, mode=mode, split=split, variables=variables, check_ports=check_ports
         )
@@ -295,7 +309,9 @@ class TrueNASDockerManager(DayTwoOperations):
         Raises:
             ComposeInvalidError: the file has validation errors, judged with what the NAS
                 says (ports other apps hold; for ix-app, the addresses it offers).
+            ArgumentError: ``name`` or ``mode`` is wrong (nothing is asked).
         """
+        _check_target(name, mode, variables)
         await self._deployer.require_valid(
             source, name, mode=mode, split=split, variables=variables
         )
@@ -326,7 +342,10 @@ class TrueNASDockerManager(DayTwoOperations):
             JobFailedError / ValidationError: the NAS refused (field errors kept).
             AppNotReadyError: ``timeout`` passed first (state, services, job id named).
             AppCrashedError: the app crashed while starting.
+            AppExistsError: another client created an app of that name meanwhile.
+            ArgumentError: ``name``, ``mode`` or ``timeout`` is wrong (nothing is sent).
         """
+        _check_target(name, mode, variables)
         return await self._deployer.deploy(
             source,
             name,
@@ -354,6 +373,14 @@ class TrueNASDockerManager(DayTwoOperations):
                 "app.create", dict(payload), progress=progress, timeout=timeout, on_job=on_job
             )
         except JobFailedError as exc:
+            if exc.errname == "EEXIST":  # TrueNAS's "already exists" arrives as a failed job
+                raise AppExistsError(
+                    f"App {payload.get('app_name')!r} already exists",
+                    errno=exc.errno,
+                    errname=exc.errname,
+                    reason=exc.reason,
+                    job_id=exc.job_id,
+                ) from exc
             await add_up_failure_hint(self, exc, payload)
             raise
         return App.from_api(entry)
@@ -460,6 +487,7 @@ class TrueNASDockerManager(DayTwoOperations):
         change = Change(self, name, timeout=timeout, progress=progress)
         await self.record("delete", name)
         await change.job("app.delete", name, options)
+        await app_deleted(self, name)  # success only once the NAS no longer lists it
         change.progress.done(f"{name}: deleted")
         return change.result("delete", change.outcome("deleted", None))
 
@@ -478,7 +506,7 @@ class TrueNASDockerManager(DayTwoOperations):
         one app's failure: each outcome says what happened to its app.
         """
         return await self._bulk.run(
-            action, list(names), concurrency=concurrency, wait=wait, timeout=timeout
+            action, names, concurrency=concurrency, wait=wait, timeout=timeout
         )
 
     async def wait_for_state(
@@ -501,7 +529,11 @@ class TrueNASDockerManager(DayTwoOperations):
                 app's state and each service's, with the logs of the one still starting).
             AppNotFoundError: the app does not exist (or was deleted meanwhile).
         """
-        change = Change(self, name, timeout=timeout, progress=progress, wanted=AppState(state))
+        wanted = AppState(state) if isinstance(state, str) else None
+        if wanted is None or wanted == AppState.UNKNOWN:
+            known = [s.value for s in AppState if s != AppState.UNKNOWN]
+            raise ArgumentError(f"state must be one of {known}, not {state!r:.60}")
+        change = Change(self, name, timeout=timeout, progress=progress, wanted=wanted)
         return await change.settle()
 
     # -- jobs ------------------------------------------------------------------------------
@@ -523,6 +555,8 @@ class TrueNASDockerManager(DayTwoOperations):
             ApiError: no such job (ENOENT; TrueNAS forgets finished jobs after a while).
             CallTimeoutError: ``timeout`` passed (the job goes on).
         """
+        arguments.job_id(job_id)
+        check_timeout(timeout)
         return await follow_job(self, job_id, wait=wait, progress=progress, timeout=timeout)
 
     async def jobs(self) -> list[Job]:
@@ -543,6 +577,11 @@ class TrueNASDockerManager(DayTwoOperations):
 
         Without ``follow`` the iterator ends once the tail has arrived.
         """
+        arguments.app_name(name)
+        if service is not None:
+            arguments.text(service, "service")
+        if tail is not None:
+            arguments.positive_int(tail, "tail")
         try:
             containers = await self.client.call("app.container_ids", name, {"alive_only": False})
         except ApiError as exc:
@@ -562,6 +601,7 @@ class TrueNASDockerManager(DayTwoOperations):
 
     async def stats(self, interval: int = 2) -> AsyncIterator[list[dict[str, Any]]]:
         """``app.stats`` samples every ``interval`` seconds (min 2): one list of apps each."""
+        arguments.positive_int(interval, "interval")
         name = f"app.stats:{json.dumps({'interval': max(2, interval)})}"
         async with self.client.subscribe(name) as events:
             async for event in events:
@@ -591,6 +631,23 @@ class TrueNASDockerManager(DayTwoOperations):
             )
         except ApiError as exc:
             raise _not_found(exc, app) from exc
+
+
+def _check_target(name: str, mode: str, variables: Any) -> None:
+    """The app name and options of a plan or deploy, before anything is asked or sent."""
+    arguments.app_name(name)
+    _check_compose_options(mode, variables)
+
+
+def _check_compose_options(mode: Any, variables: Any) -> None:
+    if mode not in get_args(Mode):
+        raise ArgumentError(f"mode must be one of {list(get_args(Mode))}, not {mode!r}")
+    if variables is not None:
+        if not isinstance(variables, Mapping):
+            raise ArgumentError("variables must be a mapping of names to values")
+        for key, value in variables.items():
+            arguments.text(key, "a variable's name")
+            arguments.text(value, f"variable {key}")
 
 
 def _not_found(exc: ApiError, name: str) -> ApiError:

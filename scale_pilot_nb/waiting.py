@@ -36,13 +36,17 @@ def check_timeout(timeout: float | None) -> float | None:
     """``timeout`` if it is a positive number of seconds or ``None``.
 
     Raises:
-        ValueError: anything else (checked before anything is sent).
+        ArgumentError: anything else (checked before anything is sent).
     """
+    from scale_pilot_nb.errors import ArgumentError
+
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-            raise ValueError(f"timeout must be a number of seconds or None, not {timeout!r}")
+            raise ArgumentError(
+                f"timeout must be a number of seconds or None, not {type(timeout).__name__}"
+            )
         if not timeout > 0:
-            raise ValueError(f"timeout must be more than 0 seconds, not {timeout!r}")
+            raise ArgumentError(f"timeout must be more than 0 seconds, not {timeout!r}")
     return timeout
 
 
@@ -53,7 +57,7 @@ class Deadline:
         timeout: seconds from now, or ``None``.
 
     Raises:
-        ValueError: ``timeout`` is not a positive number (checked before anything is sent).
+        ArgumentError: ``timeout`` is not a positive number (checked before anything is sent).
     """
 
     def __init__(self, timeout: float | None) -> None:

@@ -87,6 +87,11 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     rollback.add_argument(
         "--secrets-file", metavar="FILE", help="KEY=VALUE lines for secrets the history lacks"
     )
+    rollback.add_argument(
+        "--other-nas",
+        action="store_true",
+        help="restore a revision recorded on another NAS (or before NAS boxes were told apart)",
+    )
     add_wait_options(rollback)
 
 
@@ -205,6 +210,7 @@ def rollback_app(session: Session) -> int:
             version=args.to,
             pin_digests=not args.no_pin,
             secrets=read_secrets_file(args.secrets_file),
+            other_nas=args.other_nas,
             wait=args.wait,
             timeout=args.timeout,
         ),

@@ -139,6 +139,12 @@ def _check_size(source: Mapping[str, Any], limits: Limits) -> None:
 
 def _as_path(source: str | os.PathLike[str]) -> Path | None:
     if not isinstance(source, str):
+        if not isinstance(source, os.PathLike) or not isinstance(os.fspath(source), str):
+            raise ComposeLoadError(
+                f"a compose source is a path, YAML text or a mapping, not {type(source).__name__}",
+                file="<argument>",
+                hint="Pass the file's path, its text, or the parsed dict.",
+            )
         return Path(source)
     if "\n" in source or not source.strip() or len(source) > 4096:
         return None

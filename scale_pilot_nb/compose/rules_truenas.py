@@ -60,7 +60,7 @@ def app_name_problem(name: str) -> str | None:
     """Why TrueNAS would refuse ``name`` as an app name, or None when it is fine."""
     if not 1 <= len(name) <= APP_NAME_MAX:
         return f"app name {name!r} must be 1-{APP_NAME_MAX} characters long (is {len(name)})"
-    if not APP_NAME_PATTERN.match(name):
+    if not APP_NAME_PATTERN.fullmatch(name):  # "web\n" too: ``$`` alone matches before it
         return (
             f"app name {name!r} must be lowercase letters, digits and '-', start with a letter "
             "and not end with '-'"

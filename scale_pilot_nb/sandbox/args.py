@@ -122,7 +122,9 @@ def _pydantic_field(attr: str, value: Any, arg: Arg) -> list[Error]:
         return [(attr, f"String should have at least {low} {_plural(low)}", errno.EINVAL)]
     if high is not None and len(value) > high:
         return [(attr, f"String should have at most {high} {_plural(high)}", errno.EINVAL)]
-    if arg.app_name and not re.match(APP_NAME_PATTERN, value):
+    # pydantic-core matches with Rust's regex, where ``$`` is the very end: "web\n" fails
+    # (24.10's ``Match`` validator below uses Python's ``re.match``, where it passes).
+    if arg.app_name and not re.fullmatch(APP_NAME_PATTERN, value):
         return [(attr, f"String should match pattern '{APP_NAME_PATTERN}'", errno.EINVAL)]
     return []
 
