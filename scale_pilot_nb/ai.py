@@ -223,10 +223,10 @@ class AIHelper:
         manager = self._manager
         if manager is None:
             return self._not_connected()
-        if action not in OPERATIONS:
+        if not isinstance(action, str) or action not in OPERATIONS:
             return {
                 "success": False,
-                "error": f"Unknown action {action!r}",
+                "error": f"Unknown action {action!r:.60}",
                 "hint": f"Use one of {', '.join(OPERATIONS)}.",
                 "step": "validation",
             }

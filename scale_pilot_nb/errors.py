@@ -61,6 +61,7 @@ from enum import Enum
 from typing import Any
 
 __all__ = [
+    "MESSAGE_LIMIT",
     "ApiError",
     "AppExistsError",
     "AppNotFoundError",
@@ -84,6 +85,7 @@ __all__ = [
     "TrueNASError",
     "UnsupportedError",
     "ValidationError",
+    "capped",
     "record_interruption",
     "report_interruptions",
 ]
@@ -102,6 +104,19 @@ class FieldError:
 
     def to_dict(self) -> dict[str, Any]:
         return {"attribute": self.attribute, "message": self.message, "errno": self.errno}
+
+
+#: Characters of a message, hint or reason kept: a NAS (or a hostile server) may send an error
+#: of megabytes, which would flood a terminal, a notebook and every log it reaches.
+MESSAGE_LIMIT = 4096
+
+
+def capped(text: str) -> str:
+    """``text`` cut to :data:`MESSAGE_LIMIT` characters, saying how much was left out."""
+    text = str(text)
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    return f"{text[:MESSAGE_LIMIT]}… ({len(text) - MESSAGE_LIMIT} more characters)"
 
 
 class TrueNASError(Exception):
@@ -128,12 +143,13 @@ class TrueNASError(Exception):
         reason: str | None = None,
         job_id: int | None = None,
     ) -> None:
+        message = capped(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint if hint is not None else self.default_hint
+        self.hint = capped(hint) if hint is not None else self.default_hint
         self.errno = errno
         self.errname = errname
-        self.reason = reason
+        self.reason = None if reason is None else capped(reason)
         self.job_id = job_id
 
     def __str__(self) -> str:

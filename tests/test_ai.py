@@ -58,6 +58,8 @@ async def test_redeploy_is_unchanged_and_operations_report_state(env_sandbox: Sa
         assert missing["success"] is False and missing["step"] == "deploy"
         unknown = await helper.app_operations("explode", "web")
         assert unknown["success"] is False and unknown["step"] == "validation"
+        listed = await helper.app_operations(["restart"], "web")  # type: ignore[arg-type]
+        assert listed["success"] is False and listed["step"] == "validation"
 
 
 async def test_errors_are_dicts_with_the_failing_step(env_sandbox: Sandbox) -> None:

@@ -17,6 +17,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from scale_pilot_nb.errors import (
+    MESSAGE_LIMIT,
     ApiError,
     CallTimeoutError,
     ConnectionError,
@@ -63,6 +64,12 @@ async def error_fields_of_wrong_types(ws: ServerConnection, request_id: Any) -> 
     await ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "error": error}))
 
 
+async def huge_error(ws: ServerConnection, request_id: Any) -> None:
+    reason = "[EFAULT] " + "x" * 100_000
+    error = {"code": -32001, "message": reason, "data": {"errname": "EFAULT", "reason": reason}}
+    await ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "error": error}))
+
+
 async def ill_typed_events_then_answer(ws: ServerConnection, request_id: Any) -> None:
     events: list[dict[str, Any]] = [
         {"jsonrpc": "2.0", "method": "collection_update", "params": "not a dict"},
@@ -99,6 +106,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "test.huge": huge_frame,
     "test.error_string": error_is_a_string,
     "test.error_types": error_fields_of_wrong_types,
+    "test.huge_error": huge_error,
     "test.events": ill_typed_events_then_answer,
     "test.binary": binary_answer,
     "test.close": close_abruptly,
@@ -191,3 +199,11 @@ async def test_a_server_that_never_answers_the_handshake_fails_connect_with_a_ty
             await rpc.connect()
         assert "core.set_options" in raised.value.message
         await rpc.close()
+
+
+async def test_a_huge_error_becomes_a_message_of_bounded_size(client: RpcClient) -> None:
+    with pytest.raises(ApiError) as raised:
+        await client.call("test.huge_error")
+    error = raised.value
+    assert "more characters)" in error.message
+    assert len(str(error)) < 2 * MESSAGE_LIMIT and len(error.reason or "") < 2 * MESSAGE_LIMIT
