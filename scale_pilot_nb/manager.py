@@ -48,6 +48,7 @@ from scale_pilot_nb.lifecycle import BulkRunner
 from scale_pilot_nb.logs import LogLine, follow_logs
 from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
+from scale_pilot_nb.records._base import entries_of
 from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
@@ -183,10 +184,8 @@ class TrueNASDockerManager(DayTwoOperations):
     ) -> list[dict[str, Any]]:
         """The raw ``app.query`` entries (for DataFrame builders that want every field)."""
         options = {"extra": {"retrieve_config": True}} if retrieve_config else {}
-        result: list[dict[str, Any]] = await self.client.call(
-            "app.query", list(filters or []), options
-        )
-        return result
+        result = await self.client.call("app.query", list(filters or []), options)
+        return [dict(entry) for entry in entries_of(result, "app.query")]
 
     async def get_app(self, name: str) -> App:
         """The app called ``name``.
@@ -202,8 +201,8 @@ class TrueNASDockerManager(DayTwoOperations):
 
     async def find_app(self, name: str) -> dict[str, Any] | None:
         """The raw entry of app ``name``, or None."""
-        entries = await self.client.call("app.query", [["name", "=", name]])
-        return entries[0] if entries else None
+        entries = entries_of(await self.client.call("app.query", [["name", "=", name]]), "app")
+        return dict(entries[0]) if entries else None
 
     async def app_config(self, name: str) -> dict[str, Any]:
         """The stored configuration of ``name`` (for custom apps: the compose as a dict)."""
@@ -256,15 +255,19 @@ class TrueNASDockerManager(DayTwoOperations):
 
     async def used_ports(self) -> list[int]:
         """Host ports published by any app."""
-        return sorted(await self.client.call("app.used_ports"))
+        answer = await self.client.call("app.used_ports")
+        if not isinstance(answer, list):
+            entries_of(answer, "port")  # the one message for an answer of the wrong shape
+        return sorted(p for p in answer if isinstance(p, int) and not isinstance(p, bool))
 
     async def images(self) -> list[Image]:
         """Docker images on the NAS."""
-        return [Image.from_api(e) for e in await self.client.call("app.image.query")]
+        answer = await self.client.call("app.image.query")
+        return [Image.from_api(e) for e in entries_of(answer, "app.image.query")]
 
     async def pools(self) -> list[Pool]:
         """ZFS pools."""
-        return [Pool.from_api(e) for e in await self.client.call("pool.query")]
+        return [Pool.from_api(e) for e in entries_of(await self.client.call("pool.query"), "pool")]
 
     async def docker_status(self) -> dict[str, Any]:
         """``docker.status``: ``{"status": ..., "description": ...}``."""

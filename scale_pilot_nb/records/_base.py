@@ -96,6 +96,20 @@ def entry_of(entry: object, kind: str) -> Entry:
     return entry
 
 
+def entries_of(value: object, kind: str) -> list[Entry]:
+    """Return ``value`` if it is a list of objects, else raise a clear error naming ``kind``.
+
+    A query answers a list; ``null``, a bare object or a list holding numbers would otherwise
+    surface far away as a raw ``TypeError`` or ``AttributeError``.
+    """
+    if not isinstance(value, list):
+        raise TrueNASError(
+            f"Expected a list of {kind} objects from the NAS, got {type(value).__name__}.",
+            hint="The NAS answered with an unexpected shape; check its version is supported.",
+        )
+    return [entry_of(entry, kind) for entry in value]
+
+
 def text(value: object) -> str | None:
     """A string field, or ``None`` when absent or not a string."""
     return value if isinstance(value, str) else None
