@@ -13,6 +13,7 @@ and left out of that frame; it never breaks the others::
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -76,12 +77,18 @@ def fleet(
 def _label(spec: HostSpec) -> tuple[str, dict[str, Any]]:
     if isinstance(spec, str):
         key = "profile" if spec in _profiles() else "url"
-        return spec, {key: spec}
+        return _without_credentials(spec), {key: spec}
     kwargs = dict(spec)
     label = kwargs.pop("label", None) or kwargs.get("url") or kwargs.get("profile")
     if not label:
         raise ConfigError(f"Host {sorted(kwargs)} has neither a label, a url nor a profile")
-    return str(label), kwargs
+    return _without_credentials(str(label)), kwargs
+
+
+def _without_credentials(address: str) -> str:
+    """A host's label as shown in frames: a ``user:password@`` in it is never repeated (the
+    connection refuses such a URL anyway, with its own message)."""
+    return re.sub(r"^([^@/]*//)?[^@/]*@", r"\1", address.strip())
 
 
 def _profiles() -> set[str]:

@@ -75,3 +75,11 @@ def test_a_host_failing_with_a_foreign_error_does_not_break_the_others(
         assert status.loc["two", "connected"] and status.loc["two", "apps"] == 2
         with pytest.raises(ConfigError, match="not one of"):
             fl.manager("three")
+
+
+def test_a_host_label_never_repeats_credentials_in_its_url() -> None:
+    from scale_pilot_nb.fleets import _label
+
+    label, kwargs = _label({"url": "wss://root:hunter2@nas.local/api/current"})
+    assert label == "wss://nas.local/api/current" and "hunter2" in kwargs["url"]
+    assert _label("root:hunter2@nas.local")[0] == "nas.local"

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
-import tempfile
 import tomllib
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
+
+import tomlkit
 
 from scale_pilot_nb.config.address import candidate_urls
 from scale_pilot_nb.config.secret import Secret
 from scale_pilot_nb.errors import ConfigError
+from scale_pilot_nb.files import replace_file
 
 __all__ = [
     "InsecureConfigWarning",
@@ -54,9 +55,10 @@ def write_profile(
 ) -> Path:
     """Create or replace one profile in the config file, readable only by its owner.
 
-    Other profiles and top-level settings in the file are kept. The file is written to a
-    temporary file with mode 0600 and renamed into place, so a crash never leaves half a file
-    and the key is never world-readable, not even briefly.
+    Other profiles, top-level settings, comments and layout in the file are kept (tomlkit
+    round-trips it). The file is written to a temporary file with mode 0600 and renamed into
+    place, so a crash never leaves half a file and the key is never world-readable, not even
+    briefly.
 
     Args:
         name: profile name (letters, digits, ``_`` and ``-``).
@@ -80,12 +82,15 @@ def write_profile(
     if not key.strip():
         raise ConfigError("The API key is empty.", hint="Paste the key shown by TrueNAS.")
     target = Path(path) if path is not None else default_config_path()
-    document = read_toml(target) if target.exists() else {}
-    profiles = document.setdefault("profiles", {})
-    if not isinstance(profiles, dict):
+    document = _read_document(target)
+    profiles = document.setdefault("profiles", tomlkit.table(is_super_table=True))
+    if not isinstance(profiles, MutableMapping):
         raise ConfigError(f"{target}: 'profiles' is not a table.", hint="Fix the file by hand.")
-    profiles[name] = {"url": url.strip(), "api_key": key.strip()}
-    _write_private(target, _dump_toml(document, target))
+    profile = tomlkit.table()
+    profile.update({"url": url.strip(), "api_key": key.strip()})
+    profiles[name] = profile
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    replace_file(target.parent, target.name, tomlkit.dumps(document), private=True)
     return target
 
 
@@ -103,6 +108,14 @@ def warn_if_exposed(path: Path) -> None:
         )
 
 
+def _read_document(path: Path) -> tomlkit.TOMLDocument:
+    """The config file as a document that keeps its comments and layout when written back."""
+    if not path.exists():
+        return tomlkit.document()
+    read_toml(path)  # the same ConfigError as readers get for a broken file
+    return tomlkit.parse(path.read_text(encoding="utf-8"))
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, turning syntax and I/O errors into ConfigError."""
     try:
@@ -114,58 +127,3 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"Cannot read {path} ({exc.strerror}).", hint="Check the file's permissions."
         ) from None
-
-
-def _dump_toml(document: Mapping[str, Any], path: Path) -> str:
-    """Serialise the config file's shape: top-level scalars plus ``[profiles.NAME]`` tables."""
-    lines: list[str] = []
-    tables: list[tuple[str, Mapping[str, Any]]] = []
-    for key, value in document.items():
-        if key == "profiles":
-            tables.extend((f"profiles.{_toml_key(n)}", t) for n, t in value.items())
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_scalar(value, path)}")
-    for header, table in tables:
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"{path}: [{header}] is not a table.", hint="Fix it by hand.")
-        lines.extend(["", f"[{header}]"])
-        lines.extend(f"{_toml_key(k)} = {_toml_scalar(v, path)}" for k, v in table.items())
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _toml_string(key)
-
-
-def _toml_string(text: str) -> str:
-    # JSON string escapes are a subset of TOML basic-string escapes; DEL must be escaped too.
-    return json.dumps(text).replace("\x7f", "\\u007f")
-
-
-def _toml_scalar(value: Any, path: Path) -> str:
-    encoders: dict[type, Callable[[Any], str]] = {
-        bool: lambda v: "true" if v else "false",
-        int: str,
-        float: repr,
-        str: _toml_string,
-    }
-    encode = encoders.get(type(value))
-    if encode is None:
-        raise ConfigError(
-            f"{path} holds a {type(value).__name__} value this tool cannot rewrite.",
-            hint="Edit the file by hand, or move the profile to a new file.",
-        )
-    return encode(value)
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -67,6 +67,8 @@ def endpoint_candidates(target: str | Sequence[str]) -> tuple[str, ...]:
             "The address looks like an API key.",
             hint="Pass the host as url= and the key as api_key= (check the argument order).",
         )
+    if "@" in text:  # before anything repeats ``target``: it would repeat the credentials
+        raise _credentials_in_url()
     if not text or any(ch.isspace() for ch in text):
         raise ConfigError(f"{target!r} is not a TrueNAS address.", hint=_HINT)
     if "://" not in text:
@@ -75,11 +77,7 @@ def endpoint_candidates(target: str | Sequence[str]) -> tuple[str, ...]:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        if "@" in text:
-            raise _credentials_in_url() from None
         raise ConfigError(f"{target!r} is not a valid URL ({exc}).", hint=_HINT) from None
-    if "@" in parts.netloc:
-        raise _credentials_in_url()
     scheme = parts.scheme.lower()
     websocket_scheme = _SCHEMES.get(scheme)
     if websocket_scheme is None:

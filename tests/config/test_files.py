@@ -100,11 +100,17 @@ def test_write_profile_rejects_bad_input(
     assert not (tmp_path / "c.toml").exists()
 
 
-def test_write_profile_refuses_to_rewrite_what_it_cannot_represent(tmp_path: Path) -> None:
+def test_write_profile_keeps_comments_and_values_it_did_not_write(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    original = 'trusted = ["a", "b"]\n'
+    original = (
+        "# my NAS boxes: the lab one is rebuilt every week\n"
+        'trusted = ["a", "b"]  # hosts I trust\n\n'
+        "[profiles.home]\n# the old box\n"
+        f'url = "home.example"\napi_key = "{OTHER_KEY}"\n'
+    )
     path.write_text(original)
-    with pytest.raises(ConfigError, match="cannot rewrite"):
-        write_profile("lab", "nas.example", KEY, path=path)
-    assert path.read_text() == original
+    write_profile("lab", "nas.example", KEY, path=path)
+    text = path.read_text()
+    assert text.startswith(original)  # nothing of the user's is lost or moved
+    assert tomllib.loads(text)["profiles"]["lab"] == {"url": "nas.example", "api_key": KEY}
     assert [p.name for p in tmp_path.iterdir()] == ["c.toml"]  # no temporary file left

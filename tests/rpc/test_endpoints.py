@@ -55,6 +55,8 @@ def test_bad_targets_are_config_errors_with_hints(target: str | tuple[str, ...])
         f"wss://root:{SECRET}@nas/api/current",
         f"wss://root:{SECRET}@nas:99999/api/current",  # a bad port must not echo it either
         f"ftp://root:{SECRET}@nas",
+        f"wss://root:{SECRET}@nas local/api/current",  # whitespace: refused, still not echoed
+        f" wss://root:{SECRET}@nas\t",
     ],
 )
 def test_credentials_in_the_url_are_refused_and_never_echoed(target: str) -> None:
