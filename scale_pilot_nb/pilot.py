@@ -195,10 +195,19 @@ class Pilot(PilotDayTwo):
 
     app.__doc__ = _M.get_app.__doc__
 
-    def app_config(self, name: str) -> dict[str, Any]:
-        return self._runner.run(self.manager.app_config(name))
+    def app_config(self, name: str, *, secrets: bool = False) -> dict[str, Any]:
+        """The stored configuration of ``name``, secret values redacted unless ``secrets``.
 
-    app_config.__doc__ = _M.app_config.__doc__
+        Redacted as history and exports are (``compose.redaction``): a notebook's stored
+        output never holds a password by accident. ``manager.app_config`` gives it raw.
+        """
+        config = self._runner.run(self.manager.app_config(name))
+        if secrets:
+            return config
+        from scale_pilot_nb.compose.redaction import redact
+
+        shown, _ = redact(config)
+        return dict(shown)
 
     def used_ports(self) -> list[int]:
         return self._runner.run(self.manager.used_ports())

@@ -140,3 +140,15 @@ def test_connect_reads_the_environment(sandbox: Sandbox, monkeypatch: pytest.Mon
     monkeypatch.setenv("TRUENAS_USERNAME", sandbox.username)
     with pilot_module.connect() as p:
         assert p.status().app_count > 0
+
+
+def test_app_config_redacts_secret_values_unless_asked(pilot: Pilot) -> None:
+    compose = (
+        "services:\n  db:\n    image: postgres:16.9\n"
+        "    environment:\n      POSTGRES_PASSWORD: hunter2\n      TZ: UTC\n"
+    )
+    pilot.deploy(compose, "db", progress=False)
+    shown = pilot.app_config("db")
+    assert "hunter2" not in str(shown) and shown["services"]["db"]["environment"]["TZ"] == "UTC"
+    raw = pilot.app_config("db", secrets=True)
+    assert raw["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "hunter2"
