@@ -153,11 +153,7 @@ def app_config(session: Session) -> int:
     ``--with-secrets`` asks for the config as stored, e.g. to redeploy it elsewhere.
     """
     name = session.args.name
-    config = session.pilot.app_config(name)
-    if not session.args.with_secrets:
-        from scale_pilot_nb.compose.redaction import redact
-
-        config = redact(config)[0]
+    config = session.pilot.app_config(name, secrets=session.args.with_secrets)
     out = session.out
     if out.json:
         out.document("config", app_name=name, config=config)
