@@ -101,11 +101,12 @@ def resolve_settings(
         "verify_ssl": verify_ssl,
         "ca_file": os.fspath(ca_file) if ca_file is not None else None,
     }
+    dotenv = _dotenv_layer(directory)
     layers = [
         _Layer("arguments", arguments, directory),
         _Layer("environment", _from_env_names(env), directory),
         _profile_layer(path, profile),
-        _dotenv_layer(directory),
+        dotenv,
     ]
     layers = [layer for layer in layers if layer.values]
 
@@ -121,6 +122,8 @@ def resolve_settings(
     credential_layer = _credential_layer(layers, url_layer, host, path)
     verify_layer = _first(layers, ("verify_ssl",))
     ca_layer = _first(layers, ("ca_file",))
+    for trust_layer in (verify_layer, ca_layer):
+        _refuse_borrowed_trust(trust_layer, dotenv, credential_layer)
     verify = verify_layer.verify_ssl() if verify_layer else True
     settings = ConnectionSettings(
         urls=urls,
@@ -276,6 +279,22 @@ def _credential_layer(
         hint=f"Pass api_key=... (or username= and password=), or set {ENV_API_KEY} / "
         f"{ENV_API_KEY_FILE}, or add them to a profile in {path}.",
     )
+
+
+def _refuse_borrowed_trust(
+    trust_layer: _Layer | None, dotenv: _Layer, credential_layer: _Layer
+) -> None:
+    """A ``.env`` in the working directory may not change TLS trust for credentials from
+    elsewhere: with ``TRUENAS_VERIFY_SSL=0`` or its own CA it could send them to whoever
+    answers for the NAS's name. It may do so for credentials it holds itself.
+    """
+    if trust_layer is dotenv and credential_layer is not dotenv:
+        raise ConfigError(
+            f"{dotenv.label} changes TLS verification (verify_ssl / ca_file) for "
+            f"credentials that come from {credential_layer.label}.",
+            hint="Set TRUENAS_VERIFY_SSL / TRUENAS_CA_FILE where the credentials are set, "
+            "or remove them from the .env file.",
+        )
 
 
 def _first(layers: list[_Layer], keys: tuple[str, ...]) -> _Layer | None:

@@ -97,3 +97,18 @@ def test_an_address_may_use_credentials_of_a_layer_it_outranks(
     settings = resolve_settings(env=home, cwd=workdir)
     assert settings.host == "nas2.example"
     assert settings.sources["credentials"].startswith("profile 'default'")
+
+
+@pytest.mark.parametrize("trust", ["TRUENAS_VERIFY_SSL=0\n", "TRUENAS_CA_FILE=attacker-ca.pem\n"])
+def test_dotenv_cannot_change_tls_trust_for_credentials_from_elsewhere(
+    home: dict[str, str], workdir: Path, trust: str
+) -> None:
+    home.update({"TRUENAS_URL": "nas.example", "TRUENAS_API_KEY": KEY})
+    (workdir / "attacker-ca.pem").write_text("not a CA\n")
+    (workdir / ".env").write_text(trust)
+    with pytest.raises(ConfigError, match="changes TLS verification") as info:
+        resolve_settings(env=home, cwd=workdir)
+    assert KEY not in repr(info.value.to_dict())
+    # the .env's own credentials may come with its own TLS settings (a lab's folder)
+    (workdir / ".env").write_text(f"TRUENAS_URL=wss://lab.example\nTRUENAS_API_KEY={KEY}\n{trust}")
+    assert resolve_settings(env={}, cwd=workdir).host == "lab.example"

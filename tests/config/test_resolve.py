@@ -75,12 +75,14 @@ def test_environment_beats_profile_and_dotenv(home: dict[str, str], workdir: Pat
 
 def test_profile_beats_dotenv(home: dict[str, str], workdir: Path) -> None:
     _write_config(home, f'[profiles.default]\nurl = "profile.example"\napi_key = "{KEY}"\n')
-    (workdir / ".env").write_text("TRUENAS_HOST=dotenv.example\nTRUENAS_VERIFY_SSL=no\n")
+    (workdir / ".env").write_text("TRUENAS_HOST=dotenv.example\n")
     settings = _resolve(home, workdir)
     assert settings.host == "profile.example"
     assert settings.sources["url"].startswith("profile 'default'")
-    # verify_ssl is resolved field by field: the profile does not set it, .env does.
-    assert settings.verify_ssl is False
+    # A .env may not turn off TLS verification for the profile's key (issue #14, item 2).
+    (workdir / ".env").write_text("TRUENAS_HOST=dotenv.example\nTRUENAS_VERIFY_SSL=no\n")
+    with pytest.raises(ConfigError, match="changes TLS verification"):
+        _resolve(home, workdir)
 
 
 def test_dotenv_is_the_last_resort_and_leaves_os_environ_alone(
