@@ -28,9 +28,14 @@ from scale_pilot_nb.cli import (
     revisions,
     setup,
 )
-from scale_pilot_nb.cli.exits import ExitStatus, describe_statuses, exit_status_for
+from scale_pilot_nb.cli.exits import ExitStatus, UsageError, describe_statuses, exit_status_for
 from scale_pilot_nb.cli.output import Output
-from scale_pilot_nb.cli.parsing import connected_parent
+from scale_pilot_nb.cli.parsing import (
+    add_global_options,
+    apply_global_options,
+    connected_parent,
+    global_options_taking_values,
+)
 from scale_pilot_nb.cli.session import Session
 from scale_pilot_nb.errors import OperationInterrupted, TrueNASError
 
@@ -43,6 +48,7 @@ examples:
   scale-compose start my-nginx
   scale-compose stop my-nginx
   scale-compose list --sandbox          (try it on an embedded demo NAS)
+  scale-compose --json --profile lab ps (connection and output options go before or after)
   scale-compose doctor --write          (prove a NAS: check it, then a throwaway app)
 """
 
@@ -61,12 +67,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"scale-compose {__version__}")
-    parser.add_argument(
-        "--sandbox",
-        dest="sandbox_first",
-        action="store_true",
-        help="run the command against a fresh embedded sandbox NAS (as COMMAND --sandbox)",
-    )
+    add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     connected = connected_parent()
     inventory.register(commands, connected)
@@ -115,20 +116,27 @@ def main(
         parser.print_usage(stderr)
         stderr.write("scale-compose: error: a command is required (see scale-compose --help)\n")
         return ExitStatus.USAGE
-    if args.sandbox_first:  # `scale-compose --sandbox COMMAND` = `scale-compose COMMAND --sandbox`
-        if not hasattr(args, "sandbox"):
-            parser.print_usage(stderr)
-            stderr.write(f"scale-compose: error: {args.command} does not take --sandbox\n")
-            return ExitStatus.USAGE
-        args.sandbox = True
+    try:
+        apply_global_options(args)  # `scale-compose --json list` = `scale-compose list --json`
+    except UsageError as exc:
+        parser.print_usage(stderr)
+        stderr.write(f"scale-compose: error: {exc}\n")
+        return ExitStatus.USAGE
     out = Output.for_streams(stdout, stderr, json=getattr(args, "json", False))
     with contextlib.redirect_stdout(stdout):
         return int(_run(args, out, stdin))
 
 
 def _command_of(arguments: Sequence[str]) -> str | None:
-    """The command word (top-level options take no values, so it is the first non-option)."""
-    return next((a for a in arguments if not a.startswith("-")), None)
+    """The command word: the first argument that is neither an option nor an option's value."""
+    taking_values = global_options_taking_values()
+    words = iter(arguments)
+    for word in words:
+        if word in taking_values:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _run(args: argparse.Namespace, out: Output, stdin: TextIO) -> ExitStatus:

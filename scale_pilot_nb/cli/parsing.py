@@ -19,10 +19,16 @@ __all__ = [
     "add_address_options",
     "add_command",
     "add_connection_options",
+    "add_global_options",
     "add_output_options",
     "add_wait_options",
+    "apply_global_options",
     "connected_parent",
+    "global_options_taking_values",
 ]
+
+#: Where an option written before the command is kept until :func:`apply_global_options`.
+_GLOBAL_PREFIX = "global_"
 
 Handler = Callable[["Session"], int]
 """A command: reads ``session.args``, writes through ``session.out``, returns an exit status."""
@@ -61,15 +67,59 @@ def connected_parent() -> argparse.ArgumentParser:
     return parent
 
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
+def add_global_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The connection and output options, also accepted before the command.
+
+    ``scale-compose --json list`` = ``scale-compose list --json`` (like ``kubectl``). A
+    command's own defaults would overwrite values parsed before it, so these are kept as
+    ``global_<dest>`` (absent unless given) and handed over by :func:`apply_global_options`.
+    """
+    actions = [*add_connection_options(parser), *add_output_options(parser)]
+    for action in actions:
+        if action.nargs != 0 and action.metavar is None:
+            action.metavar = action.dest.upper()
+        action.dest = _GLOBAL_PREFIX + action.dest
+        action.default = argparse.SUPPRESS
+    return actions
+
+
+def global_options_taking_values() -> frozenset[str]:
+    """The global options that take a value (``--url HOST``), to find the command word."""
+    actions = add_global_options(argparse.ArgumentParser(add_help=False))
+    return frozenset(o for action in actions if action.nargs != 0 for o in action.option_strings)
+
+
+def apply_global_options(args: argparse.Namespace) -> None:
+    """Give the command the global options written before it; ones written after it win.
+
+    Raises:
+        UsageError: the command does not take one of them (``--sandbox init``).
+    """
+    from scale_pilot_nb.cli.exits import UsageError
+
+    for key, value in list(vars(args).items()):
+        if not key.startswith(_GLOBAL_PREFIX):
+            continue
+        delattr(args, key)
+        dest = key.removeprefix(_GLOBAL_PREFIX)
+        if not hasattr(args, dest):  # every global option is named --<dest with dashes>
+            option = "--" + dest.replace("_", "-")
+            raise UsageError(f"{args.command} does not take {option}")
+        if getattr(args, dest) in (None, False):
+            setattr(args, dest, value)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     """``--json`` and ``--debug``."""
     group = parser.add_argument_group("output")
-    group.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON document ({'version': 1, ...}) on stdout instead of tables",
-    )
-    group.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    return [
+        group.add_argument(
+            "--json",
+            action="store_true",
+            help="print one JSON document ({'version': 1, ...}) on stdout instead of tables",
+        ),
+        group.add_argument("--debug", action="store_true", help="show tracebacks of errors"),
+    ]
 
 
 def add_wait_options(parser: argparse.ArgumentParser, wanted: str = "RUNNING (healthy)") -> None:
@@ -107,32 +157,36 @@ def _seconds(text: str) -> float | None:
     return value
 
 
-def add_address_options(group: argparse._ArgumentGroup) -> None:
+def add_address_options(group: argparse._ArgumentGroup) -> list[argparse.Action]:
     """``--url``, ``--profile`` and ``--api-key-file`` (shared by ``init``)."""
-    group.add_argument("--url", help="NAS address: host, host:port or a ws(s):// URL")
-    group.add_argument("--profile", help="profile in the config file (default: 'default')")
-    group.add_argument(
-        "--api-key-file",
-        metavar="FILE",
-        help="read the API key from FILE (never pass a key as an argument)",
-    )
+    return [
+        group.add_argument("--url", help="NAS address: host, host:port or a ws(s):// URL"),
+        group.add_argument("--profile", help="profile in the config file (default: 'default')"),
+        group.add_argument(
+            "--api-key-file",
+            metavar="FILE",
+            help="read the API key from FILE (never pass a key as an argument)",
+        ),
+    ]
 
 
-def add_connection_options(parser: argparse.ArgumentParser) -> None:
+def add_connection_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     """Every way to say which NAS to talk to and how to log in."""
     group = parser.add_argument_group(
         "connection",
         "Defaults: TRUENAS_URL, TRUENAS_API_KEY(_FILE), TRUENAS_USERNAME + TRUENAS_PASSWORD,\n"
         "then the profile in ~/.config/scale-pilot/config.toml, then ./.env.",
     )
-    add_address_options(group)
-    group.add_argument("--username", help="log in as this user (with --password-file)")
-    group.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
-    group.add_argument(
-        "--insecure", action="store_true", help="do not verify the NAS's TLS certificate"
-    )
-    group.add_argument(
-        "--sandbox",
-        action="store_true",
-        help="run against a fresh embedded sandbox NAS (demo apps) instead",
-    )
+    return [
+        *add_address_options(group),
+        group.add_argument("--username", help="log in as this user (with --password-file)"),
+        group.add_argument("--password-file", metavar="FILE", help="read the password from FILE"),
+        group.add_argument(
+            "--insecure", action="store_true", help="do not verify the NAS's TLS certificate"
+        ),
+        group.add_argument(
+            "--sandbox",
+            action="store_true",
+            help="run against a fresh embedded sandbox NAS (demo apps) instead",
+        ),
+    ]
