@@ -43,6 +43,7 @@ from scale_pilot_nb.records._base import format_bytes
 from scale_pilot_nb.records.app import PortMapping, VolumeMount
 from scale_pilot_nb.records.doctor import FEATURE_NAMES, CheckStatus, DoctorReport
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+from scale_pilot_nb.sync import SyncEntry, SyncPlan
 
 __all__ = [
     "app_html",
@@ -58,6 +59,7 @@ __all__ = [
     "result_html",
     "set_display_style",
     "status_html",
+    "sync_plan_html",
 ]
 
 _SEVERITY_TITLES = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Infos"}
@@ -417,6 +419,46 @@ def diff_html(diff: str) -> str:
             kind = ""
         lines.append(f'<span class="sp-line {kind}">{esc(line) or " "}</span>')
     return f'<div class="sp-diff">{"".join(lines)}</div>'
+
+
+# -- stacks from a folder ----------------------------------------------------------------------
+
+
+@render.register
+def sync_plan_html(plan: SyncPlan) -> str:
+    """Sync plan: a row per stack and orphan, then each change's plan and each stack's errors."""
+    rows = (
+        [
+            esc(entry.name),
+            _sync_badge(entry),
+            _code(entry.source) if entry.source else MISSING,
+            esc(entry.summary()),
+        ]
+        for entry in plan
+    )
+    body = [table(["app", "action", "source", "what happens"], rows)]
+    for entry in plan:
+        if entry.plan and entry.plan.changed:
+            body.append(section(f"Plan of {entry.name}", _plan_card(entry.plan), expanded=True))
+        if entry.action == "invalid":
+            body.append(section(f"Errors of {entry.name}", _stack_errors(entry), expanded=True))
+    if plan.invalid:
+        header = badge(f"{len(plan.invalid)} invalid", "error")
+    else:
+        header = badge("changes", "warn") if plan.changes else badge("in sync", "ok")
+    header += _muted(plan.summary())
+    return document(str(plan), card("Sync plan", str(plan.directory), header, "".join(body)))
+
+
+def _sync_badge(entry: SyncEntry) -> str:
+    """The action's badge; an orphan is a warning (it is drift), whatever prune will do."""
+    return badge(entry.action, "warn" if entry.action == "orphan" else None)
+
+
+def _stack_errors(entry: SyncEntry) -> str:
+    problem = f'<div class="sp-hint">{esc(entry.problem)}</div>' if entry.problem else ""
+    findings = _findings_table(entry.report.errors) if entry.report else ""
+    return problem + findings
 
 
 # -- operations and jobs -----------------------------------------------------------------------

@@ -27,6 +27,10 @@ Frames and their columns (``Pilot`` method → builder):
     app, source, destination, type (``bind``/``volume``), kind (``ix-volume`` under
     /mnt/.ix-apps, ``pool`` under /mnt/<pool>, ``system`` elsewhere on the boot pool,
     ``docker-volume`` for named volumes), read_only.
+``sync_plan(DIR).to_frame()`` → :func:`sync_frame`, one row per stack or orphan
+    app, action (create/update/noop/orphan/invalid), source (the stack file; NA for an
+    orphan), recreates_containers, services_added, services_removed, services_changed
+    (lists), warnings (count), errors (list of messages).
 ``stats(samples=N)`` → :func:`stats_frame`, one row per app per sample, indexed by ``time``
     (UTC, when the sample arrived): app, cpu_percent (of the whole host), memory_bytes,
     rx_bytes_per_s, tx_bytes_per_s (summed over interfaces, averaged over the interval),
@@ -37,12 +41,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 import pandas as pd
 
 from scale_pilot_nb.compose.paths import HostPathKind, classify_host_path
 from scale_pilot_nb.records import Image
+from scale_pilot_nb.sync import SyncAction, SyncPlan
 
 __all__ = [
     "APP_COLUMNS",
@@ -52,6 +57,8 @@ __all__ = [
     "IMAGE_COLUMNS",
     "PORT_COLUMNS",
     "STATS_COLUMNS",
+    "SYNC_ACTIONS",
+    "SYNC_COLUMNS",
     "VOLUME_COLUMNS",
     "VOLUME_KINDS",
     "apps_frame",
@@ -59,6 +66,7 @@ __all__ = [
     "images_frame",
     "ports_frame",
     "stats_frame",
+    "sync_frame",
     "volumes_frame",
 ]
 
@@ -142,6 +150,22 @@ STATS_COLUMNS: dict[str, str] = {
     "tx_bytes_per_s": "float64",
     "blkio_read_bytes": "int64",
     "blkio_write_bytes": "int64",
+}
+
+#: What a sync does to an app (categorical ``action`` of :func:`sync_frame`).
+SYNC_ACTIONS = list(get_args(SyncAction))
+
+#: ``sync_frame`` columns and their dtypes.
+SYNC_COLUMNS: dict[str, str] = {
+    "app": "string",
+    "action": "category",
+    "source": "string",
+    "recreates_containers": "bool",
+    "services_added": "object",
+    "services_removed": "object",
+    "services_changed": "object",
+    "warnings": "int64",
+    "errors": "object",
 }
 
 
@@ -265,6 +289,23 @@ def stats_frame(samples: Iterable[tuple[dt.datetime, Iterable[Mapping[str, Any]]
     frame = _typed(columns, STATS_COLUMNS, {})
     frame.index = pd.DatetimeIndex(pd.to_datetime(times, utc=True), name="time").astype(_UTC)
     return frame
+
+
+def sync_frame(plan: SyncPlan) -> pd.DataFrame:
+    """One row per entry of a sync plan, in name order; columns as :data:`SYNC_COLUMNS`."""
+    columns = _empty(SYNC_COLUMNS)
+    for entry in plan.entries:
+        part = entry.plan
+        columns["app"].append(entry.name)
+        columns["action"].append(entry.action)
+        columns["source"].append(None if entry.source is None else str(entry.source))
+        columns["recreates_containers"].append(bool(part and part.recreates_containers))
+        columns["services_added"].append(list(part.services_added) if part else [])
+        columns["services_removed"].append(list(part.services_removed) if part else [])
+        columns["services_changed"].append(list(part.services_changed) if part else [])
+        columns["warnings"].append(len(entry.warnings))
+        columns["errors"].append(entry.errors)
+    return _typed(columns, SYNC_COLUMNS, {"action": SYNC_ACTIONS}, ordered=False)
 
 
 def _workloads(entry: Mapping[str, Any]) -> Mapping[str, Any]:
