@@ -1,13 +1,15 @@
-"""Compose commands: ``validate`` (offline by default), ``plan`` and ``deploy``.
+"""Compose commands: ``validate`` (offline by default), ``plan``, ``deploy`` and ``config FILE``.
 
 ``validate`` needs no NAS: it runs the local validation engine, and asks the NAS only with
-``--check-ports``. ``deploy`` is the library's idempotent deploy; its job progress goes to
-stderr.
+``--check-ports``. ``config FILE`` needs none either: it shows the conversion ``deploy`` sends.
+``deploy`` is the library's idempotent deploy; its job progress goes to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +23,10 @@ if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
     from scale_pilot_nb.compose.report import ValidationReport
 
-__all__ = ["register"]
+__all__ = ["add_conversion_options", "print_file_config", "register"]
+
+#: File names whose app is named after their folder, as ``docker compose`` names projects.
+_FOLDER_NAMED_FILES = frozenset({"compose", "docker-compose"})
 
 
 def register(commands: Any, connected: argparse.ArgumentParser) -> None:
@@ -86,6 +91,11 @@ def _add_compose_arguments(parser: argparse.ArgumentParser, *, name_required: bo
         parser.add_argument("name", metavar="NAME", help="the app name on TrueNAS")
     else:
         parser.add_argument("--name", help="also check this app name against TrueNAS rules")
+    add_conversion_options(parser)
+
+
+def add_conversion_options(parser: argparse.ArgumentParser) -> None:
+    """``--mode``, ``--split`` and ``--env-file``: how a compose file becomes payloads."""
     parser.add_argument(
         "--mode",
         choices=["compose", "ix-app"],
@@ -121,6 +131,82 @@ def _variables(args: argparse.Namespace) -> dict[str, str] | None:
 def _compose_file(args: argparse.Namespace) -> Path:
     """The FILE argument as a path (a str would be taken as YAML text by the library)."""
     return Path(args.file)
+
+
+def print_file_config(session: Session) -> int:
+    """``config FILE [NAME]``: the compose as ``deploy`` would store it, offline (like
+    ``docker compose config``); ``--payload``: the ``app.create`` payload(s) as JSON.
+
+    It is the conversion ``deploy`` sends (:func:`~scale_pilot_nb.compose.convert.convert`);
+    secret values are redacted, as in every output, unless ``--with-secrets``.
+    """
+    from scale_pilot_nb.compose.convert import convert
+
+    args, out = session.args, session.out
+    path = Path(args.target)
+    name = args.name or _default_app_name(path)
+    conversion = convert(path, name, mode=args.mode, split=args.split, variables=_variables(args))
+    _print_warnings(out, [finding.to_dict() for finding in conversion.findings])
+    payloads = [_shown(app.payload, secrets=args.with_secrets) for app in conversion.apps]
+    if args.payload:
+        if out.json:
+            out.document("config", file=str(path), payloads=payloads)
+        else:
+            out.line(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2))
+        return ExitStatus.OK
+    configs = {str(p["app_name"]): _stored_config(p) for p in payloads}
+    if out.json:
+        apps = [{"app_name": app_name, "config": config} for app_name, config in configs.items()]
+        out.document("config", file=str(path), apps=apps)
+        return ExitStatus.OK
+    from scale_pilot_nb.compose.render import render
+
+    for index, (app_name, config) in enumerate(configs.items()):
+        if len(configs) > 1:  # one YAML document per app of a split
+            out.line(("---\n" if index else "") + f"# app {app_name}")
+        out.stdout.write(render(config))
+    return ExitStatus.OK
+
+
+def _print_warnings(out: Output, findings: Sequence[Mapping[str, Any]]) -> None:
+    for finding in findings:
+        if finding.get("severity") == "warning":
+            out.note(f"warning: {finding.get('message')}", "warn")
+
+
+def _default_app_name(path: Path) -> str:
+    """The file's stem (``nginx.yml`` → ``nginx``), or its folder's name for ``compose.yml``."""
+    named = path.resolve().parent.name if path.stem in _FOLDER_NAMED_FILES else path.stem
+    return named.lower()
+
+
+def _shown(payload: dict[str, Any], *, secrets: bool) -> dict[str, Any]:
+    """``payload`` with its secret values redacted unless ``secrets`` (a compose text is
+    parsed for that and rendered again, which gives back the same text)."""
+    if secrets:
+        return payload
+    from scale_pilot_nb.compose.redaction import redact
+
+    text = payload.get("custom_compose_config_string")
+    if text is None:
+        shown, _ = redact(payload)
+        return dict(shown)
+    from scale_pilot_nb.compose.render import render
+
+    compose, _ = redact(_parsed(text))
+    return {**payload, "custom_compose_config_string": render(compose)}
+
+
+def _stored_config(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the NAS stores of a payload: the compose of a custom app, an ix-app's values."""
+    text = payload.get("custom_compose_config_string")
+    return _parsed(text) if text is not None else dict(payload["values"])
+
+
+def _parsed(text: str) -> dict[str, Any]:
+    from scale_pilot_nb.compose.load import load
+
+    return dict(load(text).data)
 
 
 def validate_file(session: Session) -> int:
@@ -187,9 +273,7 @@ def deploy_file(session: Session) -> int:
         )
     finally:
         progress.finish()
-    for finding in result.findings:
-        if finding.get("severity") == "warning":
-            out.note(f"warning: {finding.get('message')}", "warn")
+    _print_warnings(out, result.findings)
     if args.dry_run and not out.json:
         for plan in result.plans.values():
             out.line(str(plan))

@@ -1,5 +1,8 @@
 """Read-only commands: ``list`` (``ps``), ``status``, ``config`` and ``logs``.
 
+``config`` shows a compose FILE as it would be stored (offline, see
+:func:`~scale_pilot_nb.cli.deploying.print_file_config`) or the stored config of app NAME.
+
 They use the records (:meth:`Pilot.list_apps`), never the DataFrame views, so pandas is not
 imported by the CLI.
 """
@@ -8,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scale_pilot_nb.cli.deploying import add_conversion_options, print_file_config
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.parsing import add_command
 
@@ -45,18 +50,37 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     config = add_command(
         commands,
         "config",
-        app_config,
-        summary="print the stored configuration of an app (a custom app's compose) as YAML",
+        show_config,
+        summary="print a compose file as deploy would store it, or an app's stored config",
+        description=(
+            "With FILE (an existing file, or a name ending in .yml/.yaml): print the compose "
+            "as deploy would store it, interpolated and normalised, without a NAS (like "
+            "`docker compose config`); --payload prints the app.create payload as JSON. With "
+            "NAME: print the stored configuration of that app on the NAS. Secret values are "
+            "redacted unless --with-secrets."
+        ),
         examples=[
+            "scale-compose config nginx.yml",
+            "scale-compose config stack.yml shop --env-file prod.env --payload",
             "scale-compose config my-nginx",
             "scale-compose config my-nginx --with-secrets > my-nginx.yml",
         ],
         parents=[connected],
     )
-    config.add_argument("name", metavar="NAME", help="the app")
+    config.add_argument("target", metavar="FILE|NAME", help="a compose file, or an app")
+    config.add_argument(
+        "name",
+        metavar="NAME",
+        nargs="?",
+        help="with FILE: the app name (default: the file's stem; its folder for compose.yml)",
+    )
     config.add_argument(
         "--with-secrets", action="store_true", help="print secret values too (default: redacted)"
     )
+    config.add_argument(
+        "--payload", action="store_true", help="with FILE: print the app.create payload (JSON)"
+    )
+    add_conversion_options(config)
 
     logs = add_command(
         commands,
@@ -146,13 +170,30 @@ def _print_status(session: Session, report: SystemStatus) -> None:
         )
 
 
+def show_config(session: Session) -> int:
+    """``config FILE [NAME]`` for a compose file, else ``config NAME`` for an app."""
+    args = session.args
+    if _is_compose_file(args.target):
+        return print_file_config(session)
+    if args.name is not None or args.payload:
+        raise UsageError(
+            f"{args.target!r} is not a compose file, so it names an app",
+            hint="Pass an existing compose FILE for NAME and --payload, or only the app NAME.",
+        )
+    return app_config(session)
+
+
+def _is_compose_file(target: str) -> bool:
+    return Path(target).is_file() or target.lower().endswith((".yml", ".yaml"))
+
+
 def app_config(session: Session) -> int:
     """``config NAME``: the stored configuration, YAML for people, JSON with ``--json``.
 
     Secret values are redacted as in every other output (a terminal, a log, a CI job) unless
     ``--with-secrets`` asks for the config as stored, e.g. to redeploy it elsewhere.
     """
-    name = session.args.name
+    name = session.args.target
     config = session.pilot.app_config(name, secrets=session.args.with_secrets)
     out = session.out
     if out.json:
