@@ -141,7 +141,7 @@ class SyncEntry:
         if self.action == "invalid":
             return "; ".join(self.errors)
         if self.action == "orphan":
-            return "custom app with no stack file: deleted only with prune (volumes kept)"
+            return "no stack file: kept unless pruned"
         return self.plan.summary() if self.plan else ""
 
     def to_dict(self) -> dict[str, Any]:
