@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from benchmarks._harness import Row, timed
 from benchmarks._raw import POLL_INTERVAL, RawClient
+from scale_pilot_nb import examples
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.validate import validate
 from scale_pilot_nb.manager import TrueNASDockerManager
@@ -25,7 +26,7 @@ from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.metrics import Metrics
 from scale_pilot_nb.sandbox.state import Timing
 
-COMPOSE = "examples/nginx.yml"
+COMPOSE = examples.path("nginx.yml")
 APP = "hygiene-web"
 STEPS = ("status", "list", "validate", "deploy", "wait", "logs tail", "stop", "start",
          "delete", "list")  # fmt: skip

@@ -111,7 +111,6 @@ def lab(sandbox: Sandbox, tmp_path: Path) -> Iterator[str]:
     _requirements()
     root = tmp_path / "root"
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    shutil.copytree(REPO / "examples", root / "examples")
     settings = tmp_path / "settings"
     for name, values in LAB_SETTINGS.items():
         path = settings / name

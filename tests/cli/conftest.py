@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
+from scale_pilot_nb import examples
 from scale_pilot_nb.cli import main
 from scale_pilot_nb.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "scale-compose"
-NGINX = REPO / "examples" / "nginx.yml"
+NGINX = examples.path("nginx.yml")
 #: Bounds every subprocess so a hang fails the test instead of the suite.
 SUBPROCESS_TIMEOUT = 60
 

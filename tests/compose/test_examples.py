@@ -1,4 +1,4 @@
-"""examples/: each file is correct for TrueNAS (no errors, no warnings) and converts cleanly."""
+"""The packaged examples: each is valid for TrueNAS (no errors, no warnings), converts cleanly."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scale_pilot_nb import examples
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import plan
 from scale_pilot_nb.compose.validate import validate
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples.path()
 FILES = sorted(EXAMPLES.glob("*.yml"))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scale_pilot_nb import TrueNASDockerManager
+from scale_pilot_nb import TrueNASDockerManager, examples
 from scale_pilot_nb.compose import convert
 from scale_pilot_nb.compose.validate import host_bind_sources, prepare
 from scale_pilot_nb.errors import ComposeError
@@ -29,7 +29,7 @@ FILES = [
     (key, CORPUS / key, dict(entry.get("variables") or {}))
     for key, entry in sorted(EXPECTED.items())
     if key.startswith("good/")
-] + [(f"examples/{p.name}", p, {}) for p in sorted((ROOT / "examples").glob("*.yml"))]
+] + [(f"examples/{p.name}", p, {}) for p in sorted(examples.path().glob("*.yml"))]
 
 
 @pytest.fixture(params=["24.10", "25.04", "25.10"])

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from scale_pilot_nb import examples
 from scale_pilot_nb.compose import convert, validate
 from scale_pilot_nb.compose.schema import schema_problems
 from tests.conformance.real_loader import compose_binary, iter_cases, run_config
@@ -32,13 +33,13 @@ def _sources() -> list[tuple[str, Path, dict[str, str]]]:
         for key in sorted(EXPECTED)
         if key.startswith("good/") and EXPECTED[key].get("mode", "compose") == "compose"
     ]
-    examples = [(f"examples/{p.name}", p, {}) for p in sorted((ROOT / "examples").glob("*.yml"))]
+    example_files = [(f"examples/{p.name}", p, {}) for p in sorted(examples.path().glob("*.yml"))]
     real = [
         (case.case_id, case.directory / case.file, {})
         for case in iter_cases()
         if validate(case.directory / case.file).valid
     ]
-    return good + examples + real
+    return good + example_files + real
 
 
 SOURCES = _sources()

@@ -9,16 +9,16 @@ from __future__ import annotations
 import concurrent.futures
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
+from scale_pilot_nb import examples
 from scale_pilot_nb.notebook.widgets import Dashboard, DeployForm, LogViewer
 from scale_pilot_nb.pilot import Pilot
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples.path()
 NGINX = (EXAMPLES / "nginx.yml").read_text()
 WAIT = 20.0
 
@@ -64,8 +64,9 @@ def test_validate_shows_errors_of_a_flawed_file(pilot: Pilot) -> None:
     assert "error" in shown(form)
 
 
-def test_example_picker_loads_the_file_and_a_default_name(pilot: Pilot) -> None:
-    form = DeployForm(pilot, examples=EXAMPLES)
+def test_example_picker_offers_the_packaged_examples_and_loads_one(pilot: Pilot) -> None:
+    form = pilot.deploy_form()
+    assert {"nginx.yml", "redis.yml", "wordpress-stack.yml"} <= set(form.example_picker.options)
     form.example_picker.value = "redis.yml"
     assert form.editor.value == (EXAMPLES / "redis.yml").read_text()
     assert form.name_field.value == "redis"

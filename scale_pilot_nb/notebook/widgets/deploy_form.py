@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from scale_pilot_nb import examples as packaged_examples
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.errors import CallTimeoutError
 from scale_pilot_nb.notebook.widgets._base import Bundle, PilotWidget, error_html, rich_bundle
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from scale_pilot_nb.pilot import Pilot
     from scale_pilot_nb.records.outcome import OperationResult
 
-__all__ = ["CUSTOM_CHOICE", "DeployForm", "default_examples_dir"]
+__all__ = ["CUSTOM_CHOICE", "DeployForm"]
 
 T = TypeVar("T")
 
@@ -41,14 +42,6 @@ CUSTOM_CHOICE = "(edit below)"
 WAIT_TIMEOUT = 600.0
 
 
-def default_examples_dir() -> Path | None:
-    """``examples/`` of a source checkout (or the current directory), if there is one."""
-    for candidate in (Path(__file__).resolve().parents[3] / "examples", Path("examples")):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 class DeployForm(PilotWidget):
     """Name, YAML editor, example picker, mode and split; Validate / Plan / Deploy buttons.
 
@@ -56,8 +49,8 @@ class DeployForm(PilotWidget):
         pilot: the connection to deploy through.
         compose: initial YAML text, or a path to a compose file to load into the editor.
         name: initial app name.
-        examples: a folder of ``*.yml`` files offered in the picker (default: the checkout's
-            ``examples/``).
+        examples: a folder of ``*.yml`` files offered in the picker (default: the examples
+            shipped with the package, :func:`scale_pilot_nb.examples.path`).
     """
 
     def __init__(
@@ -69,10 +62,8 @@ class DeployForm(PilotWidget):
         examples: str | Path | None = None,
     ) -> None:
         super().__init__(pilot)
-        folder = Path(examples) if examples is not None else default_examples_dir()
-        self.examples: dict[str, Path] = (
-            {p.name: p for p in sorted(folder.glob("*.yml"))} if folder else {}
-        )
+        folder = Path(examples) if examples is not None else packaged_examples.path()
+        self.examples: dict[str, Path] = {p.name: p for p in sorted(folder.glob("*.yml"))}
         self._initial_text = _load_text(compose)
         self._initial_name = name or ""
         self.last_result: object = None
