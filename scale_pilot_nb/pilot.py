@@ -37,6 +37,7 @@ from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
 from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.runner import LoopRunner
+from scale_pilot_nb.sync import SyncPlan, apply_sync, plan_sync
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -444,6 +445,51 @@ class Pilot(PilotDayTwo):
         return self._runner.run(self.manager.wait_for_state(name, state, timeout=timeout))
 
     wait_for_state.__doc__ = _M.wait_for_state.__doc__
+
+    # -- stacks from a folder ----------------------------------------------------------------
+
+    def sync_plan(self, directory: str | os.PathLike[str]) -> SyncPlan:
+        """What ``sync(directory)`` would do: one row per stack and per orphan custom app."""
+        return self._runner.run(plan_sync(self.manager, directory))
+
+    def sync(
+        self,
+        stacks: SyncPlan | str | os.PathLike[str],
+        *,
+        prune: bool = False,
+        confirm: bool = False,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        progress: Progress = None,
+    ) -> OperationResult:
+        """Make the NAS's custom apps what the folder says (see :mod:`scale_pilot_nb.sync`).
+
+        ``prune`` also deletes custom apps the folder no longer has (volumes kept), and needs
+        ``confirm=True``.
+
+        Raises:
+            ConfirmationRequired: ``prune`` without ``confirm=True``.
+            ComposeError: a stack is invalid (nothing changed) unless ``skip_invalid``.
+        """
+        if prune and confirm is not True:
+            raise ConfirmationRequired(
+                "Pruning deletes apps and needs an explicit confirmation",
+                hint="Call pilot.sync(..., prune=True, confirm=True).",
+            )
+        return self._with_progress(
+            progress,
+            "sync",
+            lambda callback: apply_sync(
+                self.manager,
+                stacks,
+                prune=prune,
+                skip_invalid=skip_invalid,
+                wait=wait,
+                timeout=timeout,
+                progress=callback,
+            ),
+        )
 
     # -- jobs ------------------------------------------------------------------------------
 
