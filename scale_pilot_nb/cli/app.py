@@ -111,6 +111,8 @@ def main(
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             args = parser.parse_args(arguments)
     except SystemExit as exit_:  # --help, --version and usage errors
+        if exit_.code and "--detailed-exitcode" in arguments:
+            return ExitStatus.ERROR  # exit 2 means "changes" there
         return exit_.code if isinstance(exit_.code, int) else ExitStatus.USAGE
     if args.command is None:
         parser.print_usage(stderr)
@@ -161,6 +163,8 @@ def _run(args: argparse.Namespace, out: Output, stdin: TextIO) -> ExitStatus:
         if debug:
             traceback.print_exc(file=out.stderr)
         out.failure(exc.to_dict(), f"scale-compose: error: {exc}")
+        if getattr(args, "detailed_exitcode", False):  # Terraform's: every error is 1
+            return ExitStatus.ERROR
         return exit_status_for(exc)
     except Exception as exc:
         if debug:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +21,17 @@ from scale_pilot_nb.cli.progress import ProgressPrinter
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.cli.session import Session
+    from scale_pilot_nb.compose.plan import DeployPlan
     from scale_pilot_nb.compose.report import ValidationReport
 
-__all__ = ["add_conversion_options", "print_file_config", "register"]
+__all__ = ["PLAN_CHANGES", "add_conversion_options", "print_file_config", "print_plan", "register"]
+
+#: Exit status of ``plan --detailed-exitcode`` when deploying would change something.
+PLAN_CHANGES = 2
+#: How the summary line of each plan action is painted on a terminal.
+_ACTION_STYLES = {"create": "good", "update": "warn", "replace": "bad", "noop": "dim"}
+#: How unified-diff lines are painted on a terminal, by their first characters.
+_DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "dim"), ("+", "good"), ("-", "bad"))
 
 #: File names whose app is named after their folder, as ``docker compose`` names projects.
 _FOLDER_NAMED_FILES = frozenset({"compose", "docker-compose"})
@@ -58,10 +66,19 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         "plan",
         plan_deploy,
         summary="show what deploying a compose file would change on the NAS",
-        examples=["scale-compose plan nginx.yml my-nginx"],
+        examples=[
+            "scale-compose plan nginx.yml my-nginx",
+            "scale-compose plan nginx.yml my-nginx --detailed-exitcode || echo changes",
+        ],
         parents=[connected],
     )
     _add_compose_arguments(plan, name_required=True)
+    plan.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help=f"exit {PLAN_CHANGES} when deploying would change something, 0 when not, 1 on "
+        "any error (Terraform's convention)",
+    )
 
     deploy = add_command(
         commands,
@@ -250,9 +267,19 @@ def plan_deploy(session: Session) -> int:
     out = session.out
     if out.json:
         out.document("plan", **plan.to_dict())
-        return ExitStatus.OK
-    out.line(str(plan))
-    return ExitStatus.OK
+    else:
+        print_plan(out, plan)
+    return PLAN_CHANGES if args.detailed_exitcode and plan.changes else ExitStatus.OK
+
+
+def print_plan(out: Output, parts: Iterable[DeployPlan]) -> None:
+    """Each part of a plan; on a terminal its summary and diff lines in colour."""
+    for part in parts:
+        summary, *details = str(part).splitlines()
+        out.line(out.paint(summary, _ACTION_STYLES[part.action]))
+        for line in details:
+            style = next((style for start, style in _DIFF_STYLES if line.startswith(start)), None)
+            out.line(out.paint(line, style) if style else line)
 
 
 def deploy_file(session: Session) -> int:
@@ -275,8 +302,7 @@ def deploy_file(session: Session) -> int:
         progress.finish()
     _print_warnings(out, result.findings)
     if args.dry_run and not out.json:
-        for plan in result.plans.values():
-            out.line(str(plan))
+        print_plan(out, result.plans.values())
         out.note("dry run: nothing was changed")
         return ExitStatus.OK
     return print_outcomes(out, result)

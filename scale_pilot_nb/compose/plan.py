@@ -98,9 +98,20 @@ class DeployPlan:
         ):
             if names:
                 parts.append(f"{label} {', '.join(names)}")
-        if self.recreates_containers:
-            parts.append("containers will be recreated")
+        parts.append(self._consequence())
         return "; ".join(parts)
+
+    def _consequence(self) -> str:
+        """What the action does to containers, in words true for this action."""
+        if self.action == "create":
+            return "a new app: its containers will be created"
+        if self.action == "noop":
+            return "no changes: nothing will be touched"
+        if self.action == "replace":
+            return f"the {self.live_mode} app will be deleted and created again as {self.mode}"
+        if self.recreates_containers:
+            return "containers will be recreated"
+        return "the app is stopped: no container will be recreated, it stays stopped"
 
     def __str__(self) -> str:
         lines = [self.summary()]

@@ -233,3 +233,37 @@ def test_secrets_outside_environment_are_masked_too() -> None:
     replaced = plan(convert(built, "web").payload, live)
     assert "services.web.build.args.NPM_TOKEN" in replaced.secrets_changed
     assert "t-7" not in f"{replaced} {replaced.to_dict()}"
+
+
+def _nginx_payload(image: str = "nginx:1.27.3-alpine") -> dict[str, Any]:
+    compose = f"services:\n  web:\n    image: {image}\n"
+    return convert(compose, "web").payload
+
+
+@pytest.mark.parametrize(
+    ("live_state", "wording", "untrue"),
+    [
+        ("RUNNING", "containers will be recreated", "stopped"),
+        ("STOPPED", "no container will be recreated, it stays stopped", "containers will be"),
+    ],
+)
+def test_update_wording_says_what_happens_to_containers(
+    live_state: str, wording: str, untrue: str
+) -> None:
+    stored = yaml.safe_load(_nginx_payload()["custom_compose_config_string"])
+    result = plan(_nginx_payload("nginx:1.28.0-alpine"), stored, live_state=live_state)
+    assert result.action == "update"
+    assert wording in result.summary()
+    assert untrue not in result.summary()
+
+
+def test_create_noop_and_replace_wording() -> None:
+    created = plan(_nginx_payload(), None).summary()
+    assert "a new app: its containers will be created" in created
+    assert "recreated" not in created
+    stored = yaml.safe_load(_nginx_payload()["custom_compose_config_string"])
+    unchanged = plan(_nginx_payload(), stored).summary()
+    assert "no changes: nothing will be touched" in unchanged
+    assert "recreated" not in unchanged
+    replaced = plan(_nginx_payload(), stored, live_mode="ix-app").summary()
+    assert "the ix-app app will be deleted and created again as compose" in replaced
