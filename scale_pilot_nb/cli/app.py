@@ -27,6 +27,7 @@ from scale_pilot_nb.cli import (
     lifecycle,
     revisions,
     setup,
+    sync,
 )
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError, describe_statuses, exit_status_for
 from scale_pilot_nb.cli.output import Output
@@ -72,6 +73,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     connected = connected_parent()
     inventory.register(commands, connected)
     deploying.register(commands, connected)
+    sync.register(commands, connected)
     lifecycle.register(commands, connected)
     jobs.register(commands, connected)
     revisions.register(commands, connected)
