@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit notebooks notebooks-refresh browser bench sandbox clean
+.PHONY: demo test lint typecheck unit notebooks notebooks-refresh browser bench sandbox lab clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -65,6 +65,17 @@ bench: $(STAMP_TEST)
 
 sandbox: $(STAMP_BASE)
 	$(BIN)/scale-compose sandbox
+
+# JupyterLab on the notebooks, which run on the embedded sandbox (the `lab` extra is installed here).
+STAMP_LAB := $(VENV)/.installed-lab
+
+$(STAMP_LAB): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[lab]'
+	@touch $@ $(STAMP_BASE)
+
+# Jupyter refuses to run as root unless told to (containers and CI machines often are root).
+lab: $(STAMP_LAB)
+	$(SANDBOX_ONLY) $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
