@@ -280,7 +280,9 @@ def _compare(
     live: dict[str, Any],
     desired: dict[str, Any],
 ) -> DeployPlan:
-    result = DeployPlan(name, action, mode, live_mode, recreates_containers=action != "noop")
+    # a create starts new containers and recreates none; a noop touches nothing
+    recreates = action in ("update", "replace")
+    result = DeployPlan(name, action, mode, live_mode, recreates_containers=recreates)
     if action == "noop":
         return result
     old_services = _services(live, live_mode or mode, name) if live else {}

@@ -39,7 +39,8 @@ def live_of(p: dict[str, Any]) -> dict[str, Any]:
 
 def test_create_when_there_is_no_live_app() -> None:
     result = plan(payload(), None)
-    assert (result.action, result.live_mode, result.recreates_containers) == ("create", None, True)
+    # nothing exists yet, so nothing is recreated
+    assert (result.action, result.live_mode, result.recreates_containers) == ("create", None, False)
     assert result.services_added == ["web", "db"]
     assert result.diff.startswith("--- live\n+++ desired")
     assert "first-secret" not in str(result) and "first-secret" not in str(result.to_dict())

@@ -57,6 +57,7 @@ def test_a_plan_without_changes_says_noop_and_falls_back_to_its_text() -> None:
     quiet = Plan((DeployPlan("web", "noop", "compose", "compose"),))
     out = html.render(quiet)
     assert '<span class="sp-badge sp-tone-muted">noop</span></div>' in out
-    assert '<pre class="sp-text-fallback">noop &#x27;web&#x27; (compose)</pre>' in out
+    text = "noop &#x27;web&#x27; (compose); no changes: nothing will be touched"
+    assert f'<pre class="sp-text-fallback">{text}</pre>' in out
     set_display_style("text")
-    assert html.render(quiet) == "<pre>noop &#x27;web&#x27; (compose)</pre>"
+    assert html.render(quiet) == f"<pre>{text}</pre>"
