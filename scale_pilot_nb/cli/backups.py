@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command, add_wait_options
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
 from scale_pilot_nb.cli.revisions import read_secrets_file, run
 from scale_pilot_nb.cli.session import confirm_by_name
 
@@ -51,7 +51,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         parents=[connected],
     )
     restore.add_argument("name", metavar="NAME", help="the backup")
-    restore.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    add_yes_option(restore)
     add_wait_options(restore)
 
     export = add_command(

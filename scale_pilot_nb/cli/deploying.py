@@ -2,7 +2,8 @@
 
 ``validate`` needs no NAS: it runs the local validation engine, and asks the NAS only with
 ``--check-ports``. ``config FILE`` needs none either: it shows the conversion ``deploy`` sends.
-``deploy`` is the library's idempotent deploy; its job progress goes to stderr.
+``deploy`` is the library's idempotent deploy; its job progress goes to stderr. Before it
+recreates the containers of a running app it shows the plan and asks, unless ``--yes``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command, add_wait_options
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
 from scale_pilot_nb.cli.progress import ProgressPrinter
+from scale_pilot_nb.cli.session import confirm_yes
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
@@ -88,17 +90,20 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         description=(
             "Validate, plan and create or update an app from a compose file, then wait until "
             "it runs and is healthy (--no-wait: until its job ends). Idempotent: deploying an "
-            "unchanged file changes nothing."
+            "unchanged file changes nothing. Before recreating the containers of a running "
+            "app it shows the plan and asks (--yes: does not ask)."
         ),
         examples=[
             "scale-compose deploy nginx.yml my-nginx",
             "scale-compose deploy stack.yml shop --split --dry-run",
             "scale-compose deploy big.yml media --timeout 900",
+            "scale-compose deploy nginx.yml my-nginx --yes   (no question: for scripts)",
         ],
         parents=[connected],
     )
     _add_compose_arguments(deploy, name_required=True)
     deploy.add_argument("--dry-run", action="store_true", help="only plan; change nothing")
+    add_yes_option(deploy)
     add_wait_options(deploy)
 
 
@@ -285,6 +290,8 @@ def print_plan(out: Output, parts: Iterable[DeployPlan]) -> None:
 def deploy_file(session: Session) -> int:
     """``deploy FILE NAME``: exit 0 when every app was deployed, 1 when one failed."""
     args, out = session.args, session.out
+    if not (args.dry_run or args.yes):
+        _confirm_recreations(session)
     progress = ProgressPrinter(out.stderr)
     try:
         result = session.pilot.deploy(
@@ -306,3 +313,30 @@ def deploy_file(session: Session) -> int:
         out.note("dry run: nothing was changed")
         return ExitStatus.OK
     return print_outcomes(out, result)
+
+
+def _confirm_recreations(session: Session) -> None:
+    """Show the plan and ask when deploying would recreate the containers of a running app.
+
+    Raises:
+        UsageError: not confirmed, or no terminal to ask on.
+    """
+    args, out = session.args, session.out
+    plan = session.pilot.plan(
+        _compose_file(args), args.name, mode=args.mode, split=args.split, variables=_variables(args)
+    )
+    recreated = [
+        part.app_name
+        for part in plan
+        if part.action in ("update", "replace") and part.recreates_containers
+    ]
+    if not recreated:
+        return
+    if not out.json:
+        print_plan(out, plan)
+    confirm_yes(
+        session,
+        args.name,
+        doing="deploy",
+        question=f"Recreate the running containers of {', '.join(map(repr, recreated))}?",
+    )

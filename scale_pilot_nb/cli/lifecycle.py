@@ -11,7 +11,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command, add_wait_options
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
 from scale_pilot_nb.cli.progress import ProgressPrinter
 from scale_pilot_nb.cli.session import confirm_by_name
 
@@ -52,7 +52,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         parents=[connected],
     )
     delete.add_argument("name", metavar="NAME", help="the app")
-    delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    add_yes_option(delete)
     delete.add_argument(
         "--remove-volumes", action="store_true", help="also delete the app's ix-volumes"
     )

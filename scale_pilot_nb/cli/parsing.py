@@ -22,6 +22,7 @@ __all__ = [
     "add_global_options",
     "add_output_options",
     "add_wait_options",
+    "add_yes_option",
     "apply_global_options",
     "connected_parent",
     "global_options_taking_values",
@@ -142,6 +143,11 @@ def add_wait_options(parser: argparse.ArgumentParser, wanted: str = "RUNNING (he
         help=f"time for the job and the wait together (default {DEFAULT_TIMEOUT:g}; 0: no "
         "limit); when it runs out the job goes on on the NAS and the command fails",
     )
+
+
+def add_yes_option(parser: argparse.ArgumentParser) -> None:
+    """``--yes``: go on without asking (the way for scripts, which have no terminal)."""
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 
 def _seconds(text: str) -> float | None:

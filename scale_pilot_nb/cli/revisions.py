@@ -3,6 +3,8 @@
 They call the manager's record-returning methods (through the pilot's loop), never the
 DataFrame views, so pandas is not imported by the CLI. Secrets for a rollback come from a
 dotenv-style file (``--secrets-file``), never from arguments that would land in shell history.
+``upgrade`` and ``rollback`` ask before they recreate the containers of a running app, unless
+``--yes``; ``upgrade --dry-run`` shows the NAS's upgrade summary and changes nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command, add_wait_options
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
+from scale_pilot_nb.cli.session import confirm_yes
 from scale_pilot_nb.errors import ConfigError
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
+    from scale_pilot_nb.records import App
 
 __all__ = ["read_secrets_file", "register", "run"]
 
@@ -40,11 +44,19 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         "upgrade",
         upgrade_app,
         summary="upgrade a catalog app (summary first), or pull a custom app's newer images",
-        examples=["scale-compose upgrade jellyfin", "scale-compose upgrade my-stack"],
+        examples=[
+            "scale-compose upgrade jellyfin",
+            "scale-compose upgrade jellyfin --dry-run",
+            "scale-compose upgrade my-stack --yes",
+        ],
         parents=[connected],
     )
     upgrade.add_argument("name", metavar="NAME", help="the app")
     upgrade.add_argument("--to", default="latest", metavar="VERSION", help="catalog version")
+    upgrade.add_argument(
+        "--dry-run", action="store_true", help="only show the upgrade summary; change nothing"
+    )
+    add_yes_option(upgrade)
     add_wait_options(upgrade)
 
     history = add_command(
@@ -92,6 +104,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         action="store_true",
         help="restore a revision recorded on another NAS (or before NAS boxes were told apart)",
     )
+    add_yes_option(rollback)
     add_wait_options(rollback)
 
 
@@ -149,6 +162,10 @@ def upgrade_app(session: Session) -> int:
     """``upgrade NAME``: catalog apps through ``app.upgrade``; custom apps pull their images."""
     args, manager = session.args, session.pilot.manager
     app = run(session, manager.get_app(args.name))
+    if args.dry_run:
+        return _show_upgrade_summary(session, app)
+    if not args.yes:
+        _confirm_if_running(session, app, doing="upgrade", what=f"Upgrade {args.name!r}")
     waiting = {"wait": args.wait, "timeout": args.timeout}
     if app.custom_app:
         return print_outcomes(
@@ -156,10 +173,49 @@ def upgrade_app(session: Session) -> int:
         )
     result = run(session, manager.upgrade(args.name, args.to, **waiting))
     if not session.out.json:
-        summary = result.details["summary"]
-        target = summary.get("upgrade_human_version") or summary.get("upgrade_version")
-        session.out.note(f"{args.name}: upgraded to {target}")
+        session.out.note(f"{args.name}: upgraded to {_target(result.details['summary'])}")
     return print_outcomes(session.out, result)
+
+
+def _target(summary: dict[str, Any]) -> str:
+    """The version an ``app.upgrade_summary`` upgrades to, as people read it."""
+    return str(summary.get("upgrade_human_version") or summary.get("upgrade_version"))
+
+
+def _show_upgrade_summary(session: Session, app: App) -> int:
+    """``upgrade --dry-run``: what ``app.upgrade_summary`` says; nothing is changed."""
+    args, out = session.args, session.out
+    summary = run(
+        session,
+        session.pilot.manager.client.call(
+            "app.upgrade_summary", args.name, {"app_version": args.to}
+        ),
+    )
+    if out.json:
+        out.document("upgrade", app_name=args.name, dry_run=True, summary=summary)
+        return ExitStatus.OK
+    out.line(f"{args.name}: {app.human_version or app.version} -> {_target(summary)}")
+    if summary.get("changelog"):
+        out.line(str(summary["changelog"]).strip())
+    out.note("dry run: nothing was changed")
+    return ExitStatus.OK
+
+
+def _confirm_if_running(session: Session, app: App, *, doing: str, what: str) -> None:
+    """Ask before ``what`` recreates the containers of ``app`` (only when it is RUNNING).
+
+    Raises:
+        UsageError: not confirmed, or no terminal to ask on.
+    """
+    from scale_pilot_nb.records import AppState
+
+    if app.state == AppState.RUNNING:
+        confirm_yes(
+            session,
+            app.name,
+            doing=doing,
+            question=f"{what}? Its running containers will be recreated",
+        )
 
 
 def show_history(session: Session) -> int:
@@ -201,10 +257,26 @@ def show_history(session: Session) -> int:
 
 def rollback_app(session: Session) -> int:
     """``rollback NAME``: back to a revision (custom) or a version (catalog)."""
-    args = session.args
+    args, manager = session.args, session.pilot.manager
+    if not args.yes:
+        entry = run(session, manager.find_app(args.name))
+        if entry is not None:  # a deleted custom app is created again: nothing to ask
+            from scale_pilot_nb.records import App
+
+            app = App.from_api(entry)
+            target = (
+                f"revision {args.revision} of the history"
+                if app.custom_app
+                else f"version {args.to}"
+                if args.to
+                else "its previous version"
+            )
+            _confirm_if_running(
+                session, app, doing="roll back", what=f"Roll {args.name!r} back to {target}"
+            )
     result = run(
         session,
-        session.pilot.manager.rollback(
+        manager.rollback(
             args.name,
             args.revision,
             version=args.to,

@@ -18,7 +18,7 @@ from scale_pilot_nb.errors import ConfigError
 if TYPE_CHECKING:
     from scale_pilot_nb.pilot import Pilot
 
-__all__ = ["Session", "read_secret_file"]
+__all__ = ["Session", "confirm_by_name", "confirm_yes", "read_secret_file"]
 
 #: A key or password file larger than this is certainly the wrong file.
 MAX_SECRET_FILE_BYTES = 64 * 1024
@@ -122,12 +122,37 @@ def confirm_by_name(session: Session, name: str, *, doing: str, prompt: str) -> 
         UsageError: there is no terminal to ask on (``--yes`` is the way for scripts), or the
             answer was not ``name``.
     """
+    if _answer(session, name, doing, prompt.format(name=name) + ": ") != name:
+        raise UsageError(f"Confirmation did not match; did not {doing} {name!r}")
+
+
+def confirm_yes(session: Session, name: str, *, doing: str, question: str) -> None:
+    """Ask a y/N question on the terminal before a command recreates running containers.
+
+    Args:
+        name: the app, for the errors.
+        doing: the action in words, for the errors ("deploy", "upgrade", "roll back").
+        question: written to stderr, followed by `` [y/N]: ``.
+
+    Raises:
+        UsageError: there is no terminal to ask on (``--yes`` is the way for scripts), or the
+            answer was not yes.
+    """
+    if _answer(session, name, doing, f"{question} [y/N]: ").lower() not in ("y", "yes"):
+        raise UsageError(f"Not confirmed; did not {doing} {name!r}")
+
+
+def _answer(session: Session, name: str, doing: str, prompt: str) -> str:
+    """The stripped line typed after ``prompt`` on the terminal.
+
+    Raises:
+        UsageError: stdin is not a terminal.
+    """
     if not is_terminal(session.stdin):
         raise UsageError(
             f"Refusing to {doing} {name!r} without a confirmation: there is no terminal to ask on",
             hint=f"Pass --yes to {doing} without asking.",
         )
-    session.out.stderr.write(prompt.format(name=name) + ": ")
+    session.out.stderr.write(prompt)
     session.out.stderr.flush()
-    if session.stdin.readline().strip() != name:
-        raise UsageError(f"Confirmation did not match; did not {doing} {name!r}")
+    return session.stdin.readline().strip()

@@ -39,11 +39,11 @@ def test_updates_table_and_json(nas_env: dict[str, str], cli: Run) -> None:
 
 
 def test_upgrade_catalog_and_custom_apps(nas_env: dict[str, str], cli: Run) -> None:
-    done = cli("upgrade", "jellyfin")
+    done = cli("upgrade", "jellyfin", "--yes")
     assert done.code == ExitStatus.OK
     assert "jellyfin: upgraded to" in done.stderr
     assert done.stdout.startswith("jellyfin: upgraded (")
-    custom = cli("upgrade", "whoami", "--json").json()
+    custom = cli("upgrade", "whoami", "--json", "--yes").json()
     assert custom["result"]["outcomes"][0]["action"] == "images updated"
     assert "whoami" not in cli("updates").stdout
 
@@ -53,7 +53,7 @@ def test_history_diff_and_rollback_with_a_secrets_file(
 ) -> None:
     for color in ("blue", "green"):
         (workdir / "stack.yml").write_text(STACK.format(color=color))
-        assert cli("deploy", "stack.yml", "stack").code == ExitStatus.OK
+        assert cli("deploy", "stack.yml", "stack", "--yes").code == ExitStatus.OK
     listing = cli("history", "stack")
     lines = listing.stdout.splitlines()
     assert lines[0].split()[:5] == ["REV", "RECORDED", "BEFORE", "BY", "TOOL"]
@@ -64,11 +64,11 @@ def test_history_diff_and_rollback_with_a_secrets_file(
     diff = cli("history", "stack", "--diff", "1", "2").stdout
     assert "+        COLOR: blue" in diff and "s3cret-value" not in diff
 
-    refused = cli("rollback", "stack")
+    refused = cli("rollback", "stack", "--yes")
     assert refused.code == ExitStatus.ERROR
     assert "web.APP_SECRET" in refused.stderr
     (workdir / "stack.env").write_text("APP_SECRET=s3cret-value\n")
-    done = cli("rollback", "stack", "--secrets-file", "stack.env")
+    done = cli("rollback", "stack", "--secrets-file", "stack.env", "--yes")
     assert done.code == ExitStatus.OK, done.stderr
     assert done.stdout == "stack: updated (RUNNING)\n"
     config = cli("config", "stack", "--json").json()["config"]
@@ -77,8 +77,8 @@ def test_history_diff_and_rollback_with_a_secrets_file(
 
 
 def test_catalog_rollback_to_a_version(nas_env: dict[str, str], cli: Run) -> None:
-    refused = cli("rollback", "jellyfin", "--to", "9.9.9")
+    refused = cli("rollback", "jellyfin", "--to", "9.9.9", "--yes")
     assert refused.code == ExitStatus.USAGE and "not available for rollback" in refused.stderr
-    done = cli("rollback", "jellyfin", "--to", "1.2.8")
+    done = cli("rollback", "jellyfin", "--to", "1.2.8", "--yes")
     assert done.code == ExitStatus.OK and done.stdout.startswith("jellyfin: rolled back (")
-    assert "no older version" in cli("rollback", "jellyfin").stderr
+    assert "no older version" in cli("rollback", "jellyfin", "--yes").stderr
