@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -18,6 +19,7 @@ __all__ = [
     "JSON_VERSION",
     "TABLE_WIDTH",
     "Output",
+    "cli_phrasing",
     "is_terminal",
     "render_table",
     "state_style",
@@ -33,6 +35,43 @@ _STYLES = {"good": "32", "bad": "31", "warn": "33", "dim": "2", "bold": "1"}
 _STATE_STYLES = {"RUNNING": "good", "CRASHED": "bad", "DEPLOYING": "warn", "STOPPING": "warn"}
 _ELLIPSIS = "…"
 
+#: The library's errors speak Python (``Pass api_key=...``); a CLI user is told the flag or the
+#: command instead. In order: a Python call offered beside a CLI one is dropped first.
+_CLI_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"pilot\.\w+\([^()]*\) or (`scale-compose [^`]+`)", r"\1"),
+        (
+            r"Call pilot\.(delete|restore)\('([^']*)', confirm=True\)",
+            r"Run `scale-compose \1 \2 --yes`",
+        ),
+        (
+            r"Call pilot\.sync\(\.\.\., prune=True, confirm=True\)",
+            "Run `scale-compose sync DIR --prune --yes`",
+        ),
+        (r"pilot\.history\(name\)", "`scale-compose history NAME`"),
+        (r"pilot\.logs\(name\)", "`scale-compose logs NAME`"),
+        (r"pilot\.apps\(\)", "`scale-compose list`"),
+        (r"pilot\.export\((path)?\)", "`scale-compose export DIR`"),
+        (
+            r"rollback\(name, secrets=\{[^}]*\}\) \(or 'service\.VARIABLE' keys\)",
+            "--secrets-file FILE of VARIABLE=value (or service.VARIABLE=value) lines",
+        ),
+        (r"\bapi_key=(\.\.\.)?", "--api-key-file FILE"),
+        (r"\busername= and password=", "--username and --password-file FILE"),
+        (r"\busername=/password=", "--username/--password-file FILE"),
+        (r"\burl=(\.\.\.)?", "--url HOST"),
+        (r"Pass ca_file= with", "Set TRUENAS_CA_FILE to"),
+        (r"\bverify_ssl=False", "--insecure"),
+        (r"\bother_nas=True", "--other-nas"),
+        (r"\bskip_invalid=True", "--skip-invalid"),
+        (r"\bsplit=True", "--split"),
+        (r"\bmode='(\w+)'", r"--mode \1"),
+        (r"\bvariables=(\{\.\.\.\}|\.\.\.)", "--env-file FILE"),
+        (r"\bvalidate\(\)", "`scale-compose validate FILE`"),
+    )
+)
+
 
 def wants_colour(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     """True when ``stream`` is a terminal and neither ``NO_COLOR`` nor ``TERM=dumb`` is set."""
@@ -46,6 +85,15 @@ def is_terminal(stream: object) -> bool:
     """True when ``stream`` is an interactive terminal (False for files, pipes, StringIO)."""
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def cli_phrasing(text: str) -> str:
+    """``text`` (an error or its hint) with the library's Python phrasings said as the CLI's
+    flags and commands: ``pilot.logs(name)`` → ``scale-compose logs NAME``, ``api_key=...`` →
+    ``--api-key-file FILE``."""
+    for pattern, replacement in _CLI_PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def state_style(state: str) -> str | None:
@@ -150,10 +198,12 @@ class Output:
 
     def failure(self, error: Mapping[str, Any], text: str) -> None:
         """Report a failed run: ``{"version": 1, "error": ...}`` on stdout with ``--json``,
-        and always ``text`` on stderr."""
+        and always ``text`` on stderr; both say hints as CLI flags (:func:`cli_phrasing`)."""
         if self.json:
-            self._write_json({"version": JSON_VERSION, "error": dict(error)})
-        self.note(text, "bad")
+            hint = error.get("hint")
+            shown = {**error, "hint": cli_phrasing(hint)} if isinstance(hint, str) else error
+            self._write_json({"version": JSON_VERSION, "error": dict(shown)})
+        self.note(cli_phrasing(text), "bad")
 
     def _write_json(self, payload: Mapping[str, Any]) -> None:
         self.stdout.write(json.dumps(payload, indent=2, default=_json_text) + "\n")
