@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command, add_wait_options
+from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
 from scale_pilot_nb.cli.progress import ProgressPrinter
 from scale_pilot_nb.cli.session import confirm_by_name
 
@@ -68,7 +68,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         action="store_true",
         help="apply the valid stacks even when some are invalid",
     )
-    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    add_yes_option(parser)
     add_wait_options(parser)
 
 

@@ -61,9 +61,7 @@ def test_ctrl_c_during_a_deploy_whose_job_runs_says_it_goes_on(
     )
     assert result.code == ExitStatus.INTERRUPTED
     assert f"job {job_id} (app.create, my-nginx) goes on on the NAS" in result.stderr
-    assert f"hint: Follow it with pilot.job({job_id}) or `scale-compose job {job_id}`" in (
-        result.stderr
-    )
+    assert f"hint: Follow it with `scale-compose job {job_id}`" in result.stderr  # CLI terms
     assert "Traceback" not in result.stderr
     sandbox.release_jobs()
     followed = cli("job", str(job_id))
@@ -79,7 +77,9 @@ def test_ctrl_c_during_a_deploy_whose_job_waits_aborts_it(
     with JobSighting(sandbox, in_state("app.update", "RUNNING"), lambda job: None):
         holder, update = other.start("app.update", "whoami", whoami("v1.11"))
     queued = in_state("app.update", "WAITING", not_id=holder)
-    result, job_id = interrupted_command(sandbox, workdir, queued, "deploy", "nginx.yml", "whoami")
+    result, job_id = interrupted_command(
+        sandbox, workdir, queued, "deploy", "nginx.yml", "whoami", "--yes"
+    )
     assert result.code == ExitStatus.INTERRUPTED
     assert (
         f"job {job_id} (app.update, whoami) was aborted before it began; nothing changed on the NAS"
