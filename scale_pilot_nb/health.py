@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -19,6 +20,7 @@ import yaml
 from scale_pilot_nb.errors import CallTimeoutError, JobFailedError, TrueNASError
 from scale_pilot_nb.history import compose_images
 from scale_pilot_nb.records import App, AppState
+from scale_pilot_nb.records._base import Record
 
 if TYPE_CHECKING:
     from scale_pilot_nb.manager import TrueNASDockerManager
@@ -27,10 +29,13 @@ __all__ = [
     "LOG_TAIL",
     "AppCrashedError",
     "AppNotReadyError",
+    "Diagnosis",
     "add_up_failure_hint",
     "diagnose",
+    "diagnosis",
     "explain",
     "service_states",
+    "shown_state",
 ]
 
 #: Log lines of the failing container put into the error.
@@ -194,6 +199,31 @@ async def _tail(manager: TrueNASDockerManager, name: str, service: str | None) -
         return []  # the app went away or stopped meanwhile: explain without its logs
 
 
+@dataclass(frozen=True, repr=False)
+class Diagnosis(Record):
+    """Why an app is not RUNNING, as far as its containers tell.
+
+    Attributes:
+        services: service -> container state (``starting`` is a container not healthy yet).
+        failing_service: the service to blame (None if none is crashed, created or starting).
+        log_tail: the last lines that service's container logged.
+        hint: the most likely cause, guessed from those lines.
+    """
+
+    services: Mapping[str, str] = field(hash=False)
+    failing_service: str | None
+    log_tail: tuple[str, ...]
+    hint: str
+
+
+async def diagnosis(manager: TrueNASDockerManager, app: App) -> Diagnosis:
+    """Look at ``app``'s containers: the failing service, its last log lines and a hint."""
+    states = service_states(app)
+    service, unhealthy = _failing(states)
+    tail = await _tail(manager, app.name, service)
+    return Diagnosis(states, service, tuple(tail), diagnose(tail, unhealthy=unhealthy))
+
+
 async def explain(
     manager: TrueNASDockerManager,
     name: str,
@@ -219,16 +249,15 @@ async def explain(
     if entry is None:
         return error
     app = App.from_api(entry)
-    states = service_states(app)
-    service, unhealthy = _failing(states)
-    tail = await _tail(manager, name, service)
-    summary = ", ".join(f"{svc}: {_shown(state)}" for svc, state in sorted(states.items()))
+    found = await diagnosis(manager, app)
+    states, service = dict(found.services), found.failing_service
+    summary = ", ".join(f"{svc}: {shown_state(state)}" for svc, state in sorted(states.items()))
     details: dict[str, Any] = {
         "app_name": name,
         "services": states,
         "failing_service": service,
-        "log_tail": tail,
-        "hint": diagnose(tail, unhealthy=unhealthy),
+        "log_tail": list(found.log_tail),
+        "hint": found.hint,
         "job_id": job[0] if job else error.job_id,
     }
     if isinstance(error, JobFailedError) or (
@@ -247,14 +276,14 @@ async def explain(
     else:
         parts = [f"App {name!r} did not become {wanted.value}{within}: it is {app.state.value}"]
         if service and wanted == AppState.RUNNING:
-            parts.append(f"{service} is still {_shown(states[service])}")
+            parts.append(f"{service} is still {shown_state(states[service])}")
         if job is not None:
             parts.append(f"job {job[0]} ({job[1]}) goes on on the NAS")
     message = "; ".join(parts) + f" (containers: {summary or 'none'})"
     return AppNotReadyError(message, wanted=wanted.value, app_state=app.state.value, **details)
 
 
-def _shown(state: str) -> str:
+def shown_state(state: str) -> str:
     """A container state as a user reads it: TrueNAS calls an unhealthy container starting."""
     return "starting (not healthy yet)" if state == "starting" else state
 

@@ -21,6 +21,7 @@ from scale_pilot_nb import __version__
 from scale_pilot_nb.cli import (
     backups,
     deploying,
+    describe,
     doctor,
     inventory,
     jobs,
@@ -72,6 +73,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     connected = connected_parent()
     inventory.register(commands, connected)
+    describe.register(commands, connected)
     deploying.register(commands, connected)
     sync.register(commands, connected)
     lifecycle.register(commands, connected)

@@ -103,11 +103,15 @@ class PortMapping(Record):
         """Distinct host port numbers, sorted (IPv4 and IPv6 bindings usually repeat them)."""
         return tuple(sorted({binding.host_port for binding in self.host_ports}))
 
-    def __repr__(self) -> str:
+    def __str__(self) -> str:
+        """``8080->80/tcp`` (``80/tcp`` when not published), as ``docker ps`` shows it."""
         target = f"{self.container_port}/{self.protocol}"
         if self.published:
             target = f"{','.join(map(str, self.published))}->{target}"
-        return f"PortMapping('{target}')"
+        return target
+
+    def __repr__(self) -> str:
+        return f"PortMapping('{self}')"
 
 
 @dataclass(frozen=True, repr=False)
