@@ -2,7 +2,8 @@
 
 Every method is one call through a :class:`~scale_pilot_nb.runner.LoopRunner` (one daemon
 thread running the event loop), so ``Pilot`` works the same in a Jupyter cell (which already
-has a running loop), a script and the CLI, and Ctrl-C cancels the call in flight. Methods have
+has a running loop), a script and the CLI, and Ctrl-C stops the call in flight (raising
+``OperationInterrupted``, which says what became of its TrueNAS job). Methods have
 the manager's names and arguments and reuse its docstrings; a few add the notebook view
 (``apps()`` returns a DataFrame where the manager returns records).
 
