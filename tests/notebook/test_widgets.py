@@ -115,6 +115,16 @@ def test_waiting_too_long_for_the_form_is_a_typed_timeout(
     assert raised.value.hint
 
 
+def test_the_actions_own_timeout_reaches_the_caller_unchanged(pilot: Pilot) -> None:
+    from scale_pilot_nb.errors import CallTimeoutError
+
+    form = pilot.deploy_form(NGINX, "my-nginx")
+    ended: concurrent.futures.Future[None] = concurrent.futures.Future()
+    ended.set_exception(CallTimeoutError("job 7 (app.create) goes on on the NAS"))
+    with pytest.raises(CallTimeoutError, match="job 7"):  # not "the form's action did not …"
+        form._wait(ended)
+
+
 def test_form_mimebundle_has_view_html_and_text(pilot: Pilot) -> None:
     bundle = pilot.deploy_form(NGINX, "my-nginx")._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle

@@ -22,6 +22,7 @@ from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.errors import CallTimeoutError
 from scale_pilot_nb.notebook.widgets._base import Bundle, PilotWidget, error_html, rich_bundle
 from scale_pilot_nb.notebook.widgets.progress import ProgressBar
+from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
@@ -38,8 +39,9 @@ T = TypeVar("T")
 #: The example dropdown's entry for "whatever is in the editor".
 CUSTOM_CHOICE = "(edit below)"
 
-#: Seconds a blocking call from a cell waits for the form's action.
-WAIT_TIMEOUT = 600.0
+#: Seconds a blocking call from a cell waits for the form's action: more than the deploy's
+#: own time budget, so the deploy's error (naming the job and services) is the one seen.
+WAIT_TIMEOUT = 2 * DEFAULT_TIMEOUT
 
 
 class DeployForm(PilotWidget):
@@ -191,13 +193,15 @@ class DeployForm(PilotWidget):
         return self._submit(action, self._fail)
 
     def _wait(self, future: concurrent.futures.Future[T]) -> T:
-        try:
-            return future.result(timeout=WAIT_TIMEOUT)
-        except concurrent.futures.TimeoutError:
+        # not future.result(timeout): the action's own CallTimeoutError is a TimeoutError too,
+        # and must reach the caller as it is
+        done, _ = concurrent.futures.wait([future], timeout=WAIT_TIMEOUT)
+        if not done:
             raise CallTimeoutError(
                 f"The form's action did not finish within {WAIT_TIMEOUT:g} s; it goes on.",
                 hint="Its result will appear in the form; look there or at pilot.apps().",
-            ) from None
+            )
+        return future.result()
 
     def _fail(self, exc: BaseException) -> None:
         if self.progress.widget.layout.display != "none":
