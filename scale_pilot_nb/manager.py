@@ -6,7 +6,7 @@ connection settings, refuses unsafe transports, keeps one :class:`~scale_pilot_n
 
     async with TrueNASDockerManager(url="nas.local", api_key=key) as m:
         status = await m.system_status()
-        result = await m.deploy("examples/nginx.yml", "web")
+        result = await m.deploy(examples.path("nginx.yml"), "web")
         async for line in m.logs("web", tail=20):
             print(line.data)
 

@@ -10,7 +10,7 @@ the manager's names and arguments and reuse its docstrings; a few add the notebo
     import scale_pilot_nb as sp
     pilot = sp.connect(sandbox=True)       # or url=..., api_key=... / the environment
     pilot.apps()
-    pilot.deploy("examples/nginx.yml", "web")
+    pilot.deploy(examples.path("nginx.yml"), "web")   # from scale_pilot_nb import examples
 """
 
 from __future__ import annotations

@@ -17,19 +17,6 @@ KEY = "1-Sup3rS3cretK3yValueThatMustNeverAppearAnywhere0123456789abcdefghij"
 PASSWORD = "hunter2-not-for-your-eyes"
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    """A hermetic environment: empty except XDG_CONFIG_HOME inside tmp_path."""
-    return {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    directory = tmp_path / "work"
-    directory.mkdir()
-    return directory
-
-
 def _profile(env: dict[str, str], text: str) -> None:
     path = Path(env["XDG_CONFIG_HOME"]) / "scale-pilot" / "config.toml"
     path.parent.mkdir(parents=True)

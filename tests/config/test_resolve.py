@@ -22,19 +22,6 @@ OTHER_KEY = "2-AnotherSecretKeyForTheProfileLayerOnly0123456789abcdefghijklmnopq
 PASSWORD = "hunter2-not-for-your-eyes"
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    """A hermetic environment: empty except XDG_CONFIG_HOME inside tmp_path."""
-    return {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    directory = tmp_path / "work"
-    directory.mkdir()
-    return directory
-
-
 def _config_file(env: dict[str, str]) -> Path:
     return Path(env["XDG_CONFIG_HOME"]) / "scale-pilot" / "config.toml"
 

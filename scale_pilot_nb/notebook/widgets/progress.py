@@ -132,7 +132,7 @@ def job_progress(title: str = "") -> ProgressBar | TextProgress:
 
     In a notebook the bar is displayed at once in the current cell::
 
-        pilot.deploy("examples/nginx.yml", "web", progress=job_progress("deploy web"))
+        pilot.deploy(examples.path("nginx.yml"), "web", progress=job_progress("deploy web"))
     """
     if in_notebook():
         from IPython.display import display
