@@ -7,38 +7,25 @@ does; the work then runs on the Pilot's loop and the test waits on the widget's 
 from __future__ import annotations
 
 import concurrent.futures
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from scale_pilot_nb import examples
-from scale_pilot_nb.notebook.widgets import Dashboard, DeployForm, LogViewer
+from scale_pilot_nb.notebook.widgets import DeployForm, LogViewer
 from scale_pilot_nb.pilot import Pilot
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox
+from tests.notebook.widget_support import WAIT, eventually, pilot_on
 
 EXAMPLES = examples.path()
 NGINX = (EXAMPLES / "nginx.yml").read_text()
-WAIT = 20.0
 
 
 @pytest.fixture
 def pilot(sandbox: Sandbox) -> Iterator[Pilot]:
-    from scale_pilot_nb.manager import TrueNASDockerManager
-
-    manager = TrueNASDockerManager(sandbox.url, sandbox.api_key, username=sandbox.username)
-    with Pilot(manager) as pilot:
+    with pilot_on(sandbox) as pilot:
         yield pilot
-
-
-def eventually(check: Callable[[], bool], what: str) -> None:
-    """Wait (bounded) for a condition set by the loop thread."""
-    deadline = time.monotonic() + WAIT
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.02)
 
 
 def shown(form: DeployForm) -> str:
@@ -134,84 +121,6 @@ def test_form_mimebundle_has_view_html_and_text(pilot: Pilot) -> None:
     assert bundle["text/html"].startswith("<pre>DeployForm(")
 
 
-# -- dashboard ---------------------------------------------------------------------------------
-
-
-def test_dashboard_lists_every_app_with_four_actions(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        names = {app.name for app in pilot.list_apps()}
-        assert set(board.apps) == names
-        header, actions = 4 + 4, 8
-        assert len(board.table.children) == header + actions * len(names)
-        assert "jellyfin" in repr(board)
-    finally:
-        board.close()
-
-
-def test_stop_asks_for_confirmation_then_stops(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        assert board.request("stop", "whoami") is None
-        assert board.pending_action is not None
-        assert board.confirm_bar.layout.display == ""
-        assert pilot.app("whoami").state is AppState.RUNNING  # nothing happened yet
-        future = board.confirm()
-        assert future is not None
-        future.result(WAIT)
-        assert pilot.app("whoami").state is AppState.STOPPED
-    finally:
-        board.close()
-
-
-def test_cancel_drops_the_pending_action(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        board.request("restart", "whoami")
-        board.cancel()
-        assert board.confirm() is None
-        assert board.confirm_bar.layout.display == "none"
-    finally:
-        board.close()
-
-
-def test_state_follows_app_query_events_from_elsewhere(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        assert board.live.wait(WAIT)
-        pilot.stop("whoami")  # not through the dashboard: only an event can tell it
-        eventually(lambda: board.apps["whoami"].state is AppState.STOPPED, "whoami STOPPED")
-        assert "STOPPED" in board._states["whoami"].value
-        pilot.deploy(NGINX, "my-nginx")
-        eventually(lambda: "my-nginx" in board.apps, "new app row")
-        assert "my-nginx" in repr(board)
-        pilot.delete("my-nginx", confirm=True)
-        eventually(lambda: "my-nginx" not in board.apps, "row removed")
-    finally:
-        board.close()
-
-
-def test_closing_stops_events_without_an_error_message(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    assert board.live.wait(WAIT)
-    board.close()
-    with pytest.raises(concurrent.futures.CancelledError):
-        board._events.result(WAIT)
-    assert board.messages.outputs == ()
-
-
-def test_a_failed_action_shows_its_error_under_the_table(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        pilot.delete("backup-sync", confirm=True)  # gone, but still a row until the event
-        future = board._run("start", "backup-sync")
-        with pytest.raises(Exception):  # noqa: B017 - the error type is the manager's business
-            future.result(WAIT)
-        assert "sp-error" in board.messages.outputs[-1]["data"]["text/html"]
-    finally:
-        board.close()
-
-
 def test_split_mode_plans_one_app_per_service(pilot: Pilot) -> None:
     form = pilot.deploy_form(EXAMPLES / "wordpress-stack.yml", "blog")
     form.split_box.value = True
@@ -220,51 +129,6 @@ def test_split_mode_plans_one_app_per_service(pilot: Pilot) -> None:
     [shown] = form.results.outputs  # the whole plan, every app in one view
     assert shown["data"]["text/plain"] == str(plan)
     assert "create 'blog-db'" in str(plan) and "create 'blog-wordpress'" in str(plan)
-
-
-def test_logs_button_opens_a_viewer_under_the_table(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        assert board.request("logs", "whoami") is None
-        assert isinstance(board.log_viewer, LogViewer)
-        assert board.log_viewer.widget in board.log_area.children
-    finally:
-        board.close()
-
-
-def test_unknown_action_or_app_is_refused(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        with pytest.raises(ValueError, match="action"):
-            board.request("explode", "whoami")
-        with pytest.raises(ValueError, match="no app"):
-            board.request("start", "nope")
-    finally:
-        board.close()
-
-
-def test_dashboard_rows_are_bounded_but_events_keep_every_app(pilot: Pilot) -> None:
-    board = Dashboard(pilot, max_rows=3)
-    try:
-        assert board.live.wait(WAIT)
-        assert len(board.table.children) == 8 + 8 * 3
-        assert "and 6 more apps" in board.more.value
-        assert "and 6 more apps" in repr(board)
-        pilot.stop("gitea")  # beyond the shown rows: tracked, not drawn
-        eventually(lambda: board.apps["gitea"].state is AppState.STOPPED, "gitea STOPPED")
-        assert "gitea" not in board._states
-    finally:
-        board.close()
-
-
-def test_dashboard_text_is_stable(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        assert isinstance(board, Dashboard)
-        assert repr(board) == repr(board)
-        assert repr(board).splitlines()[0] == "Dashboard: 9 apps (5 running)"
-    finally:
-        board.close()
 
 
 # -- log viewer --------------------------------------------------------------------------------

@@ -25,7 +25,14 @@ if TYPE_CHECKING:
 
     from scale_pilot_nb.pilot import Pilot
 
-__all__ = ["Bundle", "PilotWidget", "error_html", "rich_bundle", "text_table"]
+__all__ = [
+    "Bundle",
+    "PilotWidget",
+    "error_html",
+    "rich_bundle",
+    "stylesheet_widget",
+    "text_table",
+]
 
 T = TypeVar("T")
 
@@ -132,6 +139,20 @@ def error_html(exc: BaseException) -> str:
         f'<div class="sp-error" style="{_ERROR_STYLE}"><b>{html.escape(title)}</b>: '
         f"<span>{html.escape(message)}</span>{hint_html}</div>"
     )
+
+
+def stylesheet_widget() -> ipywidgets.HTML:
+    """The package stylesheet as an invisible widget, for widgets styled by its classes.
+
+    A ``<style>`` element applies to the whole page wherever it sits, so a hidden widget
+    carrying it is enough; the stylesheet is sent once per widget, not with every update of
+    a view that changes ten times a second.
+    """
+    import ipywidgets as widgets
+
+    from scale_pilot_nb.notebook._markup import stylesheet
+
+    return widgets.HTML(f"<style>{stylesheet()}</style>", layout=widgets.Layout(display="none"))
 
 
 def text_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
