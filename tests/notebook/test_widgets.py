@@ -121,6 +121,70 @@ def test_form_mimebundle_has_view_html_and_text(pilot: Pilot) -> None:
     assert bundle["text/html"].startswith("<pre>DeployForm(")
 
 
+def test_report_title_names_the_app_not_string(pilot: Pilot) -> None:
+    form = pilot.deploy_form("services:\n  web:\n    ports: ['80:80']\n", "bad")
+    report = form.validate()
+    assert report.source == "bad"
+    assert str(report).splitlines()[0] == "Compose validation of bad for app 'bad' (compose mode)"
+    [output] = form.results.outputs
+    assert "<string>" not in output["data"]["text/plain"]
+    assert "&lt;string&gt;" not in output["data"]["text/html"]
+
+
+def test_report_title_names_the_file_the_editor_came_from(pilot: Pilot) -> None:
+    picked = pilot.deploy_form()
+    picked.example_picker.value = "redis.yml"
+    assert picked.validate().source == "redis.yml"
+    given = pilot.deploy_form(EXAMPLES / "nginx.yml", "my-nginx")
+    assert given.validate().source == "nginx.yml"
+
+
+def test_the_first_errors_line_is_shown_marked_under_the_editor(pilot: Pilot) -> None:
+    text = "services:\n  web:\n    image: nginx:1.27\n    ports: ['80:80']\n"
+    form = pilot.deploy_form(text, "bad")
+    report = form.validate()
+    first = report.errors[0]
+    assert first.line == 4
+    excerpt = form.error_excerpt.value
+    assert form.error_excerpt.layout.display == ""
+    assert excerpt.count("sp-excerpt-hit") == 1
+    marked = excerpt.split('sp-excerpt-hit">', 1)[1]
+    assert marked.startswith('<span class="sp-excerpt-no">4</span>')
+    assert "ports: [&#x27;80:80&#x27;]" in marked.split("</div>", 1)[0]
+    assert first.message.split(",")[0].replace("'", "&#x27;") in excerpt
+
+
+def test_a_yaml_error_at_the_end_marks_the_line_after_the_text(pilot: Pilot) -> None:
+    form = pilot.deploy_form("services:\n  web: [\n", "bad")
+    report = form.validate()
+    assert report.errors[0].rule == "load.error"
+    assert f'sp-excerpt-no">{report.errors[0].line}</span>' in form.error_excerpt.value
+    assert report.source == "bad"
+
+
+def test_plan_of_a_flawed_file_marks_its_first_error_too(pilot: Pilot) -> None:
+    from scale_pilot_nb.errors import ComposeInvalidError
+
+    form = pilot.deploy_form(
+        "services:\n  web:\n    image: nginx:1.27\n    ports: ['80:80']\n", "bad"
+    )
+    with pytest.raises(ComposeInvalidError) as raised:
+        form.plan()
+    assert raised.value.report.source == "bad"
+    assert "<string>" not in form.results.outputs[-1]["data"]["text/plain"]
+    assert 'sp-excerpt-no">4</span>' in form.error_excerpt.value
+
+
+def test_a_valid_file_hides_the_excerpt(pilot: Pilot) -> None:
+    form = pilot.deploy_form("services:\n  web:\n    ports: ['80:80']\n", "bad")
+    form.validate()
+    assert form.error_excerpt.layout.display == ""
+    form.editor.value = NGINX
+    assert form.validate().valid
+    assert form.error_excerpt.layout.display == "none"
+    assert form.error_excerpt.value == ""
+
+
 def test_split_mode_plans_one_app_per_service(pilot: Pilot) -> None:
     form = pilot.deploy_form(EXAMPLES / "wordpress-stack.yml", "blog")
     form.split_box.value = True
@@ -138,8 +202,8 @@ def test_log_viewer_shows_the_tail(pilot: Pilot) -> None:
     viewer = pilot.log_viewer("whoami", lines=5)
     try:
         eventually(lambda: len(viewer.lines) == 5 and viewer.renders > 0, "tail shown")
-        assert all(line.startswith("whoami | ") for line in viewer.lines)
-        assert viewer.view.value.count("whoami | ") == 5
+        assert all(str(line).startswith("whoami | ") for line in viewer.lines)
+        assert viewer.view.value.count('class="sp-log-line"') == 5
     finally:
         viewer.stop()
 
@@ -154,7 +218,7 @@ def test_log_viewer_stays_bounded_and_batched_under_a_high_rate(
     finally:
         viewer.stop()
     assert len(viewer.lines) == 20
-    assert viewer.view.value.count("whoami | ") <= 20
+    assert viewer.view.value.count('class="sp-log-line"') <= 20
     assert viewer.renders < viewer.received / 10  # batched, not one render per line
 
 
@@ -193,3 +257,62 @@ def test_service_selector_lists_the_services(pilot: Pilot) -> None:
 def test_log_viewer_refuses_a_zero_bound(pilot: Pilot) -> None:
     with pytest.raises(ValueError, match="max_lines"):
         LogViewer(pilot, "whoami", max_lines=0)
+
+
+def test_service_prefixes_are_coloured_one_colour_per_service(pilot: Pilot) -> None:
+    from scale_pilot_nb.notebook.widgets.log_lines import service_class
+
+    viewer = pilot.log_viewer("photos", lines=40)
+    try:
+        eventually(lambda: len({line.service for line in viewer.lines}) > 1, "two services")
+        eventually(lambda: viewer.renders > 0 and "sp-log-service" in viewer.view.value, "shown")
+    finally:
+        viewer.stop()
+    view = viewer.view.value
+    services = {line.service for line in viewer.lines}
+    for service in services:
+        assert f'class="sp-log-service {service_class(service)}">{service}</span> | ' in view
+    assert len({service_class(s) for s in services}) > 1
+
+
+def test_search_narrows_the_view_and_marks_the_text(pilot: Pilot) -> None:
+    viewer = pilot.log_viewer("whoami", lines=20)
+    try:
+        eventually(lambda: len(viewer.lines) == 20, "tail kept")
+    finally:
+        viewer.stop()
+    lines = [str(line).casefold() for line in viewer.lines]
+    word = next(
+        w
+        for line in viewer.lines
+        for w in line.data.split()
+        if len(w) > 3 and 0 < sum(w.casefold() in text for text in lines) < len(lines)
+    )
+    wanted = sum(word.casefold() in text for text in lines)
+    viewer.search_box.value = word.upper()
+    view = viewer.view.value
+    assert view.count('class="sp-log-line"') == wanted
+    assert '<mark class="sp-log-match">' in view
+    assert viewer.found.value == f"{wanted} of 20 lines"
+    viewer.search_box.value = "no line says this"
+    assert "(no line contains" in viewer.view.value
+    assert viewer.found.value == "0 of 20 lines"
+    viewer.search_box.value = ""
+    assert viewer.view.value.count('class="sp-log-line"') == 20
+    assert viewer.found.value == ""
+
+
+def test_log_lines_wrap_between_words_and_the_stylesheet_comes_along(pilot: Pilot) -> None:
+    import re
+
+    from scale_pilot_nb.notebook._markup import stylesheet
+
+    viewer = pilot.log_viewer("whoami", lines=5)
+    viewer.stop()
+    [rule] = re.findall(r"\.sp-log-line \{([^}]*)\}", stylesheet())
+    assert "white-space: pre-wrap" in rule
+    assert "word-break: normal" in rule
+    assert "overflow-wrap: anywhere" in rule
+    styles = [w for w in viewer.widget.children if "<style>" in getattr(w, "value", "")]
+    assert styles and ".sp-log-line" in styles[0].value
+    assert "sp-widget" in viewer.widget._dom_classes

@@ -5,6 +5,11 @@ button runs one of them on the Pilot's loop and puts the result (the record's ow
 into the results area. Deploy also drives a progress bar from the job's progress events and
 ends with the app's card, or with a clear error and its hint.
 
+When the file has errors, the lines around the first one that names a line appear under the
+editor, numbered, with that line marked (:mod:`~scale_pilot_nb.notebook.widgets.error_excerpt`).
+Reports are titled with the file the editor was loaded from (an example, or the path given)
+or else the app name, not with the loader's ``<string>`` for text without a file.
+
 Calling :meth:`DeployForm.validate` and friends from a cell does the same as the buttons and
 waits for the result, which is how notebooks and tests drive the form without a browser.
 """
@@ -19,8 +24,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb import examples as packaged_examples
 from scale_pilot_nb.compose.rules_base import Mode
-from scale_pilot_nb.errors import CallTimeoutError
-from scale_pilot_nb.notebook.widgets._base import Bundle, PilotWidget, error_html, rich_bundle
+from scale_pilot_nb.errors import CallTimeoutError, ComposeInvalidError
+from scale_pilot_nb.notebook.widgets._base import (
+    Bundle,
+    PilotWidget,
+    error_html,
+    rich_bundle,
+    stylesheet_widget,
+)
+from scale_pilot_nb.notebook.widgets.error_excerpt import excerpt_html, first_located_error
 from scale_pilot_nb.notebook.widgets.progress import ProgressBar
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
@@ -67,6 +79,8 @@ class DeployForm(PilotWidget):
         folder = Path(examples) if examples is not None else packaged_examples.path()
         self.examples: dict[str, Path] = {p.name: p for p in sorted(folder.glob("*.yml"))}
         self._initial_text = _load_text(compose)
+        #: The file the editor's text came from (a path given or an example picked), if any.
+        self.file_name: str | None = _file_name(compose)
         self._initial_name = name or ""
         self.last_result: object = None
         self.widget  # noqa: B018 - build the fields now: actions and tests read them
@@ -87,6 +101,7 @@ class DeployForm(PilotWidget):
             placeholder="services:\n  web:\n    image: nginx:1.27",
             layout=widgets.Layout(width="100%", height="16em"),
         )
+        self.error_excerpt = widgets.HTML(layout=widgets.Layout(display="none", width="100%"))
         self.mode_picker = widgets.ToggleButtons(
             options=["compose", "ix-app"], value="compose", description="Mode"
         )
@@ -108,8 +123,10 @@ class DeployForm(PilotWidget):
         buttons = widgets.HBox([self.validate_button, self.plan_button, self.deploy_button])
         box = widgets.VBox(
             [
+                stylesheet_widget(),
                 widgets.HBox([self.name_field, self.example_picker]),
                 self.editor,
+                self.error_excerpt,
                 widgets.HBox([self.mode_picker, self.split_box]),
                 buttons,
                 self.progress.widget,
@@ -117,6 +134,7 @@ class DeployForm(PilotWidget):
             ]
         )
         box.add_class("sp-deploy-form")
+        box.add_class("sp-widget")
         return box
 
     def __repr__(self) -> str:
@@ -142,10 +160,17 @@ class DeployForm(PilotWidget):
 
     # -- what the buttons run (on the loop thread) -----------------------------------------
 
+    @property
+    def source_name(self) -> str:
+        """What reports call the editor's text: its file's name, else the app name."""
+        return self.file_name or self._name() or "the editor"
+
     async def _validate(self) -> ValidationReport:
+        text = self.editor.value
         report = await self.pilot.manager.validate(
-            self.editor.value, self._name() or None, mode=self._mode(), split=self.split_box.value
+            text, self._name() or None, mode=self._mode(), split=self.split_box.value
         )
+        self._point_at(report, text)
         self._show(report)
         return report
 
@@ -190,7 +215,10 @@ class DeployForm(PilotWidget):
 
     def _start(self, action: Callable[[], Awaitable[T]]) -> concurrent.futures.Future[T]:
         self.results.outputs = ()
-        return self._submit(action, self._fail)
+        self.error_excerpt.value = ""
+        self.error_excerpt.layout.display = "none"
+        text = self.editor.value
+        return self._submit(action, lambda exc: self._fail(exc, text))
 
     def _wait(self, future: concurrent.futures.Future[T]) -> T:
         # not future.result(timeout): the action's own CallTimeoutError is a TimeoutError too,
@@ -203,11 +231,21 @@ class DeployForm(PilotWidget):
             )
         return future.result()
 
-    def _fail(self, exc: BaseException) -> None:
+    def _fail(self, exc: BaseException, text: str) -> None:
+        if isinstance(exc, ComposeInvalidError):  # plan or deploy of a file with errors
+            self._point_at(exc.report, text)
         if self.progress.widget.layout.display != "none":
             self.progress.finish(False, "failed")
         self.last_result = exc
         self.results.append_display_data(Bundle(error_html(exc), f"{type(exc).__name__}: {exc}"))
+
+    def _point_at(self, report: ValidationReport, text: str) -> None:
+        """Title ``report`` with :attr:`source_name`; show the lines around its first error."""
+        report.source = self.source_name
+        finding = first_located_error(report)
+        if finding is not None:
+            self.error_excerpt.value = excerpt_html(text, finding)
+            self.error_excerpt.layout.display = ""
 
     def _show(self, obj: object, *, clear: bool = True) -> None:
         if clear:
@@ -220,6 +258,7 @@ class DeployForm(PilotWidget):
         if path is None:
             return
         self.editor.value = path.read_text(encoding="utf-8")
+        self.file_name = path.name
         if not self.name_field.value:
             self.name_field.value = path.stem
 
@@ -239,10 +278,23 @@ class _Failed(Exception):
 
 
 def _load_text(compose: str | os.PathLike[str] | None) -> str:
+    path = _path(compose)
+    if path is not None:
+        return path.read_text(encoding="utf-8")
+    return compose if isinstance(compose, str) else ""
+
+
+def _file_name(compose: str | os.PathLike[str] | None) -> str | None:
+    path = _path(compose)
+    return path.name if path is not None else None
+
+
+def _path(compose: str | os.PathLike[str] | None) -> Path | None:
+    """``compose`` as a path when it is one (a path object, or one line ending in .yml/.yaml)."""
     if compose is None:
-        return ""
+        return None
     if not isinstance(compose, str) or (
         "\n" not in compose and compose.endswith((".yml", ".yaml"))
     ):
-        return Path(compose).read_text(encoding="utf-8")
-    return compose
+        return Path(compose)
+    return None

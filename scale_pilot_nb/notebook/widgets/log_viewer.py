@@ -4,19 +4,25 @@ Lines arrive on the Pilot's loop (``app.container_log_follow``, one subscription
 container) and go into a ``deque`` that keeps only the last ``max_lines``, so memory is bounded
 whatever the log rate. The page is not updated per line: a flusher re-renders the view at most
 once per ``flush_interval`` (100 ms by default) and only when something arrived, so a chatty
-container cannot flood the browser with comm messages. The view sticks to the newest line
-(a ``column-reverse`` scroll box) unless the reader scrolls up.
+container cannot flood the browser with comm messages. Each render puts the newest line at the
+bottom of the box, in view (a ``column-reverse`` scroll box).
+
+Lines wrap at spaces, never inside a word (only a token longer than the box breaks), and each
+service's prefix has its own colour (:mod:`~scale_pilot_nb.notebook.widgets.log_lines`). The
+search box narrows the view to the lines containing its text and marks it; the lines kept are
+not touched, so clearing the search shows them all again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import html
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.notebook.widgets._base import PilotWidget, error_html
+from scale_pilot_nb.logs import LogLine
+from scale_pilot_nb.notebook.widgets._base import PilotWidget, error_html, stylesheet_widget
+from scale_pilot_nb.notebook.widgets.log_lines import matching, view_html
 
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
@@ -30,12 +36,6 @@ ALL_SERVICES = "(all services)"
 
 #: Seconds between two renders of the view at most.
 DEFAULT_FLUSH_INTERVAL = 0.1
-
-_VIEW_STYLE = (
-    "display:flex;flex-direction:column-reverse;max-height:24em;overflow:auto;"
-    "background:var(--jp-layout-color2,#f5f5f5);color:var(--jp-content-font-color1,#000);"
-    "border:1px solid var(--jp-border-color2,#ddd)"
-)
 
 
 class LogViewer(PilotWidget):
@@ -70,7 +70,7 @@ class LogViewer(PilotWidget):
         self.services = sorted(
             {c.service_name for c in pilot.app(app).containers if c.service_name}
         )
-        self.lines: deque[str] = deque(maxlen=max_lines)
+        self.lines: deque[LogLine] = deque(maxlen=max_lines)
         #: Lines received since the last (re)start, including those already dropped.
         self.received = 0
         #: Times the view was re-rendered since the last (re)start.
@@ -94,13 +94,23 @@ class LogViewer(PilotWidget):
         )
         self.stop_button = widgets.Button(description="Stop", icon="stop")
         self.status = widgets.Label(value="")
-        self.view = widgets.HTML(value=self._render([]))
-        self.service_picker.observe(self._on_service, names="value")
-        self.stop_button.on_click(self._on_stop_button)
-        box = widgets.VBox(
-            [widgets.HBox([self.service_picker, self.stop_button, self.status]), self.view]
+        self.search_box = widgets.Text(
+            placeholder="search",
+            continuous_update=True,
+            layout=widgets.Layout(width="16em"),
         )
+        self.search_box.add_class("sp-log-search")
+        self.found = widgets.Label(value="")
+        self.view = widgets.HTML(value=view_html([]))
+        self.service_picker.observe(self._on_service, names="value")
+        self.search_box.observe(self._on_search, names="value")
+        self.stop_button.on_click(self._on_stop_button)
+        controls = widgets.HBox(
+            [self.service_picker, self.stop_button, self.status, self.search_box, self.found]
+        )
+        box = widgets.VBox([stylesheet_widget(), controls, self.view])
         box.add_class("sp-log-viewer")
+        box.add_class("sp-widget")
         return box
 
     def __repr__(self) -> str:
@@ -143,7 +153,7 @@ class LogViewer(PilotWidget):
             async for line in lines:
                 if generation != self._generation:
                     return  # a newer follow() owns the view; its cancelling us is in flight
-                self.lines.append(str(line))
+                self.lines.append(line)
                 self.received += 1
                 self._dirty = True
             self.status.value = "ended"  # the containers went away
@@ -160,8 +170,7 @@ class LogViewer(PilotWidget):
     def _flush(self) -> None:
         if self._dirty:
             self._dirty = False
-            self.view.value = self._render(list(self.lines))
-            self.renders += 1
+            self._render()
 
     def _fail(self, exc: BaseException) -> None:
         self.status.value = "failed"
@@ -169,13 +178,21 @@ class LogViewer(PilotWidget):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _render(lines: list[str]) -> str:
-        text = html.escape("\n".join(lines)) if lines else "(no lines yet)"
-        return f'<div class="sp-log-view" style="{_VIEW_STYLE}"><pre>{text}</pre></div>'
+    def _render(self) -> None:
+        """Redraw the view from the lines kept, narrowed and marked by the search text."""
+        query = self.search_box.value
+        lines = list(self.lines)
+        shown = matching(lines, query) if query else lines
+        empty = f"(no line contains {query!r})" if query and lines else "(no lines yet)"
+        self.view.value = view_html(shown, query, empty=empty)
+        self.found.value = f"{len(shown)} of {len(lines)} lines" if query else ""
+        self.renders += 1
 
     def _on_service(self, change: dict[str, Any]) -> None:
         self.follow(None if change["new"] == ALL_SERVICES else change["new"])
+
+    def _on_search(self, _: dict[str, Any]) -> None:
+        self._render()
 
     def _on_stop_button(self, _: object) -> None:
         if self.following:
