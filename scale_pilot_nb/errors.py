@@ -23,6 +23,10 @@ Hierarchy::
     │   └── JobFailedError         a job ended FAILED or ABORTED
     │       └── AppCrashedError*   the deployed app CRASHED (service, last log lines, hint)
     ├── UnsupportedError           the NAS version lacks the feature (e.g. docker.backup on 24.10)
+    ├── ExecError                  a command could not be run in an app's container
+    │   ├── ContainerNotRunningError  the app (or the chosen service) has no running container
+    │   ├── ServiceChoiceError     no such service, or several and none chosen
+    │   └── ShellRefusedError      the web shell refused the session (privilege, 24.10 API key)
     ├── ConfigError                missing or contradictory connection settings
     ├── ArgumentError              a call's argument is wrong (type, app-name rule …); nothing
     │                              was sent (also a ValueError)
@@ -73,6 +77,8 @@ __all__ = [
     "ComposeLoadError",
     "ConfigError",
     "ConnectionError",
+    "ContainerNotRunningError",
+    "ExecError",
     "FieldError",
     "InsecureTransportError",
     "InterruptedJob",
@@ -82,6 +88,8 @@ __all__ = [
     "OperationInterrupted",
     "RateLimitedError",
     "RequestOutcomeUnknown",
+    "ServiceChoiceError",
+    "ShellRefusedError",
     "TrueNASError",
     "UnsupportedError",
     "ValidationError",
@@ -299,6 +307,29 @@ class JobFailedError(ApiError):
 
 class UnsupportedError(TrueNASError):
     """The connected TrueNAS version does not offer this feature."""
+
+
+class ExecError(TrueNASError):
+    """A command could not be run in an app's container (nothing ran, or its end is unknown)."""
+
+
+class ContainerNotRunningError(ExecError):
+    """The app, or the service asked for, has no running container to run a command in."""
+
+    default_hint = "Start the app first: pilot.start(name) or `scale-compose start NAME`."
+
+
+class ServiceChoiceError(ExecError):
+    """The app has no service of that name, or several services and none was chosen."""
+
+
+class ShellRefusedError(ExecError):
+    """The NAS's web shell refused the session's token.
+
+    TrueNAS gives one answer ("Invalid token") for every refusal, so the hint names the
+    causes that fit the session: a 24.10 login with an API key, a user whose privilege lacks
+    ``web_shell``, or a token used from another address than the one it was made for.
+    """
 
 
 class ConfigError(TrueNASError):

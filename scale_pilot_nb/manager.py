@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, get_args
 
-from scale_pilot_nb import arguments
+from scale_pilot_nb import arguments, shells
 from scale_pilot_nb.changes import Change, run_lifecycle
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import Plan
@@ -42,6 +42,7 @@ from scale_pilot_nb.errors import (
     JobFailedError,
     UnsupportedError,
 )
+from scale_pilot_nb.exec_script import ExecResult
 from scale_pilot_nb.health import add_up_failure_hint
 from scale_pilot_nb.jobs import follow_job, unfinished_jobs
 from scale_pilot_nb.lifecycle import BulkRunner
@@ -53,6 +54,7 @@ from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
+from scale_pilot_nb.shells import DEFAULT_EXEC_TIMEOUT
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
 
 __all__ = ["TrueNASDockerManager"]
@@ -609,6 +611,59 @@ class TrueNASDockerManager(DayTwoOperations):
         async with self.client.subscribe(name) as events:
             async for event in events:
                 yield list(event.fields or [])
+
+    # -- commands in containers ------------------------------------------------------------
+
+    async def exec(
+        self,
+        name: str,
+        command: str | Sequence[str],
+        service: str | None = None,
+        *,
+        timeout: float | None = DEFAULT_EXEC_TIMEOUT,
+    ) -> ExecResult:
+        """Run ``command`` in a running container of ``name``; its output and exit status.
+
+        TrueNAS has no exec API: the command is typed into ``/bin/sh`` through the NAS's web
+        shell (``docker exec -it`` on a terminal), so stdout and stderr come back merged and
+        the command sees a TTY (see :mod:`scale_pilot_nb.exec_script`). A string runs under
+        ``sh -c``; a list is an argv, each word quoted.
+
+        Args:
+            name: the app.
+            command: ``"ls -l /data | head"`` or ``["ls", "-l", "/my dir"]``.
+            service: the compose service; may be left out when the app runs one container.
+            timeout: seconds for the whole run (None: no limit).
+
+        Raises:
+            AppNotFoundError: no such app.
+            ContainerNotRunningError: the app or the service has no running container.
+            ServiceChoiceError: no such service, or several and none given.
+            ShellRefusedError: the NAS refused the shell (24.10 with an API key login, or a
+                user without the ``web_shell`` privilege).
+            CallTimeoutError: it ran longer than ``timeout``.
+            ExecError: the container could not run it (no ``/bin/sh`` in the image).
+        """
+        arguments.app_name(name)
+        check_timeout(timeout)
+        try:
+            return await shells.run_command(self.client, name, command, service, timeout=timeout)
+        except ApiError as exc:
+            raise _not_found(exc, name) from exc
+
+    async def open_shell(
+        self, name: str, service: str | None = None, *, command: str = shells.DEFAULT_SHELL
+    ) -> shells.ContainerShell:
+        """An interactive terminal running ``command`` in a running container of ``name``.
+
+        Use it as ``async with await manager.open_shell("web") as shell:``; send keys with
+        ``shell.send(b"ls\\n")``, read with ``shell.receive()`` (None at the end), resize with
+        ``shell.resize(cols, rows)``. There is no exit status. Errors as for :meth:`exec`.
+        """
+        try:
+            return await shells.open_shell(self.client, name, service, command=command)
+        except ApiError as exc:
+            raise _not_found(exc, name) from exc
 
     # -- helpers ---------------------------------------------------------------------------
 

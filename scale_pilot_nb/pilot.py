@@ -31,6 +31,7 @@ from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.exec_script import ExecResult
 from scale_pilot_nb.logs import LogLine
 from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
 from scale_pilot_nb.pilot_day2 import PilotDayTwo, Progress
@@ -38,6 +39,7 @@ from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
 from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.runner import LoopRunner
+from scale_pilot_nb.shells import DEFAULT_EXEC_TIMEOUT
 from scale_pilot_nb.sync import SyncPlan, apply_sync, plan_sync
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 
@@ -514,6 +516,20 @@ class Pilot(PilotDayTwo):
         return self._runner.run(self.manager.jobs())
 
     jobs.__doc__ = _M.jobs.__doc__
+
+    # -- commands in containers ------------------------------------------------------------
+
+    def exec(
+        self,
+        name: str,
+        command: str | Sequence[str],
+        service: str | None = None,
+        *,
+        timeout: float | None = DEFAULT_EXEC_TIMEOUT,
+    ) -> ExecResult:
+        return self._runner.run(self.manager.exec(name, command, service, timeout=timeout))
+
+    exec.__doc__ = _M.exec.__doc__
 
     # -- logs ------------------------------------------------------------------------------
 

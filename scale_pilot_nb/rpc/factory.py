@@ -25,6 +25,7 @@ from scale_pilot_nb.rpc.options import (
     TimeoutArg,
     Timeouts,
 )
+from scale_pilot_nb.rpc.shell import ShellRoute
 from scale_pilot_nb.rpc.stats import ClientStats
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 
@@ -94,6 +95,9 @@ class TrueNASClient(Protocol):
 
     def subscribe(self, name: str, *, max_queue: int = DEFAULT_MAX_QUEUE) -> Subscription:
         """Events as an async iterator."""
+
+    def shell_route(self) -> ShellRoute:
+        """Where the connected NAS's web shell is, and how to reach it."""
 
 
 def make_client(

@@ -58,6 +58,7 @@ from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, ProgressCallback, job
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import DEFAULT_TIMEOUTS, USE_DEFAULT, TimeoutArg, Timeouts
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect
+from scale_pilot_nb.rpc.shell import ShellRoute
 from scale_pilot_nb.rpc.stats import ClientStats, note_login
 from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
 from scale_pilot_nb.rpc.transport import EndpointNotFound
@@ -157,6 +158,21 @@ class OfficialClient:
     def url(self) -> str | None:
         """The endpoint in use, once connected."""
         return self._endpoint
+
+    def shell_route(self) -> ShellRoute:
+        """Where this session's web shell is, with the connection's TLS and safety settings.
+
+        Raises:
+            ConnectionError: not connected yet.
+        """
+        if self._endpoint is None:
+            raise self._not_connected()
+        return ShellRoute(
+            self._endpoint,
+            verify_ssl=self._verify_ssl,
+            allow_insecure=self._allow_insecure,
+            api_key_login=self._credentials is not None and self._credentials.api_key is not None,
+        )
 
     @property
     def connected(self) -> bool:

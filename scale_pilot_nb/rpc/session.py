@@ -54,6 +54,7 @@ from scale_pilot_nb.rpc.options import (
     ssl_context,
 )
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect, protocol_for
+from scale_pilot_nb.rpc.shell import ShellRoute
 from scale_pilot_nb.rpc.stats import ClientStats, note_login
 from scale_pilot_nb.rpc.subscription import SubscriptionTable
 from scale_pilot_nb.rpc.transport import EndpointNotFound, TransportOpener, open_websocket
@@ -140,6 +141,22 @@ class Session:
     def dialect(self) -> Dialect | None:
         """The wire dialect of the endpoint in use, once connected."""
         return dialect_of(self._endpoint) if self._endpoint else None
+
+    def shell_route(self) -> ShellRoute:
+        """Where this session's web shell is, with the connection's TLS and safety settings.
+
+        Raises:
+            ConnectionError: not connected yet (the endpoint is found on connecting).
+        """
+        if self._endpoint is None:
+            raise ConnectionError("The client is not connected", hint="Await connect() first.")
+        return ShellRoute(
+            self._endpoint,
+            verify_ssl=self._verify_ssl,
+            ca_file=self._ca_file,
+            allow_insecure=self._allow_insecure,
+            api_key_login=self._credentials is not None and self._credentials.api_key is not None,
+        )
 
     @property
     def new_style_jobs(self) -> bool:

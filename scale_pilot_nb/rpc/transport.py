@@ -175,6 +175,28 @@ class WebsocketsTransport:
             raise _closed(exc) from None
         return frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
 
+    async def send_bytes(self, data: bytes) -> None:
+        """Send one binary frame (the web shell's input: text frames kill its session).
+
+        Raises:
+            TransportClosed: the connection is closed.
+        """
+        try:
+            await self._ws.send(data)
+        except websockets.ConnectionClosed as exc:
+            raise _closed(exc) from None
+
+    async def recv_frame(self) -> str | bytes:
+        """Wait for the next frame, text or binary as it came (the web shell sends both).
+
+        Raises:
+            TransportClosed: the connection closed; no further frame will come.
+        """
+        try:
+            return await self._ws.recv()
+        except websockets.ConnectionClosed as exc:
+            raise _closed(exc) from None
+
     async def close(self) -> None:
         try:
             await self._ws.close()

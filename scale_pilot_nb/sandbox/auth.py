@@ -54,12 +54,15 @@ class Accounts:
         password: generated per run unless given.
         api_key: ``"<id>-<secret>"``, generated per run unless given.
         revoked_reason: set when the key was revoked for insecure transport.
+        web_shell: the administrator's privilege allows the web shell (as on a fresh
+            install); tests turn it off to see the shell refuse.
     """
 
     username: str = "truenas_admin"
     password: str = field(default_factory=lambda: _token(20))
     api_key: str = field(default_factory=lambda: f"1-{_token(64)}")
     revoked_reason: str | None = None
+    web_shell: bool = True
 
     def __repr__(self) -> str:
         return f"Accounts(username={self.username!r}, password=***, api_key=***)"
@@ -120,7 +123,7 @@ class RateLimiter:
         self._cleared_at = self._clock()
 
 
-def user_info(username: str) -> dict[str, Any]:
+def user_info(username: str, *, web_shell: bool = True) -> dict[str, Any]:
     """``auth.me`` for the administrator (fields of ``user.get_user_obj`` plus privileges)."""
     return {
         "pw_name": username,
@@ -136,7 +139,7 @@ def user_info(username: str) -> dict[str, Any]:
         "privilege": {
             "roles": ["FULL_ADMIN"],
             "allowlist": [{"method": "*", "resource": "*"}],
-            "web_shell": True,
+            "web_shell": web_shell,
             "webui_access": True,
         },
         "account_attributes": ["LOCAL", "SYS_ADMIN"],
@@ -221,7 +224,11 @@ def login_ex(call: ServerCall, data: Any) -> dict[str, Any]:
     wants_info = not isinstance(options, dict) or options.get("user_info", True)
     return {
         "response_type": "SUCCESS",
-        "user_info": user_info(call.session.username or "") if wants_info else None,
+        "user_info": (
+            user_info(call.session.username or "", web_shell=call.session.server.accounts.web_shell)
+            if wants_info
+            else None
+        ),
         "authenticator": "LEVEL_1",
     }
 
@@ -235,7 +242,7 @@ def mechanism_choices(call: ServerCall) -> list[str]:
 
 def me(call: ServerCall) -> dict[str, Any]:
     """``auth.me()``: the logged-in user."""
-    return user_info(call.session.username or "")
+    return user_info(call.session.username or "", web_shell=call.session.server.accounts.web_shell)
 
 
 def logout(call: ServerCall) -> bool:

@@ -172,6 +172,16 @@ class Sandbox:
         return self._accounts.revoked_reason is not None
 
     @property
+    def web_shell(self) -> bool:
+        """Whether the administrator's privilege allows the web shell (True, as on a fresh
+        install); set it False to see ``/websocket/shell`` refuse every token."""
+        return self._accounts.web_shell
+
+    @web_shell.setter
+    def web_shell(self, allowed: bool) -> None:
+        self._accounts.web_shell = bool(allowed)
+
+    @property
     def metrics(self) -> Metrics:
         """A snapshot of the server's counters."""
         return self._on_loop(lambda: self._running_server().metrics.snapshot())

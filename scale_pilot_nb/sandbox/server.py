@@ -1,6 +1,7 @@
 """The sandbox's WebSocket server: HTTP routes, connections and the method tables.
 
-Routes, per sandbox version: ``/websocket`` (legacy) always; ``/api/current`` and
+Routes, per sandbox version: ``/websocket`` (legacy) and ``/websocket/shell`` (the web shell,
+:mod:`~scale_pilot_nb.sandbox.shell`) always; ``/api/current`` and
 ``/api/vXX.YY.Z`` (JSON-RPC 2.0) from 25.04; ``GET /api/versions``; everything else is 404, so a
 25.04+ client pointed at a 24.10 sandbox fails exactly as it does against a 24.10 NAS.
 """
@@ -34,6 +35,8 @@ from scale_pilot_nb.sandbox.jsonrpc import JsonRpcDialect
 from scale_pilot_nb.sandbox.legacy import LegacyDialect
 from scale_pilot_nb.sandbox.metrics import Metrics
 from scale_pilot_nb.sandbox.session import Dialect, Session
+from scale_pilot_nb.sandbox.shell import SHELL_PATHS, ShellProcess, serve_shell, shell_methods
+from scale_pilot_nb.sandbox.tokens import TokenStore, token_methods
 from scale_pilot_nb.sandbox.wire import ENOMETHOD, loads
 
 LEGACY_PATH = "/websocket"
@@ -104,7 +107,14 @@ class SandboxServer:
         self.hub = EventHub()
         self.limiter = RateLimiter(enabled=rate_limit)
         self.jobs = JobManager(version, self.hub, self.faults)
-        self.core = {**core_methods(version), **auth_methods()}
+        self.core = {
+            **core_methods(version),
+            **auth_methods(),
+            **token_methods(version),
+            **shell_methods(),
+        }
+        self.tokens = TokenStore()
+        self.shells: dict[str, ShellProcess] = {}
         self.sessions: set[Session] = set()
         self._jsonrpc = JsonRpcDialect()
         self._server: Server | None = None
@@ -215,7 +225,7 @@ class SandboxServer:
 
     def _route(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.partition("?")[0]
-        if path in self._endpoints():
+        if path in self._endpoints() or path in SHELL_PATHS:
             return None
         if path == VERSIONS_PATH and version_at_least(self.version, "25.04"):
             names = [n for n in API_VERSIONS[self.version] if n != "v24.10"]
@@ -246,6 +256,9 @@ class SandboxServer:
     async def _handle(self, ws: ServerConnection) -> None:
         path = ws.request.path.partition("?")[0] if ws.request else CURRENT_PATH
         peer = str(ws.remote_address[0]) if ws.remote_address else "127.0.0.1"
+        if path in SHELL_PATHS:
+            await serve_shell(self, ws, peer)
+            return
         session = Session(
             self,
             ws,

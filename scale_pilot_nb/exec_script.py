@@ -1,0 +1,183 @@
+"""One command typed into a container's terminal, and its output and exit status read back.
+
+TrueNAS runs commands in containers only through its web shell: ``docker exec -it`` on a PTY,
+with no exit status (``docs/exec-design.md``). What comes back is a terminal stream: stdout
+and stderr merged, typed input echoed, CRLF line ends, prompts, ANSI escapes. To run one
+command non-interactively the SDK starts ``/bin/sh`` and types one line::
+
+    stty -echo; printf '\\n%s%s\\n' S1 S2; CMD; printf '\\n%s%s%s\\n' R1 R2 "$?"; exit
+
+``S1``/``S2`` and ``R1``/``R2`` are halves of two random markers. The terminal echoes the
+typed line with the halves apart (``S1 S2``); only what ``printf`` prints has them joined, so
+the echo, the prompt and ``stty``'s complaints (an image without it) never match. Output is
+what lies between the joined start marker and the joined status marker; the status is the
+number after the latter. Pure functions, no I/O: :mod:`scale_pilot_nb.shells` sends and reads.
+
+Limits that come from the terminal, not from this module: stdout and stderr arrive merged;
+the command sees a TTY (programs may colour or page their output); input goes through the
+line discipline, so this is not binary-safe, and the typed line must fit the terminal's
+4095-byte line buffer.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scale_pilot_nb.errors import ArgumentError, ExecError, capped
+from scale_pilot_nb.records._base import Record
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "ExecResult",
+    "Markers",
+    "command_line",
+    "parse_output",
+    "script_for",
+    "strip_terminal",
+]
+
+#: Longest line typed into the shell: the PTY's canonical line buffer holds 4095 bytes, and a
+#: longer line would be cut off without a word.
+MAX_LINE_BYTES = 4000
+
+# CSI (colours, cursor moves), OSC (window titles) and two-character escapes.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# Control characters a typed line must not hold: they would be read as terminal keys.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The random start and status markers of one run, each in two halves."""
+
+    start: tuple[str, str]
+    status: tuple[str, str]
+
+    @classmethod
+    def new(cls) -> Markers:
+        """Fresh markers (128 random bits each) that no output can contain by chance."""
+        return cls(
+            (f"__SP_{secrets.token_hex(8)}", f"{secrets.token_hex(8)}_START__"),
+            (f"__SP_{secrets.token_hex(8)}", f"{secrets.token_hex(8)}_RC="),
+        )
+
+
+@dataclass(frozen=True)
+class ExecResult(Record):
+    """What one command run in an app's container printed, and how it ended.
+
+    Attributes:
+        app: the app.
+        service: the compose service whose container ran it.
+        container_id: that container's full id.
+        command: the command line as typed into the container's shell.
+        output: stdout and stderr together (the terminal merges them), LF line ends,
+            ANSI escapes removed.
+        exit_code: the command's exit status; None when the shell ended without reporting
+            one (the command ended the shell itself, or the session was cut).
+        seconds: how long the run took, connecting included.
+    """
+
+    app: str
+    service: str
+    container_id: str
+    command: str
+    output: str
+    exit_code: int | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when the command exited with status 0."""
+        return self.exit_code == 0
+
+    def __repr__(self) -> str:
+        lines = self.output.count("\n") + (1 if self.output and self.output[-1] != "\n" else 0)
+        return (
+            f"<ExecResult {self.app}/{self.service} {self.command!r}: "
+            f"exit {self.exit_code}, {lines} line(s)>"
+        )
+
+
+def command_line(command: str | Sequence[str]) -> str:
+    """The shell text for ``command``: a string runs under ``sh -c``; a list is an argv.
+
+    A string is handed to a child ``sh`` (so ``exit 3`` or ``cd`` stay inside it); each argv
+    element is quoted, so spaces, quotes and ``$`` reach the program unchanged.
+
+    Raises:
+        ArgumentError: empty, not text, or holding control characters (a newline would end
+            the typed line early).
+    """
+    if isinstance(command, str):
+        words = ["sh", "-c", command]
+        if not command.strip():
+            raise ArgumentError("The command is empty", hint="Give a command, e.g. 'ls -l /'.")
+    elif isinstance(command, Sequence) and command and all(isinstance(w, str) for w in command):
+        words = list(command)
+    else:
+        raise ArgumentError(
+            f"command must be a string or a non-empty list of strings, not {command!r}"
+        )
+    for word in words:
+        if _CONTROL.search(word):
+            raise ArgumentError(
+                "The command holds a newline or another control character",
+                hint="Join several commands with ';' or '&&' on one line.",
+            )
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def script_for(line: str, markers: Markers) -> bytes:
+    """The bytes typed into ``/bin/sh`` to run ``line`` between ``markers``.
+
+    Raises:
+        ArgumentError: the typed line would not fit the terminal's line buffer.
+    """
+    (s1, s2), (r1, r2) = markers.start, markers.status
+    text = (
+        f"stty -echo; printf '\\n%s%s\\n' {s1} {s2}; {line}; "
+        f"printf '\\n%s%s%s\\n' {r1} {r2} \"$?\"; exit\n"
+    )
+    data = text.encode()
+    if len(data) > MAX_LINE_BYTES:
+        raise ArgumentError(
+            f"The command is too long for the container's terminal ({len(data)} bytes with "
+            f"the SDK's markers; at most {MAX_LINE_BYTES})",
+            hint="Put long scripts in a file inside the container (a mounted volume) and run it.",
+        )
+    return data
+
+
+def strip_terminal(raw: bytes) -> str:
+    """Terminal bytes as plain text: UTF-8 (invalid bytes replaced), LF line ends, no ANSI."""
+    text = _ANSI.sub("", raw.decode("utf-8", "replace"))
+    return text.replace("\r\n", "\n")
+
+
+def parse_output(raw: bytes, markers: Markers) -> tuple[str, int | None]:
+    """The command's output and exit status from everything the terminal sent.
+
+    Raises:
+        ExecError: the start marker never came: the shell did not run the line (the image
+            has no ``/bin/sh``, or ``docker exec`` failed); the message quotes what came.
+    """
+    text = strip_terminal(raw)
+    start = "".join(markers.start) + "\n"
+    begin = text.find(start)
+    if begin < 0:
+        said = capped(text.strip()) or "nothing"
+        raise ExecError(
+            f"The container's shell did not run the command; the terminal said: {said}",
+            hint="The image may have no /bin/sh (distroless and scratch images cannot run "
+            "commands), or the container stopped.",
+        )
+    body = text[begin + len(start) :]
+    status = re.search(rf"\n{re.escape(''.join(markers.status))}(\d+)\n", body)
+    if status is None:
+        return body, None
+    return body[: status.start()], int(status[1])
