@@ -1,34 +1,58 @@
-"""Container logs through the ``app.container_log_follow`` event source.
+"""Container logs through the ``app.container_log_follow`` event source, in time order.
 
-TrueNAS has no ``app.logs`` method: logs exist only as an event source per container. To read
-several services at once, one subscription per container feeds a shared queue, so lines come
-out interleaved in arrival order. Without ``follow`` the reader stops once every container has
-sent the tail asked for or gone quiet for a moment, and after :data:`TAIL_SECONDS` at most (a
-container that logs without pause is never quiet). A source does end when its container goes
-away (app stopped or redeployed) or the NAS refuses it: once every source has ended the
-iterator ends too, raising the first refusal, so ``follow`` never waits on nothing.
+TrueNAS has no ``app.logs`` method: logs exist only as an event source per container, and that
+source takes only ``app_name``, ``container_id`` and ``tail_lines`` (no ``since``/``until``),
+so time windows (:class:`~scale_pilot_nb.timefilter.TimeWindow`) are applied here, to the
+Docker timestamp each line carries. One subscription per container feeds a shared queue.
+
+Order: the history (the tail of every container) is collected first and handed out sorted by
+timestamp, as ``docker compose logs`` interleaves services. It is complete once every
+container has sent the tail asked for or ended, or nothing came for :data:`QUIET_SECONDS`, and
+after :data:`TAIL_SECONDS` at most (a container that logs without pause is never quiet, and
+TrueNAS sends history and new lines on one stream). With ``follow``, new lines then come in
+small batches: each line waits up to :data:`REORDER_SECONDS` for lines of other containers
+stamped earlier, so a line can only be out of order against one that arrived later than that.
+
+A source ends when its container goes away (app stopped or redeployed), when the NAS refuses
+it, or, with ``until``, at its first line past ``until`` (a container's lines come in time
+order). Once every source has ended the iterator ends too, raising the first refusal after
+the lines that came before it, so ``follow`` never waits on nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from scale_pilot_nb.errors import TrueNASError
-from scale_pilot_nb.records._base import iso_timestamp
+from scale_pilot_nb.records._base import iso_timestamp, wire_datetime
 from scale_pilot_nb.rpc.factory import TrueNASClient
+from scale_pilot_nb.timefilter import TimeWindow
 
-__all__ = ["QUIET_SECONDS", "TAIL_SECONDS", "LogLine", "follow_logs"]
+__all__ = [
+    "QUIET_SECONDS",
+    "REORDER_SECONDS",
+    "TAIL_SECONDS",
+    "LogLine",
+    "follow_logs",
+    "in_time_order",
+]
 
-#: Without ``follow``: the tail is complete after this long without a new line.
+#: The history is complete after this long without a new line.
 QUIET_SECONDS = 0.5
 
-#: The longest a read without ``follow`` takes: a container that logs without pause is never
+#: The longest the history takes to collect: a container that logs without pause is never
 #: quiet, and TrueNAS sends its history and its new lines on the same stream.
 TAIL_SECONDS = 5.0
+
+#: While following, how long a new line waits for earlier-stamped lines of other containers.
+REORDER_SECONDS = 0.2
+
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -51,12 +75,95 @@ class LogLine:
     def __str__(self) -> str:
         return f"{self.service} | {self.data}"
 
+    @property
+    def moment(self) -> dt.datetime | None:
+        """:attr:`timestamp` as an aware UTC ``datetime`` (None without one)."""
+        return wire_datetime(self.timestamp)
+
+
+def in_time_order(lines: Iterable[LogLine]) -> list[LogLine]:
+    """``lines`` sorted by timestamp, stable: equal times keep their arrival order.
+
+    A line without a timestamp stays right after the line its container sent before it (or
+    first, when it is the container's first line), so it keeps its place in its own stream.
+    """
+    last: dict[str, dt.datetime] = {}
+    keyed: list[tuple[dt.datetime, LogLine]] = []
+    for line in lines:
+        when = line.moment or last.get(line.container_id, _EARLIEST)
+        last[line.container_id] = when
+        keyed.append((when, line))
+    keyed.sort(key=lambda pair: pair[0])
+    return [line for _, line in keyed]
+
+
+@dataclass(frozen=True)
+class _TailSent:
+    """Queued by a container's pump once it has sent the tail asked for."""
+
+    container_id: str
+
 
 @dataclass(frozen=True)
 class _SourceEnded:
     """Queued by a container's pump when its source ends; ``error`` if the NAS refused it."""
 
+    container_id: str
     error: TrueNASError | None = None
+
+
+class _Inbox:
+    """The queue every pump writes to, and which containers are still sending what."""
+
+    def __init__(self, container_ids: Iterable[str]) -> None:
+        self.queue: asyncio.Queue[LogLine | _TailSent | _SourceEnded] = asyncio.Queue(
+            maxsize=10_000
+        )
+        self.running = set(container_ids)
+        self.tail_pending = set(self.running)
+        self.error: TrueNASError | None = None
+
+    async def history(self) -> list[LogLine]:
+        """The lines until every tail is in, a quiet spell, a refusal or :data:`TAIL_SECONDS`."""
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + TAIL_SECONDS
+        lines: list[LogLine] = []
+        while self.tail_pending and self.error is None:
+            wait = min(QUIET_SECONDS, ends - loop.time())
+            if wait <= 0 or not await self._take(lines, wait):
+                break
+        return lines
+
+    async def batch(self) -> list[LogLine]:
+        """The next line and those arriving within :data:`REORDER_SECONDS` after it
+        ([] once every source has ended or one was refused)."""
+        lines: list[LogLine] = []
+        while self.running and self.error is None and not lines:
+            await self._take(lines, None)
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + REORDER_SECONDS
+        while self.running and self.error is None:
+            wait = ends - loop.time()
+            if wait <= 0 or not await self._take(lines, wait):
+                break
+        return lines
+
+    async def _take(self, lines: list[LogLine], wait: float | None) -> bool:
+        """Fold the next queued item into ``lines`` or the state; False if ``wait`` ran out."""
+        try:
+            item = await asyncio.wait_for(self.queue.get(), wait)
+        except TimeoutError:
+            return False
+        if isinstance(item, LogLine):
+            lines.append(item)
+        elif isinstance(item, _TailSent):
+            self.tail_pending.discard(item.container_id)
+        else:
+            self.running.discard(item.container_id)
+            self.tail_pending.discard(item.container_id)
+            if self.error is None:
+                self.error = item.error
+        return True
 
 
 async def follow_logs(
@@ -66,16 +173,20 @@ async def follow_logs(
     *,
     tail: int | None,
     follow: bool,
+    window: TimeWindow | None = None,
 ) -> AsyncIterator[LogLine]:
-    """Yield log lines of ``containers`` (id -> service) of ``app_name``.
+    """Yield log lines of ``containers`` (id -> service) of ``app_name`` in time order.
 
     Args:
-        tail: lines of history per container (None: all of it).
+        tail: lines of history per container (None: all of it), counted before ``window``
+            filters them, as Docker does.
         follow: keep yielding new lines until the caller stops iterating.
+        window: only lines stamped inside it (lines without a timestamp are kept).
     """
     if not containers:
         return
-    queue: asyncio.Queue[LogLine | _SourceEnded] = asyncio.Queue(maxsize=10_000)
+    window = window or TimeWindow()
+    inbox = _Inbox(containers)
 
     async def pump(container_id: str, service: str) -> None:
         args = {"app_name": app_name, "container_id": container_id, "tail_lines": tail}
@@ -84,39 +195,32 @@ async def follow_logs(
             async with client.subscribe(f"app.container_log_follow:{json.dumps(args)}") as events:
                 async for event in events:
                     fields = event.fields or {}
-                    text = str(fields.get("data", "")).rstrip("\n")
-                    when = iso_timestamp(fields.get("timestamp"))
-                    await queue.put(LogLine(service, container_id, text, when))
+                    when = wire_datetime(fields.get("timestamp"))
+                    if window.passed(when):
+                        break  # its later lines are later still
+                    if window.keeps(when):
+                        text = str(fields.get("data", "")).rstrip("\n")
+                        line = LogLine(service, container_id, text, iso_timestamp(when))
+                        await inbox.queue.put(line)
                     sent += 1
-                    if not follow and tail is not None and sent >= tail:
-                        break  # the tail asked for has come: what follows is new lines
+                    if sent == tail:
+                        await inbox.queue.put(_TailSent(container_id))
+                        if not follow:
+                            break  # the tail asked for has come: what follows is new lines
         except TrueNASError as exc:
-            await queue.put(_SourceEnded(exc))
+            await inbox.queue.put(_SourceEnded(container_id, exc))
         else:
-            await queue.put(_SourceEnded())
+            await inbox.queue.put(_SourceEnded(container_id))
 
     pumps = [asyncio.create_task(pump(cid, svc)) for cid, svc in containers.items()]
-    running = len(pumps)
-    ends = None if follow else asyncio.get_running_loop().time() + TAIL_SECONDS
     try:
-        while running:
-            quiet = (
-                None
-                if ends is None
-                else min(QUIET_SECONDS, ends - asyncio.get_running_loop().time())
-            )
-            try:
-                if quiet is not None and quiet <= 0:
-                    return
-                item = await asyncio.wait_for(queue.get(), quiet)
-            except TimeoutError:
-                return
-            if isinstance(item, _SourceEnded):
-                running -= 1
-                if item.error is not None:
-                    raise item.error
-                continue
-            yield item
+        for line in in_time_order(await inbox.history()):
+            yield line
+        while follow and inbox.running and inbox.error is None:
+            for line in in_time_order(await inbox.batch()):
+                yield line
+        if inbox.error is not None:
+            raise inbox.error
     finally:
         for task in pumps:
             task.cancel()

@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, get_args
 
@@ -55,7 +56,9 @@ from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
 from scale_pilot_nb.shells import DEFAULT_EXEC_TIMEOUT
+from scale_pilot_nb.timefilter import TimeWindow
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
+from scale_pilot_nb.watch import WatchEvent, watch_apps
 
 __all__ = ["TrueNASDockerManager"]
 
@@ -577,16 +580,32 @@ class TrueNASDockerManager(DayTwoOperations):
         *,
         tail: int | None = 100,
         follow: bool = False,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
     ) -> AsyncIterator[LogLine]:
-        """Container log lines of ``name`` (all services, or one), through the log event source.
+        """Container log lines of ``name`` (all services, or one), in timestamp order.
 
-        Without ``follow`` the iterator ends once the tail has arrived.
+        Without ``follow`` the iterator ends once the tail has arrived; with it, new lines
+        follow (see :mod:`scale_pilot_nb.logs` for the order they come in).
+
+        Args:
+            tail: lines of history per container (None: all).
+            since: only lines from this moment on: a ``datetime``, RFC 3339 text, a date, a
+                Unix timestamp or a duration before now (``"10m"``, ``"1h30m"``); see
+                :mod:`scale_pilot_nb.timefilter`. Applied here: TrueNAS cannot filter by time.
+            until: only lines up to this moment (same forms); a followed container stops at
+                its first line past it.
+
+        Raises:
+            ArgumentError: a bad argument (nothing is asked).
+            AppNotFoundError: no such app, or no container of ``service``.
         """
         arguments.app_name(name)
         if service is not None:
             arguments.text(service, "service")
         if tail is not None:
             arguments.positive_int(tail, "tail")
+        window = TimeWindow(since, until)
         try:
             containers = await self.client.call("app.container_ids", name, {"alive_only": False})
         except ApiError as exc:
@@ -601,8 +620,18 @@ class TrueNASDockerManager(DayTwoOperations):
                 f"App {name!r} has no container for service {service!r}",
                 hint=f"Services: {sorted({i['service_name'] for i in containers.values()})}",
             )
-        async for line in follow_logs(self.client, name, chosen, tail=tail, follow=follow):
+        async for line in follow_logs(
+            self.client, name, chosen, tail=tail, follow=follow, window=window
+        ):
             yield line
+
+    def watch_apps(
+        self, name: str | None = None, *, timeout: float | None = None
+    ) -> AsyncIterator[tuple[WatchEvent, App]]:
+        """``(event, app)`` for the apps now installed (``"initial"``), then every change
+        (``"added"``, ``"changed"``, ``"removed"``), from ``app.query`` events; see
+        :func:`scale_pilot_nb.watch.watch_apps`."""
+        return watch_apps(self, name, timeout=timeout)
 
     async def stats(self, interval: int = 2) -> AsyncIterator[list[dict[str, Any]]]:
         """``app.stats`` samples every ``interval`` seconds (min 2): one list of apps each."""

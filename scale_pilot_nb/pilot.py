@@ -42,6 +42,7 @@ from scale_pilot_nb.runner import LoopRunner
 from scale_pilot_nb.shells import DEFAULT_EXEC_TIMEOUT
 from scale_pilot_nb.sync import SyncPlan, apply_sync, plan_sync
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+from scale_pilot_nb.watch import WatchEvent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -541,6 +542,8 @@ class Pilot(PilotDayTwo):
         *,
         tail: int | None = 100,
         follow: Literal[False] = False,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
     ) -> pd.DataFrame: ...
 
     @overload
@@ -551,11 +554,20 @@ class Pilot(PilotDayTwo):
         *,
         tail: int | None = 100,
         follow: Literal[True],
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
     ) -> Iterator[LogLine]: ...
 
     @overload
     def logs(
-        self, name: str, service: str | None = None, *, tail: int | None = 100, follow: bool
+        self,
+        name: str,
+        service: str | None = None,
+        *,
+        tail: int | None = 100,
+        follow: bool,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
     ) -> pd.DataFrame | Iterator[LogLine]: ...
 
     def logs(
@@ -565,18 +577,22 @@ class Pilot(PilotDayTwo):
         *,
         tail: int | None = 100,
         follow: bool = False,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
     ) -> pd.DataFrame | Iterator[LogLine]:
         """The last ``tail`` lines of ``name`` (every service, or one) as a DataFrame.
 
         Columns ``timestamp``, ``service``, ``line``; several services are interleaved in
-        timestamp order. With ``follow=True`` it returns instead an endless iterator of
+        timestamp order. ``since``/``until`` keep the lines of a time window (a ``datetime``,
+        ``"2026-12-03T10:00:00Z"``, ``"2026-12-03"`` or a duration before now such as
+        ``"10m"``). With ``follow=True`` it returns instead an endless iterator of
         :class:`LogLine` (break to stop), as :meth:`log_lines` does.
         """
         if follow:
-            return self.log_lines(name, service, tail=tail, follow=True)
+            return self.log_lines(name, service, tail=tail, follow=True, since=since, until=until)
         from scale_pilot_nb.notebook.day2_tables import logs_frame
 
-        return logs_frame(self.log_lines(name, service, tail=tail))
+        return logs_frame(self.log_lines(name, service, tail=tail, since=since, until=until))
 
     def log_lines(
         self,
@@ -585,9 +601,20 @@ class Pilot(PilotDayTwo):
         *,
         tail: int | None = 100,
         follow: bool = False,
+        since: str | dt.datetime | None = None,
+        until: str | dt.datetime | None = None,
     ) -> Iterator[LogLine]:
-        """Log lines of ``name`` as they arrive; with ``follow`` an endless iterator."""
-        return self._runner.iterate(self.manager.logs(name, service, tail=tail, follow=follow))
+        """Log lines of ``name`` in timestamp order; with ``follow`` an endless iterator."""
+        return self._runner.iterate(
+            self.manager.logs(name, service, tail=tail, follow=follow, since=since, until=until)
+        )
+
+    def watch_apps(
+        self, name: str | None = None, *, timeout: float | None = None
+    ) -> Iterator[tuple[WatchEvent, App]]:
+        return self._runner.iterate(self.manager.watch_apps(name, timeout=timeout))
+
+    watch_apps.__doc__ = _M.watch_apps.__doc__
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Start ``coro`` on this pilot's loop thread and return at once (widgets use this).

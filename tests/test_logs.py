@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import itertools
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from scale_pilot_nb import ApiError
 from scale_pilot_nb.errors import ArgumentError
-from scale_pilot_nb.logs import TAIL_SECONDS, LogLine, follow_logs
+from scale_pilot_nb.logs import TAIL_SECONDS, LogLine, follow_logs, in_time_order
 from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 APP = "app-0001"
@@ -64,3 +67,96 @@ async def test_following_ends_when_the_app_is_stopped(manager: TrueNASDockerMana
     async with asyncio.timeout(10):
         await follow()
     assert len(lines) >= 3
+
+
+@pytest.fixture
+async def demo(sandbox: Sandbox) -> AsyncIterator[TrueNASDockerManager]:
+    async with TrueNASDockerManager(sandbox.url, sandbox.api_key, username=sandbox.username) as m:
+        yield m
+
+
+def _stamps(lines: list[LogLine]) -> list[dt.datetime]:
+    return [line.moment for line in lines if line.moment is not None]
+
+
+async def test_services_are_interleaved_by_timestamp(demo: TrueNASDockerManager) -> None:
+    async with asyncio.timeout(TAIL_SECONDS + 5):
+        lines = [line async for line in demo.logs("photos", tail=6)]
+    services = [line.service for line in lines]
+    assert len(set(services)) == 4 and len(lines) == 24
+    assert len(_stamps(lines)) == len(lines)
+    assert _stamps(lines) == sorted(_stamps(lines))
+    # each container's tail arrives as one block; sorted, the services take turns
+    switches = sum(a != b for a, b in itertools.pairwise(services))
+    assert switches > 2 * len(set(services))
+
+
+async def test_since_and_until_keep_exactly_the_lines_inside(demo: TrueNASDockerManager) -> None:
+    async with asyncio.timeout(2 * TAIL_SECONDS + 5):
+        everything = [line async for line in demo.logs("photos", tail=None)]
+        stamps = _stamps(everything)
+        since, until = stamps[len(stamps) // 3], stamps[len(stamps) // 2]
+        inside = [line async for line in demo.logs("photos", tail=None, since=since, until=until)]
+    assert inside == [
+        ln for ln in everything if ln.moment is not None and since <= ln.moment <= until
+    ]
+    assert 0 < len(inside) < len(everything)
+    as_text = [
+        line
+        async for line in demo.logs(
+            "photos", tail=None, since=since.isoformat(), until=until.isoformat()
+        )
+    ]
+    assert as_text == inside
+
+
+async def test_a_followed_stream_ends_once_every_container_is_past_until(
+    manager: TrueNASDockerManager,
+) -> None:
+    history = [line async for line in manager.logs(APP, tail=3)]
+    until = max(_stamps(history)) + dt.timedelta(seconds=30)  # a few new lines later
+    async with asyncio.timeout(15):  # 50 new lines a second: ends long before
+        lines = [line async for line in manager.logs(APP, tail=3, follow=True, until=until)]
+    assert len(lines) > len(history)
+    assert all(when <= until for when in _stamps(lines))
+
+
+async def test_bad_times_fail_before_anything_is_asked(demo: TrueNASDockerManager) -> None:
+    with pytest.raises(ArgumentError, match="since: cannot read 'soon'") as caught:
+        await anext(demo.logs("photos", since="soon"))
+    assert "1h30m" in str(caught.value.hint)
+    with pytest.raises(ArgumentError, match="is before since"):
+        await anext(demo.logs("photos", since="1h", until="2h"))
+
+
+def test_untimed_lines_stay_behind_their_predecessor_and_ties_keep_arrival_order() -> None:
+    def line(cid: str, data: str, stamp: str | None) -> LogLine:
+        return LogLine("svc-" + cid, cid, data, stamp)
+
+    arrived = [
+        line("a", "a1", "2026-12-03T10:00:03+00:00"),
+        line("a", "a2 (no time)", None),
+        line("b", "b0 (no time)", None),
+        line("b", "b1", "2026-12-03T10:00:01+00:00"),
+        line("b", "b2", "2026-12-03T10:00:03+00:00"),
+        line("a", "a3", "2026-12-03T10:00:04+00:00"),
+    ]
+    assert [ln.data for ln in in_time_order(arrived)] == [
+        "b0 (no time)",
+        "b1",
+        "a1",
+        "a2 (no time)",
+        "b2",
+        "a3",
+    ]
+
+
+def test_pilot_logs_takes_since_and_until(sandbox: Sandbox) -> None:
+    with Pilot(TrueNASDockerManager(sandbox.url, sandbox.api_key, username=sandbox.username)) as p:
+        lines = list(p.log_lines("photos", "redis", tail=10))
+        since, until = lines[3].timestamp, lines[6].timestamp
+        assert since is not None and until is not None
+        frame = p.logs("photos", "redis", tail=10, since=since, until=until)
+        assert list(frame["line"]) == [ln.data for ln in lines[3:7]]
+        with pytest.raises(ArgumentError, match="until: cannot read"):
+            p.logs("photos", until="tomorrow")

@@ -1,5 +1,8 @@
 """Read-only commands: ``list`` (``ps``), ``status``, ``config`` and ``logs``.
 
+``logs`` lives in :mod:`~scale_pilot_nb.cli.logs`; ``list --watch`` in
+:mod:`~scale_pilot_nb.cli.watching`.
+
 ``config`` shows a compose FILE as it would be stored (offline, see
 :func:`~scale_pilot_nb.cli.deploying.print_file_config`) or the stored config of app NAME.
 
@@ -10,10 +13,10 @@ imported by the CLI.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scale_pilot_nb.cli import logs
 from scale_pilot_nb.cli.deploying import add_conversion_options, print_file_config
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.parsing import add_command
@@ -81,21 +84,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         "--payload", action="store_true", help="with FILE: print the app.create payload (JSON)"
     )
     add_conversion_options(config)
-
-    logs = add_command(
-        commands,
-        "logs",
-        app_logs,
-        summary="print the container logs of an app",
-        examples=["scale-compose logs my-nginx --tail 20", "scale-compose logs my-stack -s db -f"],
-        parents=[connected],
-    )
-    logs.add_argument("name", metavar="NAME", help="the app")
-    logs.add_argument("--service", "-s", help="only this compose service")
-    logs.add_argument(
-        "--tail", "-n", type=int, default=100, metavar="N", help="lines of history (default 100)"
-    )
-    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until Ctrl-C")
+    logs.register(commands, connected)
 
 
 def list_apps(session: Session) -> int:
@@ -202,24 +191,4 @@ def app_config(session: Session) -> int:
     from scale_pilot_nb.compose.render import render  # quotes what YAML 1.1 *or* 1.2 would retype
 
     out.stdout.write(render(config))
-    return ExitStatus.OK
-
-
-def app_logs(session: Session) -> int:
-    """``logs NAME``: the tail, or with ``-f`` every new line until Ctrl-C."""
-    args, out = session.args, session.out
-    if args.tail < 0:
-        raise UsageError("--tail must be 0 or more", hint="Pass --tail 0 for only new lines.")
-    if out.json and args.follow:
-        raise UsageError(
-            "--json prints one document, so it cannot follow logs",
-            hint="Drop --follow, or drop --json for a live stream.",
-        )
-    lines = session.pilot.log_lines(args.name, args.service, tail=args.tail, follow=args.follow)
-    if out.json:
-        out.document("logs", app_name=args.name, lines=[dataclasses.asdict(ln) for ln in lines])
-        return ExitStatus.OK
-    for line in lines:
-        out.line(str(line))
-        out.stdout.flush()
     return ExitStatus.OK

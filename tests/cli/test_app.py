@@ -106,7 +106,7 @@ def test_exit_status_130_on_ctrl_c(nas_env: dict[str, str], workdir: Path) -> No
         text=True,
     ) as proc:
         assert proc.stdout is not None
-        assert proc.stdout.readline().startswith("whoami | ")
+        assert proc.stdout.readline().startswith("whoami  | ")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=SUBPROCESS_TIMEOUT)
     assert proc.returncode == ExitStatus.INTERRUPTED

@@ -1,4 +1,4 @@
-"""``list``/``ps``, ``status``, ``config`` and ``logs`` against the demo sandbox, in-process."""
+"""``list``/``ps``, ``status`` and ``config`` against the demo sandbox, in-process."""
 
 from __future__ import annotations
 
@@ -93,25 +93,3 @@ def test_config_of_a_missing_app_is_exit_1_with_hint(nas_env: dict[str, str], cl
     assert result.stderr.startswith("scale-compose: error: App 'nope' does not exist")
     assert "hint: " in result.stderr
     assert result.stdout == ""
-
-
-def test_logs_tail_human_and_json(nas_env: dict[str, str], cli: Run) -> None:
-    result = cli("logs", "whoami", "--tail", "3")
-    assert result.code == ExitStatus.OK
-    lines = result.stdout.splitlines()
-    assert len(lines) == 3
-    assert all(line.startswith("whoami | ") for line in lines)
-    document = cli("logs", "photos", "--service", "redis", "-n", "2", "--json").json()
-    assert [line["service"] for line in document["lines"]] == ["redis", "redis"]
-
-
-def test_logs_rejects_json_with_follow_and_unknown_service(
-    nas_env: dict[str, str], cli: Run
-) -> None:
-    combined = cli("logs", "whoami", "-f", "--json")
-    assert combined.code == ExitStatus.USAGE
-    assert combined.json()["error"]["type"] == "UsageError"
-    assert cli("logs", "whoami", "--tail", "-1").code == ExitStatus.USAGE
-    unknown = cli("logs", "photos", "--service", "nope")
-    assert unknown.code == ExitStatus.ERROR
-    assert "Services:" in unknown.stderr
