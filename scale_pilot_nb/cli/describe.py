@@ -16,6 +16,7 @@ from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.output import cli_phrasing
 from scale_pilot_nb.cli.parsing import add_command
 from scale_pilot_nb.cli.revisions import run
+from scale_pilot_nb.cli.watching import add_watch_options, watching
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
@@ -34,26 +35,41 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         "describe",
         describe_app,
         summary="show one app: containers, ports, volumes, recent jobs, revisions, why it fails",
-        examples=["scale-compose describe my-nginx", "scale-compose describe my-nginx --json"],
+        examples=[
+            "scale-compose describe my-nginx",
+            "scale-compose describe my-nginx --json",
+            "scale-compose describe my-nginx --watch",
+        ],
         parents=[connected],
     )
     describe.add_argument("name", metavar="NAME", help="the app")
+    add_watch_options(describe, "the description")
 
 
 def describe_app(session: Session) -> int:
     """``describe NAME``: the app's sections, or one JSON document with ``--json``."""
-    from scale_pilot_nb.describe import describe_app as describe
+    if watching(session.args):
+        from scale_pilot_nb.cli.watching import watch_describe
 
+        return watch_describe(session)
     out = session.out
-    description = run(session, describe(session.pilot.manager, session.args.name))
+    description = describe_once(session, session.args.name)
     if out.json:
         out.document("describe", **description.to_dict())
         return ExitStatus.OK
-    _print(out, description)
+    print_description(out, description)
     return ExitStatus.OK
 
 
-def _print(out: Output, description: AppDescription) -> None:
+def describe_once(session: Session, name: str) -> AppDescription:
+    """The description of app ``name`` as it is now."""
+    from scale_pilot_nb.describe import describe_app as describe
+
+    return run(session, describe(session.pilot.manager, name))
+
+
+def print_description(out: Output, description: AppDescription) -> None:
+    """Write the sections of ``description``."""
     from scale_pilot_nb.records._base import iso_timestamp
 
     app = description.app

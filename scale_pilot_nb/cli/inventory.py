@@ -20,8 +20,10 @@ from scale_pilot_nb.cli import logs
 from scale_pilot_nb.cli.deploying import add_conversion_options, print_file_config
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.watching import add_watch_options, watching
 
 if TYPE_CHECKING:
+    from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.cli.session import Session
     from scale_pilot_nb.records import App, SystemStatus
 
@@ -36,10 +38,16 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         list_apps,
         aliases=["ps"],
         summary="list the apps on the NAS",
-        examples=["scale-compose list", "scale-compose ps --all --json | jq '.apps[].name'"],
+        examples=[
+            "scale-compose list",
+            "scale-compose ps --all --json | jq '.apps[].name'",
+            "scale-compose list --watch",
+            "scale-compose list --watch --json --watch-timeout 60 | jq -c '[.event, .app.state]'",
+        ],
         parents=[connected],
     )
     listing.add_argument("--all", "-a", action="store_true", help="also list every container")
+    add_watch_options(listing, "the table")
 
     add_command(
         commands,
@@ -87,34 +95,45 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     logs.register(commands, connected)
 
 
+#: The columns of ``list`` (and of ``list --watch`` rows).
+APP_HEADERS = ("NAME", "STATE", "KIND", "VERSION", "PORTS")
+
+
 def list_apps(session: Session) -> int:
     """``list``: one row per app (and with ``--all`` one per container)."""
+    if watching(session.args):
+        from scale_pilot_nb.cli.watching import watch_list
+
+        return watch_list(session)
     apps = session.pilot.list_apps()
     out = session.out
     if out.json:
         out.document("list", apps=[app.to_dict() for app in apps])
         return ExitStatus.OK
+    print_apps(out, apps, containers=session.args.all)
+    return ExitStatus.OK
+
+
+def app_row(app: App) -> list[str]:
+    """The cells of ``app`` under :data:`APP_HEADERS`."""
+    return [
+        app.name,
+        app.state.value,
+        "custom" if app.custom_app else app.catalog_app or "catalog",
+        app.human_version or app.version or "",
+        ",".join(str(p) for p in app.published_ports),
+    ]
+
+
+def print_apps(out: Output, apps: list[App], *, containers: bool) -> None:
+    """The apps table (and the containers table after it)."""
     if not apps:
         out.note("No apps installed.")
-        return ExitStatus.OK
-    out.table(
-        ["NAME", "STATE", "KIND", "VERSION", "PORTS"],
-        [
-            [
-                app.name,
-                app.state.value,
-                "custom" if app.custom_app else app.catalog_app or "catalog",
-                app.human_version or app.version or "",
-                ",".join(str(p) for p in app.published_ports),
-            ]
-            for app in apps
-        ],
-        state_column=1,
-    )
-    if session.args.all:
+        return
+    out.table(APP_HEADERS, [app_row(app) for app in apps], state_column=1)
+    if containers:
         out.line()
         out.table(["APP", "SERVICE", "STATE", "IMAGE", "ID"], _container_rows(apps), state_column=2)
-    return ExitStatus.OK
 
 
 def _container_rows(apps: list[App]) -> list[list[str]]:

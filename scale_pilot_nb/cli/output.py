@@ -163,6 +163,13 @@ class Output:
         """Write the one JSON document of a run: ``{"version": 1, "command": ..., **data}``."""
         self._write_json({"version": JSON_VERSION, "command": command, **data})
 
+    def json_line(self, command: str, **data: Any) -> None:
+        """Write one compact JSON object on a line of its own (NDJSON, for streams such as
+        ``list --watch --json``): ``{"version": 1, "command": ..., **data}``, flushed."""
+        payload = {"version": JSON_VERSION, "command": command, **data}
+        self.stdout.write(json.dumps(payload, default=_json_text) + "\n")
+        self.stdout.flush()
+
     def line(self, text: str = "") -> None:
         """Write one line of human output to stdout."""
         self.stdout.write(text + "\n")
