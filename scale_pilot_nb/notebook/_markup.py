@@ -29,6 +29,7 @@ __all__ = [
     "stylesheet",
     "table",
     "tone_of",
+    "widget_stylesheet",
 ]
 
 DisplayStyle = Literal["html", "text"]
@@ -100,6 +101,12 @@ def display_style() -> DisplayStyle:
 def stylesheet() -> str:
     """The package stylesheet, read once from package data."""
     return resources.files(__package__).joinpath("static/style.css").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def widget_stylesheet() -> str:
+    """The widgets' rules (``static/widgets.css``), which use :func:`stylesheet`'s variables."""
+    return resources.files(__package__).joinpath("static/widgets.css").read_text(encoding="utf-8")
 
 
 def esc(value: object) -> str:

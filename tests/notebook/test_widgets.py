@@ -305,11 +305,11 @@ def test_search_narrows_the_view_and_marks_the_text(pilot: Pilot) -> None:
 def test_log_lines_wrap_between_words_and_the_stylesheet_comes_along(pilot: Pilot) -> None:
     import re
 
-    from scale_pilot_nb.notebook._markup import stylesheet
+    from scale_pilot_nb.notebook._markup import widget_stylesheet
 
     viewer = pilot.log_viewer("whoami", lines=5)
     viewer.stop()
-    [rule] = re.findall(r"\.sp-log-line \{([^}]*)\}", stylesheet())
+    [rule] = re.findall(r"\.sp-log-line \{([^}]*)\}", widget_stylesheet())
     assert "white-space: pre-wrap" in rule
     assert "word-break: normal" in rule
     assert "overflow-wrap: anywhere" in rule

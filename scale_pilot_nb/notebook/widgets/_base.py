@@ -142,7 +142,7 @@ def error_html(exc: BaseException) -> str:
 
 
 def stylesheet_widget() -> ipywidgets.HTML:
-    """The package stylesheet as an invisible widget, for widgets styled by its classes.
+    """The package and widget stylesheets as an invisible widget, for widgets styled by class.
 
     A ``<style>`` element applies to the whole page wherever it sits, so a hidden widget
     carrying it is enough; the stylesheet is sent once per widget, not with every update of
@@ -150,9 +150,12 @@ def stylesheet_widget() -> ipywidgets.HTML:
     """
     import ipywidgets as widgets
 
-    from scale_pilot_nb.notebook._markup import stylesheet
+    from scale_pilot_nb.notebook._markup import stylesheet, widget_stylesheet
 
-    return widgets.HTML(f"<style>{stylesheet()}</style>", layout=widgets.Layout(display="none"))
+    return widgets.HTML(
+        f"<style>{stylesheet()}{widget_stylesheet()}</style>",
+        layout=widgets.Layout(display="none"),
+    )
 
 
 def text_table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:

@@ -37,6 +37,7 @@ from scale_pilot_nb.notebook.widgets._base import (
 )
 from scale_pilot_nb.notebook.widgets.dashboard_row import (
     ACTIONS,
+    BUTTON_WIDTH,
     COLUMNS,
     AppRow,
     ports_text,
@@ -68,7 +69,10 @@ STATS_INTERVAL = 2
 #: The order states are counted in, in the header and the text summary.
 _STATE_ORDER = [state.value for state in AppState]
 
-_COLUMNS = "minmax(9em,12em) 7.5em minmax(8em,9em) minmax(10em,13em) 5.5em 6.5em repeat(4,5.6em)"
+_COLUMNS = (
+    "minmax(8em,12em) 6.8em minmax(6.5em,9em) minmax(8em,13em) 4.5em 5.8em "
+    f"repeat({len(ACTIONS)},{BUTTON_WIDTH})"
+)
 
 #: The text columns of the summary (cpu and memory change every sample: the widget shows them).
 _SUMMARY_COLUMNS = COLUMNS[:4]

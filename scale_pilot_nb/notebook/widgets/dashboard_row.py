@@ -21,13 +21,16 @@ from scale_pilot_nb.records._base import format_bytes
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
-__all__ = ["ACTIONS", "COLUMNS", "NO_VALUE", "AppRow", "why_disabled"]
+__all__ = ["ACTIONS", "BUTTON_WIDTH", "COLUMNS", "NO_VALUE", "AppRow", "why_disabled"]
 
 #: Per-app actions, in button order.
 ACTIONS = ("start", "stop", "restart", "logs")
 
 #: Column titles before the buttons.
 COLUMNS = ("app", "state", "version", "ports", "cpu", "memory")
+
+#: Width of a row's button: "Restart" fits with narrow padding, so ten columns fit a notebook.
+BUTTON_WIDTH = "4.9em"
 
 #: What a cell shows when there is nothing to show (a stopped app's cpu, say).
 NO_VALUE = "—"
@@ -94,7 +97,8 @@ class AppRow:
         self.buttons: dict[str, ipywidgets.Button] = {}
         for action in ACTIONS:
             button = widgets.Button(
-                description=action.capitalize(), layout=widgets.Layout(width="5.4em")
+                description=action.capitalize(),
+                layout=widgets.Layout(width=BUTTON_WIDTH, padding="0 2px"),
             )
             button.add_class(f"sp-{action}-{app.name}")
             button.on_click(lambda _, action=action: on_action(action, self.app.name))

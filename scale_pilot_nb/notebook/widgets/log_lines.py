@@ -1,7 +1,8 @@
 """The log viewer's markup: one block per line, service prefixes coloured, matches marked.
 
 Pure functions from :class:`~scale_pilot_nb.logs.LogLine` values to escaped HTML; the look
-is in the package stylesheet (``sp-log-*`` classes), so the dark theme gets its own colours.
+is in the widget stylesheet (``static/widgets.css``, ``sp-log-*`` classes), so the dark theme
+gets its own colours.
 
 A service keeps its colour across runs, kernels and machines: the colour is picked from the
 service name's CRC-32 (Python's ``hash()`` of a string changes with every process).
