@@ -70,7 +70,7 @@ STATS_INTERVAL = 2
 _STATE_ORDER = [state.value for state in AppState]
 
 _COLUMNS = (
-    "minmax(8em,12em) 6.8em minmax(6.5em,9em) minmax(8em,13em) 4.5em 5.8em "
+    "minmax(8.5em,12em) 6.4em minmax(6.5em,9em) minmax(9em,13em) 4em 5.4em "
     f"repeat({len(ACTIONS)},{BUTTON_WIDTH})"
 )
 

@@ -30,7 +30,7 @@ ACTIONS = ("start", "stop", "restart", "logs")
 COLUMNS = ("app", "state", "version", "ports", "cpu", "memory")
 
 #: Width of a row's button: "Restart" fits with narrow padding, so ten columns fit a notebook.
-BUTTON_WIDTH = "4.9em"
+BUTTON_WIDTH = "4.6em"
 
 #: What a cell shows when there is nothing to show (a stopped app's cpu, say).
 NO_VALUE = "—"
