@@ -4,10 +4,13 @@ Starts a sandbox in this process and a JupyterLab server on 127.0.0.1 whose kern
 sandbox's address in ``TRUENAS_URL``/``TRUENAS_API_KEY``/``TRUENAS_USERNAME`` and, to ask for
 it explicitly, ``SCALE_PILOT_TARGET=nas`` (so the notebook's target is that NAS). Opens a copy
 of ``01-quickstart.ipynb`` with Playwright driving Debian's Chromium, runs all cells, checks
-the dashboard and the deploy form, validates a flawed file and then the real one in the form,
-deploys it with the Deploy button, and checks through our own connection that the app exists
-on the sandbox. Screenshots of the dashboard, the form with a validation report and the log
-viewer go to ``docs/screenshots/``.
+the dashboard (buttons enabled by state with their reasons, header, cpu/memory from a stats
+sample, the filter box), the log viewer (the newest line inside the visible box, lines that
+wrap between words, the search box) and the deploy form: validates a flawed file (the first
+error's line marked in view under the editor) and then the real one, deploys it with the
+Deploy button, and checks through our own connection that the app exists on the sandbox.
+Screenshots of the dashboard, the form with a validation report and the log viewer go to
+``docs/screenshots/``.
 
 Run by ``make browser`` (``.ci/run`` installs Chromium and the ``browser`` extra first).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -27,6 +31,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -34,6 +39,9 @@ from scale_pilot_nb.manager import TrueNASDockerManager
 from scale_pilot_nb.pilot import Pilot
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -67,6 +75,24 @@ KERNEL_READY = """() => {
         && panel.sessionContext.session.kernel;
     return Boolean(kernel && kernel.connectionStatus === "connected" && kernel.status === "idle");
 }"""
+#: How far the newest log line's bottom is below its scroll box's visible bottom (px; <= 0 is
+#: fully in view), and the wrapping style of the lines.
+LAST_LOG_LINE = """(view) => {
+    const lines = view.querySelectorAll(".sp-log-line");
+    const last = lines[lines.length - 1];
+    const style = getComputedStyle(last);
+    return {
+        below: last.getBoundingClientRect().bottom - view.getBoundingClientRect().bottom,
+        above: view.getBoundingClientRect().top - last.getBoundingClientRect().top,
+        wordBreak: style.wordBreak,
+        overflowWrap: style.overflowWrap,
+        whiteSpace: style.whiteSpace,
+    };
+}"""
+#: True when a button's label is shown whole (not cut or ellipsised).
+BUTTON_LABEL_FITS = "(button) => button.scrollWidth <= button.clientWidth"
+#: Seconds the dashboard may take to show its first app.stats sample (one every 2 s).
+STATS_TIMEOUT_MS = 15_000
 
 
 def _requirements() -> None:
@@ -194,8 +220,9 @@ def test_quickstart_widgets_render_and_deploy_from_the_form(
             dashboard = page.locator(".sp-dashboard")
             expect(dashboard.locator(".sp-state")).to_have_count(10)  # 9 demo apps + my-nginx
             expect(dashboard.get_by_role("button", name="Stop")).to_have_count(10)
+            _check_dashboard(dashboard)
             viewer = page.locator(".sp-log-viewer")
-            expect(viewer.locator(".sp-log-view")).to_contain_text("nginx | ")
+            _check_log_viewer(viewer)
             viewer.scroll_into_view_if_needed()
             viewer.screenshot(path=str(SCREENSHOTS / "log-viewer.png"))
 
@@ -207,6 +234,13 @@ def test_quickstart_widgets_render_and_deploy_from_the_form(
             form.get_by_role("button", name="Validate").click()
             results = form.locator(".widget-output")
             expect(results).to_contain_text("truenas.reserved-port")
+            expect(results).to_contain_text("redis.yml")  # the report names the file
+            expect(results).not_to_contain_text("<string>")
+            marked = form.locator(".sp-excerpt-hit")
+            expect(marked).to_be_visible()
+            expect(marked).to_contain_text("80:6379")  # the port line, by its own text
+            marked.scroll_into_view_if_needed()
+            expect(marked).to_be_in_viewport()
             form.scroll_into_view_if_needed()
             form.screenshot(path=str(SCREENSHOTS / "deploy-form-validation.png"))
 
@@ -214,6 +248,7 @@ def test_quickstart_widgets_render_and_deploy_from_the_form(
             editor.fill(original)
             form.get_by_role("button", name="Validate").click()
             expect(results).not_to_contain_text("truenas.reserved-port")
+            expect(marked).to_have_count(0)
             form.get_by_role("button", name="Deploy").click()
             expect(form.locator(".sp-progress-text")).to_contain_text(
                 f"{FLAWED_NAME} is RUNNING", timeout=ACTION_TIMEOUT_MS
@@ -232,3 +267,53 @@ def test_quickstart_widgets_render_and_deploy_from_the_form(
             raise
         finally:
             browser.close()
+
+
+def _check_dashboard(dashboard: Locator) -> None:
+    """Header, buttons by state with their reasons, a stats sample, and the filter box."""
+    from playwright.sync_api import expect
+
+    expect(dashboard.locator(".sp-dashboard-header")).to_contain_text("Dashboard of truenas")
+    expect(dashboard.locator(".sp-dashboard-header")).to_contain_text("updated ")
+    stop, start = dashboard.locator(".sp-stop-syncthing"), dashboard.locator(".sp-start-syncthing")
+    expect(stop).to_be_disabled()
+    expect(stop).to_have_attribute("title", "syncthing is STOPPED: nothing to stop (use Start)")
+    expect(start).to_be_enabled()
+    expect(dashboard.locator(".sp-start-whoami")).to_be_disabled()
+    expect(dashboard.locator(".sp-stop-whoami")).to_be_enabled()
+    # Ten columns fit the notebook: the last button ends inside the dashboard, label whole.
+    restart = dashboard.locator(".sp-restart-whoami")
+    box, button = dashboard.bounding_box(), restart.bounding_box()
+    assert box is not None and button is not None
+    assert button["x"] + button["width"] <= box["x"] + box["width"], (button, box)
+    assert restart.evaluate(BUTTON_LABEL_FITS), "the Restart label is cut"
+    expect(dashboard.get_by_text(re.compile(r"^\d+\.\d %$")).first).to_be_visible(
+        timeout=STATS_TIMEOUT_MS
+    )
+    expect(dashboard.get_by_text(re.compile(r"^\d+\.\d (KiB|MiB|GiB)$")).first).to_be_visible()
+    search = dashboard.get_by_placeholder("name or state")
+    search.fill("stopped")
+    expect(dashboard.locator(".sp-state")).to_have_count(3)  # syncthing, backup-sync, my-nginx
+    search.fill("")
+    expect(dashboard.locator(".sp-state")).to_have_count(10)
+
+
+def _check_log_viewer(viewer: Locator) -> None:
+    """The newest line sits inside the visible box; lines wrap between words; search works."""
+    from playwright.sync_api import expect
+
+    view = viewer.locator(".sp-log-view")
+    expect(view).to_contain_text("nginx | ")
+    expect(view.locator(".sp-log-service").first).to_have_class(re.compile(r"sp-svc-\d"))
+    last = view.evaluate(LAST_LOG_LINE)
+    assert last["below"] <= 0.5 and last["above"] <= 0, f"last line cut off: {last}"
+    assert (last["wordBreak"], last["overflowWrap"], last["whiteSpace"]) == (
+        "normal",
+        "anywhere",
+        "pre-wrap",
+    )
+    search = viewer.get_by_placeholder("search")
+    search.fill("NGINX")
+    expect(view.locator(".sp-log-match").first).to_be_visible()
+    search.fill("")
+    expect(view.locator(".sp-log-match")).to_have_count(0)
