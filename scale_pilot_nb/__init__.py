@@ -24,12 +24,16 @@ from scale_pilot_nb.errors import (
     ComposeLoadError,
     ConfigError,
     ConnectionError,
+    ContainerNotRunningError,
+    ExecError,
     FieldError,
     InsecureTransportError,
     JobFailedError,
     OperationInterrupted,
     RateLimitedError,
     RequestOutcomeUnknown,
+    ServiceChoiceError,
+    ShellRefusedError,
     TrueNASError,
     UnsupportedError,
     ValidationError,
@@ -43,6 +47,7 @@ _LAZY = {
     "AppCrashedError": "scale_pilot_nb.health",
     "AppNotReadyError": "scale_pilot_nb.health",
     "ConfirmationRequired": "scale_pilot_nb.pilot",
+    "ExecResult": "scale_pilot_nb.exec_script",
     "OtherNasRevisionError": "scale_pilot_nb.history",
     "RevisionNotFoundError": "scale_pilot_nb.history",
     "RunnerError": "scale_pilot_nb.runner",
@@ -59,6 +64,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from scale_pilot_nb.ai import AIHelper
+    from scale_pilot_nb.exec_script import ExecResult
     from scale_pilot_nb.fleets import fleet
     from scale_pilot_nb.health import AppCrashedError, AppNotReadyError
     from scale_pilot_nb.history import (
@@ -89,6 +95,9 @@ __all__ = [
     "ConfigError",
     "ConfirmationRequired",
     "ConnectionError",
+    "ContainerNotRunningError",
+    "ExecError",
+    "ExecResult",
     "FieldError",
     "InsecureTransportError",
     "JobFailedError",
@@ -101,6 +110,8 @@ __all__ = [
     "RunnerError",
     "Sandbox",
     "SecretsRequiredError",
+    "ServiceChoiceError",
+    "ShellRefusedError",
     "TrueNASDockerManager",
     "TrueNASError",
     "UnsupportedError",

@@ -21,25 +21,33 @@ line discipline, so this is not binary-safe, and the typed line must fit the ter
 
 from __future__ import annotations
 
+import codecs
 import re
 import secrets
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from scale_pilot_nb.errors import ArgumentError, ExecError, capped
-from scale_pilot_nb.records._base import Record
+from scale_pilot_nb.errors import MESSAGE_LIMIT, ArgumentError, ExecError, capped
 
 __all__ = [
+    "DEFAULT_EXEC_TIMEOUT",
+    "DEFAULT_SHELL",
     "MAX_LINE_BYTES",
     "ExecResult",
     "Markers",
+    "OutputReader",
     "command_line",
     "parse_output",
     "script_for",
     "strip_terminal",
 ]
 
+#: Seconds a non-interactive command may take, connecting included.
+DEFAULT_EXEC_TIMEOUT = 60.0
+#: What the NAS starts in the container: ``/bin/bash`` (its default) is missing in many images.
+DEFAULT_SHELL = "/bin/sh"
 #: Longest line typed into the shell: the PTY's canonical line buffer holds 4095 bytes, and a
 #: longer line would be cut off without a word.
 MAX_LINE_BYTES = 4000
@@ -67,7 +75,7 @@ class Markers:
 
 
 @dataclass(frozen=True)
-class ExecResult(Record):
+class ExecResult:
     """What one command run in an app's container printed, and how it ended.
 
     Attributes:
@@ -94,6 +102,10 @@ class ExecResult(Record):
     def ok(self) -> bool:
         """True when the command exited with status 0."""
         return self.exit_code == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-serialisable), ``ok`` included."""
+        return {**asdict(self), "ok": self.ok}
 
     def __repr__(self) -> str:
         lines = self.output.count("\n") + (1 if self.output and self.output[-1] != "\n" else 0)
@@ -159,6 +171,96 @@ def strip_terminal(raw: bytes) -> str:
     return text.replace("\r\n", "\n")
 
 
+class OutputReader:
+    """Reads a run's output from terminal bytes as they arrive (for streaming to a console).
+
+    :meth:`feed` returns the output text that is certain so far: it holds back a possibly
+    unfinished escape sequence, UTF-8 character or CRLF, and as many characters as the status
+    marker might still need, so a marker is never half-printed.
+
+    Attributes:
+        exit_code: the command's status, once its marker was read.
+    """
+
+    def __init__(self, markers: Markers) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._start = "".join(markers.start) + "\n"
+        self._status = re.compile(rf"\n{re.escape(''.join(markers.status))}(\d+)\n")
+        self._hold = len("".join(markers.status)) + 6
+        self._raw = ""  # decoded, not yet cleaned (may end in half an escape sequence)
+        self._text = ""  # cleaned, not yet released
+        self._seen = ""  # what came before the start marker (for the error message)
+        self.started = False
+        self.exit_code: int | None = None
+
+    def feed(self, data: bytes) -> str:
+        """Take more terminal bytes; returns the output text now certain ("" if none)."""
+        self._raw += self._decoder.decode(data)
+        cut = _complete_prefix(self._raw)
+        self._text += _clean(self._raw[:cut])
+        self._raw = self._raw[cut:]
+        return self._release(final=False)
+
+    def finish(self) -> str:
+        """The rest of the output once the terminal closed.
+
+        Raises:
+            ExecError: the start marker never came (the shell did not run the line).
+        """
+        self._text += _clean(self._raw + self._decoder.decode(b"", final=True))
+        self._raw = ""
+        text = self._release(final=True)
+        if not self.started:
+            said = capped(self._seen.strip()) or "nothing"
+            raise ExecError(
+                f"The container's shell did not run the command; the terminal said: {said}",
+                hint="The image may have no /bin/sh (distroless and scratch images cannot run "
+                "commands), or the container stopped.",
+            )
+        return text
+
+    def _release(self, *, final: bool) -> str:
+        if self.exit_code is not None:
+            return ""
+        if not self.started:
+            begin = self._text.find(self._start)
+            if begin < 0:
+                keep = len(self._start)
+                self._seen = (self._seen + self._text[:-keep])[-MESSAGE_LIMIT:]
+                self._text = self._text[-keep:] if not final else ""
+                if final:
+                    self._seen += self._text
+                return ""
+            self._seen += self._text[:begin]
+            self._text = self._text[begin + len(self._start) :]
+            self.started = True
+        status = self._status.search(self._text)
+        if status is not None:
+            out, self._text = self._text[: status.start()], ""
+            self.exit_code = int(status[1])
+            return out
+        if final:
+            out, self._text = self._text, ""
+            return out
+        out, self._text = self._text[: -self._hold], self._text[-self._hold :]
+        return out
+
+
+def _clean(text: str) -> str:
+    return _ANSI.sub("", text).replace("\r\n", "\n")
+
+
+def _complete_prefix(text: str) -> int:
+    """How much of ``text`` can be cleaned now: all but a trailing CR or unfinished escape."""
+    end = len(text)
+    escape = text.rfind("\x1b", max(0, end - 64))
+    if escape >= 0 and not _ANSI.match(text, escape):
+        end = escape
+    if end and text[end - 1] == "\r":
+        end -= 1
+    return end
+
+
 def parse_output(raw: bytes, markers: Markers) -> tuple[str, int | None]:
     """The command's output and exit status from everything the terminal sent.
 
@@ -166,18 +268,6 @@ def parse_output(raw: bytes, markers: Markers) -> tuple[str, int | None]:
         ExecError: the start marker never came: the shell did not run the line (the image
             has no ``/bin/sh``, or ``docker exec`` failed); the message quotes what came.
     """
-    text = strip_terminal(raw)
-    start = "".join(markers.start) + "\n"
-    begin = text.find(start)
-    if begin < 0:
-        said = capped(text.strip()) or "nothing"
-        raise ExecError(
-            f"The container's shell did not run the command; the terminal said: {said}",
-            hint="The image may have no /bin/sh (distroless and scratch images cannot run "
-            "commands), or the container stopped.",
-        )
-    body = text[begin + len(start) :]
-    status = re.search(rf"\n{re.escape(''.join(markers.status))}(\d+)\n", body)
-    if status is None:
-        return body, None
-    return body[: status.start()], int(status[1])
+    reader = OutputReader(markers)
+    output = reader.feed(raw) + reader.finish()
+    return output, reader.exit_code

@@ -43,7 +43,7 @@ from scale_pilot_nb.errors import (
     JobFailedError,
     UnsupportedError,
 )
-from scale_pilot_nb.exec_script import ExecResult
+from scale_pilot_nb.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
 from scale_pilot_nb.health import add_up_failure_hint
 from scale_pilot_nb.jobs import follow_job, unfinished_jobs
 from scale_pilot_nb.lifecycle import BulkRunner
@@ -55,7 +55,6 @@ from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
-from scale_pilot_nb.shells import DEFAULT_EXEC_TIMEOUT
 from scale_pilot_nb.timefilter import TimeWindow
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
 from scale_pilot_nb.watch import WatchEvent, watch_apps
@@ -650,6 +649,7 @@ class TrueNASDockerManager(DayTwoOperations):
         service: str | None = None,
         *,
         timeout: float | None = DEFAULT_EXEC_TIMEOUT,
+        on_output: Callable[[str], None] | None = None,
     ) -> ExecResult:
         """Run ``command`` in a running container of ``name``; its output and exit status.
 
@@ -663,6 +663,8 @@ class TrueNASDockerManager(DayTwoOperations):
             command: ``"ls -l /data | head"`` or ``["ls", "-l", "/my dir"]``.
             service: the compose service; may be left out when the app runs one container.
             timeout: seconds for the whole run (None: no limit).
+            on_output: called with each piece of output as it arrives (on the event loop's
+                thread), for consoles that show it live.
 
         Raises:
             AppNotFoundError: no such app.
@@ -676,7 +678,9 @@ class TrueNASDockerManager(DayTwoOperations):
         arguments.app_name(name)
         check_timeout(timeout)
         try:
-            return await shells.run_command(self.client, name, command, service, timeout=timeout)
+            return await shells.run_command(
+                self.client, name, command, service, timeout=timeout, on_output=on_output
+            )
         except ApiError as exc:
             raise _not_found(exc, name) from exc
 

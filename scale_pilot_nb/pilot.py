@@ -21,7 +21,7 @@ import datetime as dt
 import os
 import shutil
 import weakref
-from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
@@ -31,7 +31,7 @@ from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.errors import TrueNASError
-from scale_pilot_nb.exec_script import ExecResult
+from scale_pilot_nb.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
 from scale_pilot_nb.logs import LogLine
 from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
 from scale_pilot_nb.pilot_day2 import PilotDayTwo, Progress
@@ -39,7 +39,6 @@ from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
 from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.runner import LoopRunner
-from scale_pilot_nb.shells import DEFAULT_EXEC_TIMEOUT
 from scale_pilot_nb.sync import SyncPlan, apply_sync, plan_sync
 from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
 from scale_pilot_nb.watch import WatchEvent
@@ -527,8 +526,11 @@ class Pilot(PilotDayTwo):
         service: str | None = None,
         *,
         timeout: float | None = DEFAULT_EXEC_TIMEOUT,
+        on_output: Callable[[str], None] | None = None,
     ) -> ExecResult:
-        return self._runner.run(self.manager.exec(name, command, service, timeout=timeout))
+        return self._runner.run(
+            self.manager.exec(name, command, service, timeout=timeout, on_output=on_output)
+        )
 
     exec.__doc__ = _M.exec.__doc__
 

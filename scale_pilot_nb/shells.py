@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -31,10 +31,12 @@ from scale_pilot_nb.errors import (
     ServiceChoiceError,
 )
 from scale_pilot_nb.exec_script import (
+    DEFAULT_EXEC_TIMEOUT,
+    DEFAULT_SHELL,
     ExecResult,
     Markers,
+    OutputReader,
     command_line,
-    parse_output,
     script_for,
 )
 from scale_pilot_nb.rpc.shell import DEFAULT_TOKEN_TTL, ShellChannel, release_of, token_params
@@ -43,20 +45,14 @@ if TYPE_CHECKING:
     from scale_pilot_nb.rpc.factory import TrueNASClient
 
 __all__ = [
-    "DEFAULT_EXEC_TIMEOUT",
-    "DEFAULT_SHELL",
     "ContainerShell",
     "Target",
     "open_shell",
     "run_command",
 ]
 
-#: Seconds a non-interactive command may take, connecting included.
-DEFAULT_EXEC_TIMEOUT = 60.0
-#: What the NAS starts in the container: ``/bin/bash`` (its default) is missing in many images.
-DEFAULT_SHELL = "/bin/sh"
 #: Output kept from one non-interactive command; more is an error, not unbounded memory.
-MAX_OUTPUT_BYTES = 64 * 2**20
+MAX_OUTPUT_CHARS = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -172,8 +168,12 @@ async def run_command(
     service: str | None = None,
     *,
     timeout: float | None = DEFAULT_EXEC_TIMEOUT,
+    on_output: Callable[[str], None] | None = None,
 ) -> ExecResult:
     """Run ``command`` in ``app``'s container and return its output and exit status.
+
+    Args:
+        on_output: called (on the event loop) with each piece of output as it arrives.
 
     Raises:
         CallTimeoutError: it ran longer than ``timeout`` seconds (the session is closed,
@@ -184,12 +184,17 @@ async def run_command(
     line = command_line(command)
     markers = Markers.new()
     script = script_for(line, markers)
+    reader = OutputReader(markers)
+    output = _Output(on_output)
     started = time.monotonic()
     scope = asyncio.timeout(timeout)
     try:
         async with scope, await open_shell(client, app, service) as shell:
             await shell.send(script)
-            raw = await _read_all(shell)
+            while (chunk := await shell.receive()) is not None:
+                output.add(reader.feed(chunk))
+                if reader.exit_code is not None:
+                    break
     except TimeoutError:
         if not scope.expired():
             raise
@@ -197,30 +202,41 @@ async def run_command(
             f"{app}: the command did not finish within {timeout} s ({line})",
             hint="Raise timeout= (--timeout), or run long jobs detached inside the container.",
         ) from None
-    output, code = parse_output(raw, markers)
+    output.add(reader.finish())
     return ExecResult(
         app=app,
         service=shell.target.service,
         container_id=shell.target.container_id,
         command=line,
-        output=output,
-        exit_code=code,
+        output=output.text(),
+        exit_code=reader.exit_code,
         seconds=round(time.monotonic() - started, 3),
     )
 
 
-async def _read_all(shell: ContainerShell) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while (chunk := await shell.receive()) is not None:
-        size += len(chunk)
-        if size > MAX_OUTPUT_BYTES:
+class _Output:
+    """A run's output so far, bounded, passed on to ``on_output`` as it arrives."""
+
+    def __init__(self, on_output: Callable[[str], None] | None) -> None:
+        self._on_output = on_output
+        self._pieces: list[str] = []
+        self._size = 0
+
+    def add(self, text: str) -> None:
+        if not text:
+            return
+        self._size += len(text)
+        if self._size > MAX_OUTPUT_CHARS:
             raise ExecError(
-                f"The command printed more than {MAX_OUTPUT_BYTES // 2**20} MiB",
+                f"The command printed more than {MAX_OUTPUT_CHARS // 2**20} Mi characters",
                 hint="Write large output to a file in a volume, or filter it in the command.",
             )
-        chunks.append(chunk)
-    return b"".join(chunks)
+        self._pieces.append(text)
+        if self._on_output is not None:
+            self._on_output(text)
+
+    def text(self) -> str:
+        return "".join(self._pieces)
 
 
 async def _release(client: TrueNASClient) -> str:

@@ -30,6 +30,7 @@ from scale_pilot_nb.cli import (
     setup,
     sync,
 )
+from scale_pilot_nb.cli import exec as container_exec
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError, describe_statuses, exit_status_for
 from scale_pilot_nb.cli.output import Output
 from scale_pilot_nb.cli.parsing import (
@@ -49,6 +50,7 @@ examples:
   scale-compose deploy nginx.yml my-nginx
   scale-compose start my-nginx
   scale-compose stop my-nginx
+  scale-compose exec my-nginx -- nginx -v   (exit status = the command's)
   scale-compose list --sandbox          (try it on an embedded demo NAS)
   scale-compose --json --profile lab ps (connection and output options go before or after)
   scale-compose doctor --write          (prove a NAS: check it, then a throwaway app)
@@ -77,6 +79,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     deploying.register(commands, connected)
     sync.register(commands, connected)
     lifecycle.register(commands, connected)
+    container_exec.register(commands, connected)
     jobs.register(commands, connected)
     revisions.register(commands, connected)
     backups.register(commands, connected)
@@ -145,15 +148,19 @@ def _command_of(arguments: Sequence[str]) -> str | None:
     return None
 
 
-def _run(args: argparse.Namespace, out: Output, stdin: TextIO) -> ExitStatus:
-    """Run the command; the one place that turns exceptions into exit statuses."""
+def _run(args: argparse.Namespace, out: Output, stdin: TextIO) -> int:
+    """Run the command; the one place that turns exceptions into exit statuses.
+
+    A command returns an :class:`ExitStatus`, except ``exec``, whose status is its remote
+    command's (any number, as with ``docker compose exec``).
+    """
     debug = getattr(args, "debug", False)
     try:
         handler = getattr(args, "handler", None)
         if handler is None:  # `sandbox` brings its own runner
             return ExitStatus(args.run(args))
         with Session(args, out, stdin) as session:
-            return ExitStatus(handler(session))
+            return int(handler(session))
     except BrokenPipeError:
         _silence(out.stdout)
         return ExitStatus.OK
