@@ -26,7 +26,7 @@ $(STAMP_TEST): $(BIN)/python pyproject.toml
 SANDBOX_ONLY := env -u SCALE_PILOT_TARGET
 
 demo: $(STAMP_BASE)
-	$(SANDBOX_ONLY) $(BIN)/python -m scale_pilot_nb.demo
+	$(SANDBOX_ONLY) $(BIN)/python -m scale_pilot_nb.notebook.demo
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check scale_pilot_nb tests benchmarks

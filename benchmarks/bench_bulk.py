@@ -14,8 +14,8 @@ import math
 import statistics
 
 from benchmarks._harness import Row, timed
-from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 

@@ -20,8 +20,8 @@ from benchmarks._raw import POLL_INTERVAL, RawClient
 from scale_pilot_nb import examples
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.validate import validate
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.metrics import Metrics
 from scale_pilot_nb.sandbox.state import Timing

@@ -12,8 +12,8 @@ import pandas as pd
 
 from benchmarks._harness import Comparison, Row, compare, ms
 from benchmarks._raw import RawClient
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 FLOOR = "raw app.query + json_normalize"

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from benchmarks._harness import Row
 from benchmarks._raw import RawClient
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 APP = "app-0001"

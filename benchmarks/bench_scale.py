@@ -11,8 +11,8 @@ import pandas as pd
 from benchmarks._harness import Row, compare, ms
 from benchmarks._raw import RawClient
 from benchmarks.bench_inventory import FLOOR
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 SIZES = (10, 100, 1000, 5000)

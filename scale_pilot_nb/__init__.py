@@ -44,40 +44,40 @@ __version__ = "0.1.0"
 # Public name -> module that defines it; resolved lazily by __getattr__.
 _LAZY = {
     "AIHelper": "scale_pilot_nb.ai",
-    "AppCrashedError": "scale_pilot_nb.health",
-    "AppNotReadyError": "scale_pilot_nb.health",
-    "ConfirmationRequired": "scale_pilot_nb.pilot",
-    "ExecResult": "scale_pilot_nb.exec_script",
-    "OtherNasRevisionError": "scale_pilot_nb.history",
-    "RevisionNotFoundError": "scale_pilot_nb.history",
-    "RunnerError": "scale_pilot_nb.runner",
-    "SecretsRequiredError": "scale_pilot_nb.history",
-    "Pilot": "scale_pilot_nb.pilot",
+    "AppCrashedError": "scale_pilot_nb.manager.health",
+    "AppNotReadyError": "scale_pilot_nb.manager.health",
+    "ConfirmationRequired": "scale_pilot_nb.pilot.pilot",
+    "ExecResult": "scale_pilot_nb.manager.exec_script",
+    "OtherNasRevisionError": "scale_pilot_nb.manager.history",
+    "RevisionNotFoundError": "scale_pilot_nb.manager.history",
+    "RunnerError": "scale_pilot_nb.pilot.runner",
+    "SecretsRequiredError": "scale_pilot_nb.manager.history",
+    "Pilot": "scale_pilot_nb.pilot.pilot",
     "Sandbox": "scale_pilot_nb.sandbox",
-    "TrueNASDockerManager": "scale_pilot_nb.manager",
-    "connect": "scale_pilot_nb.pilot",
-    "connect_target": "scale_pilot_nb.targets",
-    "default_target": "scale_pilot_nb.targets",
-    "fleet": "scale_pilot_nb.fleets",
+    "TrueNASDockerManager": "scale_pilot_nb.manager.manager",
+    "connect": "scale_pilot_nb.pilot.pilot",
+    "connect_target": "scale_pilot_nb.pilot.targets",
+    "default_target": "scale_pilot_nb.pilot.targets",
+    "fleet": "scale_pilot_nb.pilot.fleets",
     "style": "scale_pilot_nb.notebook",
 }
 
 if TYPE_CHECKING:
     from scale_pilot_nb.ai import AIHelper
-    from scale_pilot_nb.exec_script import ExecResult
-    from scale_pilot_nb.fleets import fleet
-    from scale_pilot_nb.health import AppCrashedError, AppNotReadyError
-    from scale_pilot_nb.history import (
+    from scale_pilot_nb.manager.exec_script import ExecResult
+    from scale_pilot_nb.pilot.fleets import fleet
+    from scale_pilot_nb.manager.health import AppCrashedError, AppNotReadyError
+    from scale_pilot_nb.manager.history import (
         OtherNasRevisionError,
         RevisionNotFoundError,
         SecretsRequiredError,
     )
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
     from scale_pilot_nb.notebook import style
-    from scale_pilot_nb.pilot import ConfirmationRequired, Pilot, connect
-    from scale_pilot_nb.runner import RunnerError
+    from scale_pilot_nb.pilot.pilot import ConfirmationRequired, Pilot, connect
+    from scale_pilot_nb.pilot.runner import RunnerError
     from scale_pilot_nb.sandbox import Sandbox
-    from scale_pilot_nb.targets import connect_target, default_target
+    from scale_pilot_nb.pilot.targets import connect_target, default_target
 
 __all__ = [
     "AIHelper",

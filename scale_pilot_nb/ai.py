@@ -39,9 +39,9 @@ from scale_pilot_nb.errors import (
     JobFailedError,
     TrueNASError,
 )
-from scale_pilot_nb.health import AppCrashedError, AppNotReadyError
-from scale_pilot_nb.history import SecretsRequiredError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.health import AppCrashedError, AppNotReadyError
+from scale_pilot_nb.manager.history import SecretsRequiredError
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records import AppState
 
 __all__ = ["AIHelper"]
@@ -326,7 +326,7 @@ class AIHelper:
     def _make_manager(self) -> TrueNASDockerManager:
         if not self._use_sandbox:
             return TrueNASDockerManager(**self._connect_args, tool="ai")
-        from scale_pilot_nb.embedded import start_embedded
+        from scale_pilot_nb.pilot.embedded import start_embedded
 
         nas = start_embedded(tool="ai")
         self._sandbox, self._history_dir = nas.sandbox, str(nas.history_dir)

@@ -8,7 +8,7 @@ import pytest
 
 from scale_pilot_nb.compose.rules_truenas import app_name_problem
 from scale_pilot_nb.errors import AppExistsError, ArgumentError, TrueNASError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from scale_pilot_nb import ConfigError, UnsupportedError
-from scale_pilot_nb.history import REDACTED, HistoryStore
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.history import REDACTED, HistoryStore
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 
 DB = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scale_pilot_nb import demo
+from scale_pilot_nb.notebook import demo
 from scale_pilot_nb.notebook.execute import code_cells
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb.describe import RECENT, describe_app
+from scale_pilot_nb.manager.describe import RECENT, describe_app
 from scale_pilot_nb.errors import AppNotFoundError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 
 WEB = "services:\n  web:\n    image: nginx:1.27.3\n    ports: ['18091:80']\n"

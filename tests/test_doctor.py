@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-import scale_pilot_nb.doctor as doctor_module
-from scale_pilot_nb.doctor import SELFTEST_APP, SELFTEST_LABEL, selftest_compose
-from scale_pilot_nb.manager import TrueNASDockerManager
+import scale_pilot_nb.manager.doctor as doctor_module
+from scale_pilot_nb.manager.doctor import SELFTEST_APP, SELFTEST_LABEL, selftest_compose
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook import html
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.records import CheckStatus, DoctorCheck, DoctorReport
 from scale_pilot_nb.rpc.stats import note_login, recent_logins
 from scale_pilot_nb.sandbox import Sandbox

@@ -20,7 +20,7 @@ from scale_pilot_nb.errors import (
     ServiceChoiceError,
     ShellRefusedError,
 )
-from scale_pilot_nb.exec_script import (
+from scale_pilot_nb.manager.exec_script import (
     MAX_LINE_BYTES,
     Markers,
     OutputReader,
@@ -28,8 +28,8 @@ from scale_pilot_nb.exec_script import (
     parse_output,
     script_for,
 )
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 

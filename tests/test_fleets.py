@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from scale_pilot_nb import ConfigError
-from scale_pilot_nb.fleets import fleet
+from scale_pilot_nb.pilot.fleets import fleet
 from scale_pilot_nb.sandbox import Sandbox
 
 
@@ -78,7 +78,7 @@ def test_a_host_failing_with_a_foreign_error_does_not_break_the_others(
 
 
 def test_a_host_label_never_repeats_credentials_in_its_url() -> None:
-    from scale_pilot_nb.fleets import _label
+    from scale_pilot_nb.pilot.fleets import _label
 
     label, kwargs = _label({"url": "wss://root:hunter2@nas.local/api/current"})
     assert label == "wss://nas.local/api/current" and "hunter2" in kwargs["url"]

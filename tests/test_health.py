@@ -9,15 +9,15 @@ import pytest
 
 from scale_pilot_nb import CallTimeoutError, JobFailedError
 from scale_pilot_nb.errors import ConnectionError as NasConnectionError
-from scale_pilot_nb.health import (
+from scale_pilot_nb.manager.health import (
     AppCrashedError,
     AppNotReadyError,
     add_up_failure_hint,
     diagnose,
 )
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
-from scale_pilot_nb.waiting import JOB_SHARE
+from scale_pilot_nb.manager.waiting import JOB_SHARE
 
 CRASHING = """
 services:

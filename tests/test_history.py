@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scale_pilot_nb import AppNotFoundError, ConfigError, JobFailedError
-from scale_pilot_nb.history import (
+from scale_pilot_nb.manager.history import (
     REDACTED,
     HistoryStore,
     RevisionNotFoundError,
@@ -21,7 +21,7 @@ from scale_pilot_nb.history import (
     default_history_path,
     pin_images,
 )
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 
 V1 = """
@@ -54,7 +54,7 @@ def record(store: HistoryStore, app: str = "web", **overrides: object) -> None:
 def test_history_survives_a_new_process(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite"
     code = (
-        "from scale_pilot_nb.history import HistoryStore\n"
+        "from scale_pilot_nb.manager.history import HistoryStore\n"
         f"HistoryStore({str(path)!r}).record(app='web', action='create', nas='S1', "
         "nas_host='truenas', config=None, custom_app=None, app_version=None, digests={})\n"
     )
@@ -97,7 +97,7 @@ def test_a_new_file_opened_by_many_writers_at_once_loses_nothing(tmp_path: Path)
 def test_concurrent_writers_get_distinct_revision_numbers(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite"
     code = (
-        "from scale_pilot_nb.history import HistoryStore\n"
+        "from scale_pilot_nb.manager.history import HistoryStore\n"
         f"s = HistoryStore({str(path)!r})\n"
         "for _ in range(10):\n"
         "    s.record(app='web', action='update', nas='S1', nas_host='t', config={}, "
@@ -344,8 +344,8 @@ async def test_two_boxes_with_one_serial_keep_their_own_history(
 async def test_a_revision_recorded_under_the_serial_alone_needs_consent(
     manager: TrueNASDockerManager, tmp_path: Path
 ) -> None:
-    from scale_pilot_nb import updates
-    from scale_pilot_nb.history import OtherNasRevisionError
+    from scale_pilot_nb.manager import updates
+    from scale_pilot_nb.manager.history import OtherNasRevisionError
 
     old = {"services": {"web": {"image": "nginx:1.27.3", "environment": {"MODE": "old"}}}}
     record(HistoryStore(tmp_path / "h.sqlite"), nas="S4N-DB0X-2025", config=old)  # before 0.x

@@ -19,7 +19,7 @@ import pytest
 
 from scale_pilot_nb import OperationInterrupted, TrueNASError, connect
 from scale_pilot_nb.errors import InterruptedJob, JobFate
-from scale_pilot_nb.jobs import follow_job
+from scale_pilot_nb.manager.jobs import follow_job
 from scale_pilot_nb.rpc import RpcClient
 from scale_pilot_nb.sandbox import Sandbox
 from tests.cli.conftest import NGINX

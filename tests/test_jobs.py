@@ -8,8 +8,8 @@ import pytest
 
 from scale_pilot_nb import connect
 from scale_pilot_nb.errors import ApiError, CallTimeoutError
-from scale_pilot_nb.jobs import follow_job, unfinished_jobs
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.jobs import follow_job, unfinished_jobs
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 from tests.jobwatch import SIGHTING_TIMEOUT, Connected, JobSighting, in_state
 

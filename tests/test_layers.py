@@ -16,8 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "scale_pilot_nb"
 FORBIDDEN = {
     "sandbox": (
         "scale_pilot_nb.rpc",
-        "scale_pilot_nb.manager",
-        "scale_pilot_nb.runner",
+        "scale_pilot_nb.manager.manager",
+        "scale_pilot_nb.pilot.runner",
         "scale_pilot_nb.compose",
         "scale_pilot_nb.notebook",
         "scale_pilot_nb.ai",
@@ -25,7 +25,7 @@ FORBIDDEN = {
     "compose": (
         "scale_pilot_nb.rpc",
         "scale_pilot_nb.sandbox",
-        "scale_pilot_nb.manager",
+        "scale_pilot_nb.manager.manager",
         "scale_pilot_nb.notebook",
         "pandas",
         "websockets",
@@ -33,7 +33,7 @@ FORBIDDEN = {
     "rpc": (
         "scale_pilot_nb.sandbox",
         "scale_pilot_nb.compose",
-        "scale_pilot_nb.manager",
+        "scale_pilot_nb.manager.manager",
         "scale_pilot_nb.notebook",
         "pandas",
         "ipywidgets",

@@ -11,9 +11,9 @@ import pytest
 
 from scale_pilot_nb import ApiError
 from scale_pilot_nb.errors import ArgumentError
-from scale_pilot_nb.logs import TAIL_SECONDS, LogLine, follow_logs, in_time_order
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.logs import TAIL_SECONDS, LogLine, follow_logs, in_time_order
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 APP = "app-0001"

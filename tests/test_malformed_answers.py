@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from scale_pilot_nb.errors import TrueNASError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.rpc import RpcClient
 from scale_pilot_nb.rpc.options import NO_RECONNECT, Timeouts
 

@@ -20,7 +20,7 @@ from scale_pilot_nb import (
     UnsupportedError,
     ValidationError,
 )
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox, ixapp
 

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 import pytest
 
-import scale_pilot_nb.pilot as pilot_module
+import scale_pilot_nb.pilot.pilot as pilot_module
 from scale_pilot_nb.errors import JobFailedError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook.tables import APP_COLUMNS, CONTAINER_COLUMNS
-from scale_pilot_nb.pilot import ConfirmationRequired, Pilot, connect
+from scale_pilot_nb.pilot.pilot import ConfirmationRequired, Pilot, connect
 from scale_pilot_nb.sandbox import Sandbox
 
 NGINX = """

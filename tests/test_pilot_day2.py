@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb.logs import LogLine
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.logs import LogLine
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook.day2_tables import (
     BACKUP_COLUMNS,
     HISTORY_COLUMNS,
     LOG_COLUMNS,
     UPDATE_COLUMNS,
 )
-from scale_pilot_nb.pilot import ConfirmationRequired, Pilot
+from scale_pilot_nb.pilot.pilot import ConfirmationRequired, Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 TWO = """

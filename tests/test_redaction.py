@@ -10,7 +10,7 @@ import pytest
 
 from scale_pilot_nb.compose import plan
 from scale_pilot_nb.compose.redaction import REDACTED, fill_secrets, redact
-from scale_pilot_nb.history import HistoryStore
+from scale_pilot_nb.manager.history import HistoryStore
 
 COMPOSE: dict[str, Any] = {
     "x-common": {"API_TOKEN": "tok-x"},

@@ -1,4 +1,4 @@
-"""Tests for scale_pilot_nb.runner: the loop thread under the synchronous façade."""
+"""Tests for scale_pilot_nb.pilot.runner: the loop thread under the synchronous façade."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from scale_pilot_nb.errors import (
     TrueNASError,
     record_interruption,
 )
-from scale_pilot_nb.runner import DEFAULT_THREAD_NAME, LoopRunner, RunnerError
+from scale_pilot_nb.pilot.runner import DEFAULT_THREAD_NAME, LoopRunner, RunnerError
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for scale_pilot_nb.stream_pump: the bounded hand-off under ``LoopRunner.iterate``.
+"""Tests for scale_pilot_nb.pilot.stream_pump: the bounded hand-off under ``LoopRunner.iterate``.
 
 The runner-level guarantees (early stop, Ctrl-C, timeouts, back-pressure) are tested through
 ``LoopRunner.iterate`` in tests/test_runner.py; these tests cover what the pump reports to
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
-from scale_pilot_nb.stream_pump import StreamEnd, StreamPump, deadline_after, next_wait
+from scale_pilot_nb.pilot.stream_pump import StreamEnd, StreamPump, deadline_after, next_wait
 
 
 class _PlainLoopThread:

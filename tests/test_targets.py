@@ -16,7 +16,7 @@ import pytest
 
 import scale_pilot_nb as sp
 from scale_pilot_nb.errors import ConfigError
-from scale_pilot_nb.targets import TARGET_ENV
+from scale_pilot_nb.pilot.targets import TARGET_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 NOWHERE = {"TRUENAS_URL": "ws://127.0.0.1:9/api/current", "TRUENAS_API_KEY": "1-not-a-real-key"}
@@ -77,7 +77,7 @@ def test_an_unknown_target_is_a_config_error() -> None:
 @pytest.mark.slow
 def test_make_demo_stays_on_the_sandbox_with_truenas_variables_exported() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "scale_pilot_nb.demo"],
+        [sys.executable, "-m", "scale_pilot_nb.notebook.demo"],
         cwd=ROOT,
         env=_env(),
         capture_output=True,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from scale_pilot_nb.errors import ArgumentError
-from scale_pilot_nb.timefilter import TimeWindow, moment
+from scale_pilot_nb.manager.timefilter import TimeWindow, moment
 
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
 

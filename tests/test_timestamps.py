@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from scale_pilot_nb.cli import main
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records import Job
 from scale_pilot_nb.sandbox import Sandbox
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scale_pilot_nb import AppNotFoundError, ValidationError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook.widgets.progress import ProgressBar
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 
 class _Terminal(io.StringIO):
@@ -46,7 +46,7 @@ def test_progress_defaults_to_a_bar_on_a_terminal_and_to_silence_elsewhere(
 def test_one_default_timeout_for_every_change() -> None:
     import inspect
 
-    from scale_pilot_nb.day2 import DayTwoOperations
+    from scale_pilot_nb.manager.day2 import DayTwoOperations
 
     changes = [
         TrueNASDockerManager.deploy,

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from scale_pilot_nb.errors import ArgumentError
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox
 

@@ -2,7 +2,7 @@
 
 The app, its containers, published ports and mounts, its last jobs and revisions, and, when
 it is CRASHED or DEPLOYING, why (the failing service, its last log lines and a hint). The data
-comes from :func:`~scale_pilot_nb.describe.describe_app` (records, no DataFrames: pandas is
+comes from :func:`~scale_pilot_nb.manager.describe.describe_app` (records, no DataFrames: pandas is
 not imported by the CLI).
 """
 
@@ -21,8 +21,8 @@ from scale_pilot_nb.cli.watching import add_watch_options, watching
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.cli.session import Session
-    from scale_pilot_nb.describe import AppDescription
-    from scale_pilot_nb.health import Diagnosis
+    from scale_pilot_nb.manager.describe import AppDescription
+    from scale_pilot_nb.manager.health import Diagnosis
     from scale_pilot_nb.records import App
 
 __all__ = ["register"]
@@ -63,7 +63,7 @@ def describe_app(session: Session) -> int:
 
 def describe_once(session: Session, name: str) -> AppDescription:
     """The description of app ``name`` as it is now."""
-    from scale_pilot_nb.describe import describe_app as describe
+    from scale_pilot_nb.manager.describe import describe_app as describe
 
     return run(session, describe(session.pilot.manager, name))
 
@@ -136,7 +136,7 @@ def _section(out: Output, title: str, items: Sequence[object]) -> bool:
 
 
 def _print_diagnosis(out: Output, diagnosis: Diagnosis) -> None:
-    from scale_pilot_nb.health import shown_state
+    from scale_pilot_nb.manager.health import shown_state
 
     _section(out, "Why", [diagnosis])
     service = diagnosis.failing_service

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.parsing import _seconds, add_command
-from scale_pilot_nb.exec_script import DEFAULT_EXEC_TIMEOUT, DEFAULT_SHELL
+from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, DEFAULT_SHELL
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.logs import LogLine
+    from scale_pilot_nb.manager.logs import LogLine
     from scale_pilot_nb.records import Container
 
 __all__ = ["LogPrinter"]

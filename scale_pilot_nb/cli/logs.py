@@ -3,7 +3,7 @@
 Flags as ``docker compose logs`` has them: ``--follow/-f``, ``--tail/-n``, ``--since``,
 ``--until``, ``--timestamps/-t``, ``--no-color``, ``--no-log-prefix``, plus ``--service/-s``.
 TrueNAS cannot filter logs by time, so ``--since``/``--until`` are applied here to each
-line's Docker timestamp (see :mod:`scale_pilot_nb.timefilter` for the forms they take).
+line's Docker timestamp (see :mod:`scale_pilot_nb.manager.timefilter` for the forms they take).
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _window(since: str | None, until: str | None) -> tuple[dt.datetime | None, d
         UsageError: one cannot be read, or ``--until`` is before ``--since``.
     """
     from scale_pilot_nb.errors import ArgumentError
-    from scale_pilot_nb.timefilter import TimeWindow
+    from scale_pilot_nb.manager.timefilter import TimeWindow
 
     try:
         window = TimeWindow(since, until)

@@ -125,7 +125,7 @@ def add_output_options(parser: argparse.ArgumentParser) -> list[argparse.Action]
 
 def add_wait_options(parser: argparse.ArgumentParser, wanted: str = "RUNNING (healthy)") -> None:
     """``--wait/--no-wait`` and ``--timeout``: the one wait model of every change."""
-    from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+    from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
     group = parser.add_argument_group("waiting")
     group.add_argument(

@@ -1,7 +1,7 @@
 """The context of one command run: arguments, output, stdin and a lazily connected Pilot.
 
 Secrets are read from the files named by ``--api-key-file`` / ``--password-file`` here, at
-the moment of connecting, and handed straight to :func:`~scale_pilot_nb.pilot.connect`.
+the moment of connecting, and handed straight to :func:`~scale_pilot_nb.pilot.pilot.connect`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from scale_pilot_nb.cli.output import Output, is_terminal
 from scale_pilot_nb.errors import ConfigError
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.pilot import Pilot
+    from scale_pilot_nb.pilot.pilot import Pilot
 
 __all__ = ["Session", "confirm_by_name", "confirm_yes", "read_secret_file"]
 
@@ -81,7 +81,7 @@ class Session:
             ConfigError / ConnectionError / AuthenticationError: see :func:`connect`.
         """
         if self._pilot is None:
-            from scale_pilot_nb.pilot import connect
+            from scale_pilot_nb.pilot.pilot import connect
 
             args = self.args
             if args.sandbox:

@@ -27,7 +27,7 @@ from scale_pilot_nb.cli.session import confirm_by_name
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.cli.session import Session
-    from scale_pilot_nb.sync import SyncPlan
+    from scale_pilot_nb.manager.sync import SyncPlan
 
 __all__ = ["register"]
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.cli.session import Session
     from scale_pilot_nb.records import App
-    from scale_pilot_nb.watch import WatchEvent
+    from scale_pilot_nb.manager.watch import WatchEvent
 
 __all__ = ["add_watch_options", "watch_describe", "watch_list", "watching"]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from scale_pilot_nb.history import Revision
-from scale_pilot_nb.logs import LogLine
+from scale_pilot_nb.manager.history import Revision
+from scale_pilot_nb.manager.logs import LogLine
 
 __all__ = [
     "BACKUP_COLUMNS",

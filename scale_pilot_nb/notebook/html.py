@@ -43,7 +43,7 @@ from scale_pilot_nb.records._base import format_bytes
 from scale_pilot_nb.records.app import PortMapping, VolumeMount
 from scale_pilot_nb.records.doctor import FEATURE_NAMES, CheckStatus, DoctorReport
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
-from scale_pilot_nb.sync import SyncEntry, SyncPlan
+from scale_pilot_nb.manager.sync import SyncEntry, SyncPlan
 
 __all__ = [
     "app_html",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, overload
 
-from scale_pilot_nb._types import Entry, JSONDict
+from scale_pilot_nb.records._types import Entry, JSONDict
 from scale_pilot_nb.errors import FieldError, TrueNASError
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from scale_pilot_nb._types import Entry
+from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import (
     Record,

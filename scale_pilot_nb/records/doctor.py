@@ -1,6 +1,6 @@
 """What ``doctor`` found: one row per check, and the facts a bug report needs.
 
-Built by :mod:`scale_pilot_nb.doctor`; shown as a table by the CLI, as a card in a notebook
+Built by :mod:`scale_pilot_nb.manager.doctor`; shown as a table by the CLI, as a card in a notebook
 (:mod:`scale_pilot_nb.notebook.html`), and as plain data by :meth:`DoctorReport.to_dict`.
 Nothing in it is secret: the endpoint carries no credentials and the auth row names the
 method, never the key or the password.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from scale_pilot_nb._types import JSONDict
+from scale_pilot_nb.records._types import JSONDict
 from scale_pilot_nb.records._base import Record, WireEnum
 
 __all__ = ["FEATURE_NAMES", "CheckStatus", "DoctorCheck", "DoctorReport"]

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Self
 
-from scale_pilot_nb._types import Entry
+from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import (
     Record,

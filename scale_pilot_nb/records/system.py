@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Self
 
-from scale_pilot_nb._types import Entry
+from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import (
     Record,

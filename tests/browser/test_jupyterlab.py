@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from scale_pilot_nb.errors import RequestOutcomeUnknown, TrueNASError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.rpc import RpcClient
 from scale_pilot_nb.rpc.options import ReconnectPolicy

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from scale_pilot_nb.errors import RequestOutcomeUnknown
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ReconnectPolicy, RpcClient, Timeouts, TrueNASClient
 from scale_pilot_nb.rpc.transport import Transport, open_websocket

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.rpc import RpcClient
 from scale_pilot_nb.rpc.options import ReconnectPolicy

@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 
 from scale_pilot_nb.errors import CallTimeoutError
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
-from scale_pilot_nb.runner import LoopRunner
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
+from scale_pilot_nb.pilot.runner import LoopRunner
 from scale_pilot_nb.sandbox import Sandbox
 
 pytestmark = pytest.mark.chaos

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scale_pilot_nb.cli import ExitStatus
 from scale_pilot_nb.cli.output import TABLE_WIDTH
-from scale_pilot_nb.doctor import SELFTEST_APP
+from scale_pilot_nb.manager.doctor import SELFTEST_APP
 from tests.cli.conftest import Result
 
 Run = Callable[..., Result]

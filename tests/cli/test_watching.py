@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scale_pilot_nb.cli import ExitStatus, main
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 from tests.cli.conftest import SCRIPT, SUBPROCESS_TIMEOUT, Result
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scale_pilot_nb.history import Revision
-from scale_pilot_nb.logs import LogLine
+from scale_pilot_nb.manager.history import Revision
+from scale_pilot_nb.manager.logs import LogLine
 from scale_pilot_nb.notebook.day2_tables import (
     BACKUP_COLUMNS,
     HISTORY_COLUMNS,

@@ -15,10 +15,10 @@ import pytest
 from scale_pilot_nb.compose.plan import DeployPlan
 from scale_pilot_nb.compose.plan import plan as make_plan
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook import html
 from scale_pilot_nb.notebook._markup import DISPLAY_ENV, set_display_style
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.records import App, Image, Job, SystemStatus
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.sandbox import Sandbox

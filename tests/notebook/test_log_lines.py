@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from scale_pilot_nb.logs import LogLine
+from scale_pilot_nb.manager.logs import LogLine
 from scale_pilot_nb.notebook.widgets.log_lines import (
     PALETTE_SIZE,
     matching,

@@ -15,7 +15,7 @@ import pytest
 
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.notebook.widgets import StatsView
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 
@@ -30,7 +30,7 @@ def fast_sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
 
 @pytest.fixture
 def pilot(fast_sandbox: Sandbox) -> Iterator[Pilot]:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
     manager = TrueNASDockerManager(
         fast_sandbox.url, fast_sandbox.api_key, username=fast_sandbox.username

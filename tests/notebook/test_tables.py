@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator, Mapping
 import pandas as pd
 import pytest
 
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook import tables
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing
 

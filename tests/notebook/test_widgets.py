@@ -13,7 +13,7 @@ import pytest
 
 from scale_pilot_nb import examples
 from scale_pilot_nb.notebook.widgets import DeployForm, LogViewer
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox
 from tests.notebook.widget_support import WAIT, eventually, pilot_on

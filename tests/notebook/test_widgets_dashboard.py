@@ -16,7 +16,7 @@ import pytest
 from scale_pilot_nb import examples
 from scale_pilot_nb.notebook.widgets import Dashboard, LogViewer
 from scale_pilot_nb.notebook.widgets.dashboard_row import ACTIONS, COLUMNS, NO_VALUE
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.sandbox.state import Timing

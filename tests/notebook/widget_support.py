@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from scale_pilot_nb.manager import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 
 #: Seconds any wait in the widget tests may take at most.

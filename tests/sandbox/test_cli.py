@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scale_pilot_nb import TrueNASDockerManager
-from scale_pilot_nb.pilot import Pilot
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import cli
 
 

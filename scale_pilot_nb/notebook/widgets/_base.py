@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
-    from scale_pilot_nb.pilot import Pilot
+    from scale_pilot_nb.pilot.pilot import Pilot
 
 __all__ = [
     "Bundle",

@@ -51,7 +51,7 @@ from scale_pilot_nb.records.outcome import OperationResult
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
-    from scale_pilot_nb.pilot import Pilot
+    from scale_pilot_nb.pilot.pilot import Pilot
     from scale_pilot_nb.records.system import SystemInfo
     from scale_pilot_nb.rpc.events import CollectionUpdate
 

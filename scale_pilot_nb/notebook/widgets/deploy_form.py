@@ -34,14 +34,14 @@ from scale_pilot_nb.notebook.widgets._base import (
 )
 from scale_pilot_nb.notebook.widgets.error_excerpt import excerpt_html, first_located_error
 from scale_pilot_nb.notebook.widgets.progress import ProgressBar
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
     from scale_pilot_nb.compose.plan import Plan
     from scale_pilot_nb.compose.report import ValidationReport
-    from scale_pilot_nb.pilot import Pilot
+    from scale_pilot_nb.pilot.pilot import Pilot
     from scale_pilot_nb.records.outcome import OperationResult
 
 __all__ = ["CUSTOM_CHOICE", "DeployForm"]

@@ -1,6 +1,6 @@
 """The log viewer's markup: one block per line, service prefixes coloured, matches marked.
 
-Pure functions from :class:`~scale_pilot_nb.logs.LogLine` values to escaped HTML; the look
+Pure functions from :class:`~scale_pilot_nb.manager.logs.LogLine` values to escaped HTML; the look
 is in the widget stylesheet (``static/widgets.css``, ``sp-log-*`` classes), so the dark theme
 gets its own colours.
 
@@ -15,7 +15,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 
-from scale_pilot_nb.logs import LogLine
+from scale_pilot_nb.manager.logs import LogLine
 
 __all__ = ["PALETTE_SIZE", "matching", "service_class", "view_html"]
 

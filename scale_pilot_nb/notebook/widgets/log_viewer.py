@@ -20,14 +20,14 @@ import concurrent.futures
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.logs import LogLine
+from scale_pilot_nb.manager.logs import LogLine
 from scale_pilot_nb.notebook.widgets._base import PilotWidget, error_html, stylesheet_widget
 from scale_pilot_nb.notebook.widgets.log_lines import matching, view_html
 
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
-    from scale_pilot_nb.pilot import Pilot
+    from scale_pilot_nb.pilot.pilot import Pilot
 
 __all__ = ["ALL_SERVICES", "DEFAULT_FLUSH_INTERVAL", "LogViewer"]
 

@@ -30,7 +30,7 @@ from scale_pilot_nb.records._base import format_bytes
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
 
-    from scale_pilot_nb.pilot import Pilot
+    from scale_pilot_nb.pilot.pilot import Pilot
 
 __all__ = ["METRICS", "Metric", "StatsView"]
 

@@ -1,6 +1,6 @@
-"""Day-2 methods of :class:`~scale_pilot_nb.pilot.Pilot`: history, rollback, updates, backups.
+"""Day-2 methods of :class:`~scale_pilot_nb.pilot.pilot.Pilot`: history, rollback, updates, backups.
 
-The synchronous twins of :class:`~scale_pilot_nb.day2.DayTwoOperations`, one call each through
+The synchronous twins of :class:`~scale_pilot_nb.manager.day2.DayTwoOperations`, one call each through
 the pilot's loop runner, returning DataFrames where the manager returns records. Kept apart
 from ``pilot.py`` so both stay small; ``Pilot`` inherits them.
 """
@@ -12,17 +12,17 @@ from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from scale_pilot_nb.doctor import CheckCallback
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.doctor import CheckCallback
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records import DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from scale_pilot_nb.runner import LoopRunner
+    from scale_pilot_nb.pilot.runner import LoopRunner
 
 __all__ = ["PilotDayTwo", "Progress"]
 
@@ -196,7 +196,7 @@ class PilotDayTwo:
             UnsupportedError: the NAS runs 24.10.
         """
         if confirm is not True and confirm != name:
-            from scale_pilot_nb.pilot import ConfirmationRequired
+            from scale_pilot_nb.pilot.pilot import ConfirmationRequired
 
             raise ConfirmationRequired(
                 f"Restoring backup {name!r} replaces every app and needs an explicit confirmation",

@@ -21,20 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from scale_pilot_nb.changes import Change, now
+from scale_pilot_nb.manager.changes import Change, now
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.redaction import fill_secrets, redact
 from scale_pilot_nb.compose.rules_truenas import app_name_problem
 from scale_pilot_nb.errors import ComposeLoadError, ConfigError, TrueNASError
-from scale_pilot_nb.files import replace_file
-from scale_pilot_nb.history import SecretsRequiredError
+from scale_pilot_nb.config.atomic import replace_file
+from scale_pilot_nb.manager.history import SecretsRequiredError
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["EXPORT_FORMAT", "export_apps", "import_apps"]
 

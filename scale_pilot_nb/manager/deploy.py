@@ -12,7 +12,7 @@ When the connection drops after ``app.create`` was sent, the outcome is unknown.
 is never re-sent blindly: the NAS is asked first (is the app there? is a create job for it
 still running?) so a deploy ends with exactly one app, never zero or two. A create is reported
 only once ``app.query`` lists the app: the job followed after a drop may not have been this
-deploy's (:mod:`scale_pilot_nb.effects`).
+deploy's (:mod:`scale_pilot_nb.manager.effects`).
 """
 
 from __future__ import annotations
@@ -21,22 +21,22 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.changes import Change, JobOptions, now
+from scale_pilot_nb.manager.changes import Change, JobOptions, now
 from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.plan import DeployPlan, plan
 from scale_pilot_nb.compose.questions import check_values
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource, host_bind_sources, prepare, validate
-from scale_pilot_nb.effects import app_created
+from scale_pilot_nb.manager.effects import app_created
 from scale_pilot_nb.errors import ComposeError, ComposeInvalidError, RequestOutcomeUnknown
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.waiting import Deadline
+from scale_pilot_nb.manager.waiting import Deadline
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["Deployer"]
 
@@ -223,7 +223,7 @@ class Deployer:
 
     async def _create_once(self, app: AppPayload, change: Change) -> App:
         """``app.create`` that never creates the app twice, even across a dropped connection;
-        it reports the app only once the NAS lists it (:func:`~scale_pilot_nb.effects.app_created`).
+        it reports the app only once the NAS lists it (:func:`~scale_pilot_nb.manager.effects.app_created`).
         """
         async with change.step("app.create") as options:
             try:

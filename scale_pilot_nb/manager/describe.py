@@ -2,7 +2,7 @@
 
 What ``kubectl describe`` is to a pod: the app as ``app.query`` reports it (containers,
 published ports, mounts), the last ``app.*`` jobs that named it, the last revisions recorded
-before its changes, and, when it is CRASHED or DEPLOYING, why (:func:`~scale_pilot_nb.health.
+before its changes, and, when it is CRASHED or DEPLOYING, why (:func:`~scale_pilot_nb.manager.health.
 diagnosis`: the failing service, its last log lines and a hint).
 """
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.health import Diagnosis, diagnosis
-from scale_pilot_nb.history import Revision
+from scale_pilot_nb.manager.health import Diagnosis, diagnosis
+from scale_pilot_nb.manager.history import Revision
 from scale_pilot_nb.records import App, AppState, Job
 from scale_pilot_nb.records._base import Record, entries_of
 from scale_pilot_nb.rpc.jobs import app_name_of
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["RECENT", "AppDescription", "describe_app"]
 

@@ -24,17 +24,19 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, get_args
 
-from scale_pilot_nb import arguments, shells
-from scale_pilot_nb.changes import Change, run_lifecycle
+from scale_pilot_nb.manager import arguments
+
+from scale_pilot_nb.manager import shells
+from scale_pilot_nb.manager.changes import Change, run_lifecycle
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import Plan
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.config import ConnectionSettings, check_transport_safety, resolve_settings
-from scale_pilot_nb.day2 import DayTwoOperations
-from scale_pilot_nb.deploy import Deployer
-from scale_pilot_nb.effects import app_deleted
+from scale_pilot_nb.manager.day2 import DayTwoOperations
+from scale_pilot_nb.manager.deploy import Deployer
+from scale_pilot_nb.manager.effects import app_deleted
 from scale_pilot_nb.errors import (
     ApiError,
     AppExistsError,
@@ -43,21 +45,21 @@ from scale_pilot_nb.errors import (
     JobFailedError,
     UnsupportedError,
 )
-from scale_pilot_nb.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
-from scale_pilot_nb.health import add_up_failure_hint
-from scale_pilot_nb.jobs import follow_job, unfinished_jobs
-from scale_pilot_nb.lifecycle import BulkRunner
-from scale_pilot_nb.logs import LogLine, follow_logs
-from scale_pilot_nb.recorder import HistorySetting, Recorder, open_store
+from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
+from scale_pilot_nb.manager.health import add_up_failure_hint
+from scale_pilot_nb.manager.jobs import follow_job, unfinished_jobs
+from scale_pilot_nb.manager.lifecycle import BulkRunner
+from scale_pilot_nb.manager.logs import LogLine, follow_logs
+from scale_pilot_nb.manager.recorder import HistorySetting, Recorder, open_store
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
 from scale_pilot_nb.records._base import entries_of
 from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
-from scale_pilot_nb.timefilter import TimeWindow
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
-from scale_pilot_nb.watch import WatchEvent, watch_apps
+from scale_pilot_nb.manager.timefilter import TimeWindow
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
+from scale_pilot_nb.manager.watch import WatchEvent, watch_apps
 
 __all__ = ["TrueNASDockerManager"]
 
@@ -86,7 +88,7 @@ class TrueNASDockerManager(DayTwoOperations):
         client: an already configured client to use instead of making one (tests, fleets).
         history: where revisions are recorded before each change: True (default) = the
             default file (``SCALE_PILOT_HISTORY`` or the user data dir), False = off, or a
-            path / :class:`~scale_pilot_nb.history.HistoryStore`.
+            path / :class:`~scale_pilot_nb.manager.history.HistoryStore`.
         history_secrets: store secret environment values in revisions (default: redacted).
         tool: who drives this manager, recorded with each revision (``sdk``, ``cli``, ``ai``).
     """
@@ -585,13 +587,13 @@ class TrueNASDockerManager(DayTwoOperations):
         """Container log lines of ``name`` (all services, or one), in timestamp order.
 
         Without ``follow`` the iterator ends once the tail has arrived; with it, new lines
-        follow (see :mod:`scale_pilot_nb.logs` for the order they come in).
+        follow (see :mod:`scale_pilot_nb.manager.logs` for the order they come in).
 
         Args:
             tail: lines of history per container (None: all).
             since: only lines from this moment on: a ``datetime``, RFC 3339 text, a date, a
                 Unix timestamp or a duration before now (``"10m"``, ``"1h30m"``); see
-                :mod:`scale_pilot_nb.timefilter`. Applied here: TrueNAS cannot filter by time.
+                :mod:`scale_pilot_nb.manager.timefilter`. Applied here: TrueNAS cannot filter by time.
             until: only lines up to this moment (same forms); a followed container stops at
                 its first line past it.
 
@@ -629,7 +631,7 @@ class TrueNASDockerManager(DayTwoOperations):
     ) -> AsyncIterator[tuple[WatchEvent, App]]:
         """``(event, app)`` for the apps now installed (``"initial"``), then every change
         (``"added"``, ``"changed"``, ``"removed"``), from ``app.query`` events; see
-        :func:`scale_pilot_nb.watch.watch_apps`."""
+        :func:`scale_pilot_nb.manager.watch.watch_apps`."""
         return watch_apps(self, name, timeout=timeout)
 
     async def stats(self, interval: int = 2) -> AsyncIterator[list[dict[str, Any]]]:
@@ -655,7 +657,7 @@ class TrueNASDockerManager(DayTwoOperations):
 
         TrueNAS has no exec API: the command is typed into ``/bin/sh`` through the NAS's web
         shell (``docker exec -it`` on a terminal), so stdout and stderr come back merged and
-        the command sees a TTY (see :mod:`scale_pilot_nb.exec_script`). A string runs under
+        the command sees a TTY (see :mod:`scale_pilot_nb.manager.exec_script`). A string runs under
         ``sh -c``; a list is an argv, each word quoted.
 
         Args:

@@ -1,6 +1,6 @@
-"""``Pilot``: the synchronous face of :class:`~scale_pilot_nb.manager.TrueNASDockerManager`.
+"""``Pilot``: the synchronous face of :class:`~scale_pilot_nb.manager.manager.TrueNASDockerManager`.
 
-Every method is one call through a :class:`~scale_pilot_nb.runner.LoopRunner` (one daemon
+Every method is one call through a :class:`~scale_pilot_nb.pilot.runner.LoopRunner` (one daemon
 thread running the event loop), so ``Pilot`` works the same in a Jupyter cell (which already
 has a running loop), a script and the CLI, and Ctrl-C stops the call in flight (raising
 ``OperationInterrupted``, which says what became of its TrueNAS job). Methods have
@@ -31,17 +31,17 @@ from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.errors import TrueNASError
-from scale_pilot_nb.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
-from scale_pilot_nb.logs import LogLine
-from scale_pilot_nb.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
-from scale_pilot_nb.pilot_day2 import PilotDayTwo, Progress
+from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
+from scale_pilot_nb.manager.logs import LogLine
+from scale_pilot_nb.manager.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
+from scale_pilot_nb.pilot.day2 import PilotDayTwo, Progress
 from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
 from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.runner import LoopRunner
-from scale_pilot_nb.sync import SyncPlan, apply_sync, plan_sync
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
-from scale_pilot_nb.watch import WatchEvent
+from scale_pilot_nb.pilot.runner import LoopRunner
+from scale_pilot_nb.manager.sync import SyncPlan, apply_sync, plan_sync
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
+from scale_pilot_nb.manager.watch import WatchEvent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,7 +63,7 @@ class ConfirmationRequired(TrueNASError):
 def sandbox_pilot(seed: str | int = "demo") -> Pilot:
     """A :class:`Pilot` on a fresh embedded sandbox (``seed``: ``"demo"`` or a number of apps)
     whose history lives in a private folder, removed with the pilot."""
-    from scale_pilot_nb.embedded import start_embedded
+    from scale_pilot_nb.pilot.embedded import start_embedded
 
     nas = start_embedded(seed=seed)
     pilot = Pilot(nas.manager, sandbox=nas.sandbox)
@@ -466,7 +466,7 @@ class Pilot(PilotDayTwo):
         timeout: float | None = DEFAULT_TIMEOUT,
         progress: Progress = None,
     ) -> OperationResult:
-        """Make the NAS's custom apps what the folder says (see :mod:`scale_pilot_nb.sync`).
+        """Make the NAS's custom apps what the folder says (see :mod:`scale_pilot_nb.manager.sync`).
 
         ``prune`` also deletes custom apps the folder no longer has (volumes kept), and needs
         ``confirm=True``.

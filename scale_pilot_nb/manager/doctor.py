@@ -36,7 +36,7 @@ from scale_pilot_nb.rpc.endpoints import LEGACY_PATH
 from scale_pilot_nb.rpc.stats import LOGIN_WINDOW, recent_logins
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = [
     "LOGIN_LIMIT",

@@ -1,9 +1,9 @@
-"""Day-2 operations of :class:`~scale_pilot_nb.manager.TrueNASDockerManager`.
+"""Day-2 operations of :class:`~scale_pilot_nb.manager.manager.TrueNASDockerManager`.
 
 History and rollback, image updates and catalog upgrades, backups, exports, the doctor: each
-method is a thin entry point into its module (:mod:`~scale_pilot_nb.history` via the recorder,
-:mod:`~scale_pilot_nb.updates`, :mod:`~scale_pilot_nb.backups`, :mod:`~scale_pilot_nb.exports`,
-:mod:`~scale_pilot_nb.doctor`),
+method is a thin entry point into its module (:mod:`~scale_pilot_nb.manager.history` via the recorder,
+:mod:`~scale_pilot_nb.manager.updates`, :mod:`~scale_pilot_nb.manager.backups`, :mod:`~scale_pilot_nb.manager.exports`,
+:mod:`~scale_pilot_nb.manager.doctor`),
 kept apart from the manager's core so both stay small. The manager inherits them.
 """
 
@@ -14,17 +14,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb import arguments, backups, doctor, exports, updates
-from scale_pilot_nb.doctor import CheckCallback
-from scale_pilot_nb.history import Revision, RevisionNotFoundError
+from scale_pilot_nb.manager import arguments
+
+from scale_pilot_nb.manager import backups
+
+from scale_pilot_nb.manager import doctor
+
+from scale_pilot_nb.manager import exports
+
+from scale_pilot_nb.manager import updates
+from scale_pilot_nb.manager.doctor import CheckCallback
+from scale_pilot_nb.manager.history import Revision, RevisionNotFoundError
 from scale_pilot_nb.records import DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
-    from scale_pilot_nb.recorder import Recorder
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.recorder import Recorder
 
 __all__ = ["DayTwoOperations"]
 
@@ -37,7 +45,7 @@ class DayTwoOperations:
 
     @property
     def _manager(self) -> TrueNASDockerManager:
-        from scale_pilot_nb.manager import TrueNASDockerManager
+        from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
         assert isinstance(self, TrueNASDockerManager)
         return self

@@ -42,7 +42,7 @@ from scale_pilot_nb.errors import (
     TrueNASError,
     report_interruptions,
 )
-from scale_pilot_nb.stream_pump import StreamEnd, StreamPump, deadline_after, next_wait
+from scale_pilot_nb.pilot.stream_pump import StreamEnd, StreamPump, deadline_after, next_wait
 
 __all__ = ["DEFAULT_READ_AHEAD", "DEFAULT_THREAD_NAME", "LoopRunner", "RunnerError"]
 

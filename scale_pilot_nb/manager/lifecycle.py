@@ -12,14 +12,14 @@ import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from scale_pilot_nb import arguments
-from scale_pilot_nb.changes import LIFECYCLE, now, run_lifecycle
+from scale_pilot_nb.manager import arguments
+from scale_pilot_nb.manager.changes import LIFECYCLE, now, run_lifecycle
 from scale_pilot_nb.errors import ArgumentError, TrueNASError
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
-from scale_pilot_nb.waiting import check_timeout
+from scale_pilot_nb.manager.waiting import check_timeout
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["BulkRunner"]
 
@@ -41,7 +41,7 @@ class BulkRunner:
     ) -> OperationResult:
         """Run ``action`` on every app in ``names``; outcomes keep the order of ``names``.
 
-        ``wait``/``timeout`` apply to each app (see :mod:`scale_pilot_nb.waiting`).
+        ``wait``/``timeout`` apply to each app (see :mod:`scale_pilot_nb.manager.waiting`).
         """
         if not isinstance(action, str) or action not in LIFECYCLE:
             raise ArgumentError(f"action must be one of {sorted(LIFECYCLE)}, not {action!r:.60}")

@@ -14,9 +14,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.changes import Change
+from scale_pilot_nb.manager.changes import Change
 from scale_pilot_nb.errors import ConfigError, TrueNASError
-from scale_pilot_nb.history import (
+from scale_pilot_nb.manager.history import (
     REDACTED,
     OtherNasRevisionError,
     RevisionNotFoundError,
@@ -24,13 +24,13 @@ from scale_pilot_nb.history import (
     fill_secrets,
     pin_images,
 )
-from scale_pilot_nb.recorder import acting_as, image_digests
+from scale_pilot_nb.manager.recorder import acting_as, image_digests
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["rollback", "update_images", "update_rows", "upgrade"]
 

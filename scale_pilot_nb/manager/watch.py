@@ -14,12 +14,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Literal
 
-from scale_pilot_nb import arguments
+from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.records import App
-from scale_pilot_nb.waiting import check_timeout
+from scale_pilot_nb.manager.waiting import check_timeout
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["WatchEvent", "watch_apps"]
 

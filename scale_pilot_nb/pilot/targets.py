@@ -14,7 +14,7 @@ import os
 from typing import Literal
 
 from scale_pilot_nb.errors import ConfigError
-from scale_pilot_nb.pilot import Pilot, connect, sandbox_pilot
+from scale_pilot_nb.pilot.pilot import Pilot, connect, sandbox_pilot
 
 __all__ = ["TARGET_ENV", "Target", "connect_target", "default_target"]
 

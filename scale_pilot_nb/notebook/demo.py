@@ -34,7 +34,7 @@ def run(path: Path = NOTEBOOK) -> int:
 
 
 def main() -> int:
-    """Entry point of ``python -m scale_pilot_nb.demo``."""
+    """Entry point of ``python -m scale_pilot_nb.notebook.demo``."""
     return run()
 
 

@@ -11,7 +11,7 @@ follow what the middleware allows (``docs/exec-design.md``):
    with its TLS settings, running ``/bin/sh`` (or the interactive command asked for).
 
 A non-interactive command is then typed as one line with markers around its output and
-status (:mod:`scale_pilot_nb.exec_script`).
+status (:mod:`scale_pilot_nb.manager.exec_script`).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from scale_pilot_nb import arguments
+from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.errors import (
     CallTimeoutError,
     ContainerNotRunningError,
     ExecError,
     ServiceChoiceError,
 )
-from scale_pilot_nb.exec_script import (
+from scale_pilot_nb.manager.exec_script import (
     DEFAULT_EXEC_TIMEOUT,
     DEFAULT_SHELL,
     ExecResult,

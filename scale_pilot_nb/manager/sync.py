@@ -31,18 +31,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from scale_pilot_nb.changes import now
+from scale_pilot_nb.manager.changes import now
 from scale_pilot_nb.compose.rules_truenas import app_name_problem
 from scale_pilot_nb.errors import ArgumentError, ComposeError, TrueNASError
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
-from scale_pilot_nb.waiting import DEFAULT_TIMEOUT, check_timeout
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from scale_pilot_nb.compose.plan import DeployPlan
     from scale_pilot_nb.compose.report import ValidationReport
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
     from scale_pilot_nb.rpc import ProgressCallback
 
 __all__ = [

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from scale_pilot_nb.errors import CallTimeoutError, JobFailedError, TrueNASError
-from scale_pilot_nb.history import compose_images
+from scale_pilot_nb.manager.history import compose_images
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records._base import Record
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = [
     "LOG_TAIL",

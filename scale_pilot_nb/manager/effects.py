@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scale_pilot_nb.errors import RequestOutcomeUnknown
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["app_created", "app_deleted"]
 

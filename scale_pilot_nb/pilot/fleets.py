@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scale_pilot_nb.config.files import default_config_path, read_toml
 from scale_pilot_nb.errors import ConfigError, TrueNASError
-from scale_pilot_nb.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.rpc.options import ReconnectPolicy
-from scale_pilot_nb.runner import LoopRunner
+from scale_pilot_nb.pilot.runner import LoopRunner
 
 if TYPE_CHECKING:
     import pandas as pd

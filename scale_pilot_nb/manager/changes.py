@@ -1,8 +1,8 @@
 """Running one change on one app: its jobs, then the wait for its state, in one time budget.
 
-Every change follows :mod:`scale_pilot_nb.waiting`'s model. :class:`Change` holds what one
+Every change follows :mod:`scale_pilot_nb.manager.waiting`'s model. :class:`Change` holds what one
 change needs — the deadline, the staged progress, the ids of the jobs it ran — and turns a job
-or wait that ran out of time into an :class:`~scale_pilot_nb.health.AppNotReadyError` naming
+or wait that ran out of time into an :class:`~scale_pilot_nb.manager.health.AppNotReadyError` naming
 the app's state, its services and the job that goes on on the NAS. Lifecycle verbs
 (:func:`run_lifecycle`), deploys, upgrades, rollbacks and imports all go through it, so they
 share one default, one progress bar and one error.
@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from scale_pilot_nb import arguments
+from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.errors import (
     AppNotFoundError,
     CallTimeoutError,
@@ -25,14 +25,14 @@ from scale_pilot_nb.errors import (
     JobFate,
     record_interruption,
 )
-from scale_pilot_nb.health import explain, service_states
+from scale_pilot_nb.manager.health import explain, service_states
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.rpc import ProgressCallback, notify
-from scale_pilot_nb.waiting import Deadline, StagedProgress
+from scale_pilot_nb.manager.waiting import Deadline, StagedProgress
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["LIFECYCLE", "Change", "follow_state", "now", "run_lifecycle"]
 

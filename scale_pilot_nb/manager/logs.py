@@ -2,7 +2,7 @@
 
 TrueNAS has no ``app.logs`` method: logs exist only as an event source per container, and that
 source takes only ``app_name``, ``container_id`` and ``tail_lines`` (no ``since``/``until``),
-so time windows (:class:`~scale_pilot_nb.timefilter.TimeWindow`) are applied here, to the
+so time windows (:class:`~scale_pilot_nb.manager.timefilter.TimeWindow`) are applied here, to the
 Docker timestamp each line carries. One subscription per container feeds a shared queue.
 
 Order: the history (the tail of every container) is collected first and handed out sorted by
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import iso_timestamp, wire_datetime
 from scale_pilot_nb.rpc.factory import TrueNASClient
-from scale_pilot_nb.timefilter import TimeWindow
+from scale_pilot_nb.manager.timefilter import TimeWindow
 
 __all__ = [
     "QUIET_SECONDS",

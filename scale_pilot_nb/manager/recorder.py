@@ -2,7 +2,7 @@
 
 The manager calls :meth:`Recorder.before` right before each mutating job; the recorder reads
 the app's stored config and the digests its image tags resolve to, and appends a revision to
-the :class:`~scale_pilot_nb.history.HistoryStore`. Higher-level operations (rollback, image
+the :class:`~scale_pilot_nb.manager.history.HistoryStore`. Higher-level operations (rollback, image
 updates, upgrades) label the records their inner create/update makes with :func:`acting_as`.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scale_pilot_nb.history import (
+from scale_pilot_nb.manager.history import (
     HistoryStore,
     NasIdentity,
     Revision,
@@ -25,7 +25,7 @@ from scale_pilot_nb.history import (
 )
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["HistorySetting", "Recorder", "acting_as", "image_digests", "open_store"]
 

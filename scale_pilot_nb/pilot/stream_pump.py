@@ -1,6 +1,6 @@
 """A bounded hand-off of an async iterator's items from an event loop to another thread.
 
-:meth:`scale_pilot_nb.runner.LoopRunner.iterate` used to fetch each item with its own
+:meth:`scale_pilot_nb.pilot.runner.LoopRunner.iterate` used to fetch each item with its own
 cross-thread round trip (~75 µs idle, far more under GIL contention), which made a fast log
 stream fall behind its producer. :class:`StreamPump` instead runs one task on the loop that
 reads ahead into a bounded buffer; the consumer thread drains it, and the two meet only on a

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.changes import now
+from scale_pilot_nb.manager.changes import now
 from scale_pilot_nb.errors import TrueNASError, UnsupportedError
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.records._base import iso_timestamp
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.waiting import Deadline, StagedProgress
+from scale_pilot_nb.manager.waiting import Deadline, StagedProgress
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["BACKUPS_SINCE", "backup", "backup_rows", "delete_backup", "restore_backup"]
 
