@@ -65,7 +65,6 @@ _LAZY = {
 if TYPE_CHECKING:
     from scale_pilot_nb.ai import AIHelper
     from scale_pilot_nb.manager.exec_script import ExecResult
-    from scale_pilot_nb.pilot.fleets import fleet
     from scale_pilot_nb.manager.health import AppCrashedError, AppNotReadyError
     from scale_pilot_nb.manager.history import (
         OtherNasRevisionError,
@@ -74,10 +73,11 @@ if TYPE_CHECKING:
     )
     from scale_pilot_nb.manager.manager import TrueNASDockerManager
     from scale_pilot_nb.notebook import style
+    from scale_pilot_nb.pilot.fleets import fleet
     from scale_pilot_nb.pilot.pilot import ConfirmationRequired, Pilot, connect
     from scale_pilot_nb.pilot.runner import RunnerError
-    from scale_pilot_nb.sandbox import Sandbox
     from scale_pilot_nb.pilot.targets import connect_target, default_target
+    from scale_pilot_nb.sandbox import Sandbox
 
 __all__ = [
     "AIHelper",

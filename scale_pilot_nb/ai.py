@@ -22,8 +22,7 @@ import contextlib
 import os
 import shutil
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
@@ -43,6 +42,7 @@ from scale_pilot_nb.manager.health import AppCrashedError, AppNotReadyError
 from scale_pilot_nb.manager.history import SecretsRequiredError
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.records import AppState
+from scale_pilot_nb.rpc.lifetime import AsyncConnected
 
 __all__ = ["AIHelper"]
 
@@ -58,7 +58,7 @@ OPERATIONS = {
 }
 
 
-class AIHelper:
+class AIHelper(AsyncConnected):
     """Dict-in, dict-out access to one NAS (see the module docstring).
 
     Args:
@@ -102,18 +102,6 @@ class AIHelper:
     def __repr__(self) -> str:
         state = "connected" if self._manager else "not connected"
         return f"<AIHelper {state}>"
-
-    async def __aenter__(self) -> Self:
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def connect(self) -> Result:
         """Connect and log in; returns ``{"success": bool, ...}`` and never raises."""

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 from scale_pilot_nb.manager.jobs import follow_job
+from scale_pilot_nb.pilot.runner import LoopRunner
 from scale_pilot_nb.records import Job as JobRecord
 from scale_pilot_nb.rpc import RpcClient
-from scale_pilot_nb.pilot.runner import LoopRunner
 from scale_pilot_nb.sandbox import Sandbox
 from tests.sandbox.sandbox_frames import Raw, job_events
 

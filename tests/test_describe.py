@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb.manager.describe import RECENT, describe_app
 from scale_pilot_nb.errors import AppNotFoundError
+from scale_pilot_nb.manager.describe import RECENT, describe_app
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 

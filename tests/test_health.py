@@ -16,8 +16,8 @@ from scale_pilot_nb.manager.health import (
     diagnose,
 )
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
-from scale_pilot_nb.sandbox import Sandbox
 from scale_pilot_nb.manager.waiting import JOB_SHARE
+from scale_pilot_nb.sandbox import Sandbox
 
 CRASHING = """
 services:

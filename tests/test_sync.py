@@ -9,10 +9,10 @@ import pytest
 
 from scale_pilot_nb import ArgumentError, ComposeError
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.sync import apply_sync, discover_stacks, plan_sync
 from scale_pilot_nb.notebook import html
 from scale_pilot_nb.notebook.tables import SYNC_COLUMNS
 from scale_pilot_nb.sandbox import Sandbox
-from scale_pilot_nb.manager.sync import apply_sync, discover_stacks, plan_sync
 
 #: The demo NAS's custom apps: the orphans of any folder that does not name them.
 DEMO_CUSTOM_APPS = {"backup-sync", "nightly-report", "photos", "search", "whoami"}

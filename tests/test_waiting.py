@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 from scale_pilot_nb.notebook.widgets.progress import ProgressBar
 from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
-from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 
 class _Terminal(io.StringIO):

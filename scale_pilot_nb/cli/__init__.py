@@ -1,6 +1,6 @@
 """``scale-compose``: the command-line face of scale-pilot-nb.
 
-A thin layer over :class:`~scale_pilot_nb.pilot.pilot.Pilot`: parse the command line, call one
+A thin layer over :class:`~scale_pilot_nb.pilot.Pilot`: parse the command line, call one
 library method, print the result as a table or one versioned JSON document, and map every
 error to one :class:`ExitStatus` in one place (:mod:`scale_pilot_nb.cli.app`).
 

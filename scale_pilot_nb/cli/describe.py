@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.output import cli_phrasing
-from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.parsing import add_app_command
 from scale_pilot_nb.cli.revisions import run
 from scale_pilot_nb.cli.watching import add_watch_options, watching
 
@@ -30,8 +30,9 @@ __all__ = ["register"]
 
 def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     """Add ``describe`` to ``commands``."""
-    describe = add_command(
+    describe = add_app_command(
         commands,
+        connected,
         "describe",
         describe_app,
         summary="show one app: containers, ports, volumes, recent jobs, revisions, why it fails",
@@ -40,9 +41,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
             "scale-compose describe my-nginx --json",
             "scale-compose describe my-nginx --watch",
         ],
-        parents=[connected],
     )
-    describe.add_argument("name", metavar="NAME", help="the app")
     add_watch_options(describe, "the description")
 
 

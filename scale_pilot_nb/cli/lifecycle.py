@@ -11,7 +11,12 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
+from scale_pilot_nb.cli.parsing import (
+    add_app_command,
+    add_command,
+    add_wait_options,
+    add_yes_option,
+)
 from scale_pilot_nb.cli.progress import ProgressPrinter
 from scale_pilot_nb.cli.session import confirm_by_name
 
@@ -43,15 +48,14 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         add_wait_options(parser, "STOPPED" if action == "stop" else "RUNNING")
         parser.set_defaults(action=action)
 
-    delete = add_command(
+    delete = add_app_command(
         commands,
+        connected,
         "delete",
         delete_app,
         summary="delete an app (its ix-volumes are kept unless --remove-volumes)",
         examples=["scale-compose delete my-nginx", "scale-compose delete old-app --yes"],
-        parents=[connected],
     )
-    delete.add_argument("name", metavar="NAME", help="the app")
     add_yes_option(delete)
     delete.add_argument(
         "--remove-volumes", action="store_true", help="also delete the app's ix-volumes"

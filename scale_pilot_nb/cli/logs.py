@@ -13,7 +13,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
-from scale_pilot_nb.cli.parsing import add_command
+from scale_pilot_nb.cli.parsing import add_app_command
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -25,8 +25,9 @@ __all__ = ["register"]
 
 def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     """Add ``logs`` to ``commands``."""
-    logs = add_command(
+    logs = add_app_command(
         commands,
+        connected,
         "logs",
         app_logs,
         summary="print the container logs of an app, services interleaved by time",
@@ -43,9 +44,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
             "scale-compose logs my-stack --since 10m -t",
             "scale-compose logs my-stack --tail all --since 2026-12-03T10:00:00Z --until 1h",
         ],
-        parents=[connected],
     )
-    logs.add_argument("name", metavar="NAME", help="the app")
     logs.add_argument("--service", "-s", help="only this compose service")
     logs.add_argument(
         "--tail",

@@ -60,6 +60,34 @@ def add_command(
     return parser
 
 
+def add_app_command(
+    commands: Any,
+    connected: argparse.ArgumentParser,
+    name: str,
+    handler: Handler,
+    *,
+    summary: str,
+    examples: Sequence[str],
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add a command about one app: the connection options and a ``NAME`` argument.
+
+    ``describe``, ``logs``, ``delete``, ``history``, ``rollback`` and ``upgrade`` all start so;
+    they add their own options to the parser this returns.
+    """
+    parser = add_command(
+        commands,
+        name,
+        handler,
+        summary=summary,
+        examples=examples,
+        parents=[connected],
+        description=description,
+    )
+    parser.add_argument("name", metavar="NAME", help="the app")
+    return parser
+
+
 def connected_parent() -> argparse.ArgumentParser:
     """A parent parser with the connection and output options of commands that talk to a NAS."""
     parent = argparse.ArgumentParser(add_help=False)

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
-from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
+from scale_pilot_nb.cli.parsing import (
+    add_app_command,
+    add_command,
+    add_wait_options,
+    add_yes_option,
+)
 from scale_pilot_nb.cli.session import confirm_yes
 from scale_pilot_nb.errors import ConfigError
 
@@ -39,8 +44,9 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         parents=[connected],
     ).add_argument("--all", "-a", action="store_true", help="also list up-to-date images")
 
-    upgrade = add_command(
+    upgrade = add_app_command(
         commands,
+        connected,
         "upgrade",
         upgrade_app,
         summary="upgrade a catalog app (summary first), or pull a custom app's newer images",
@@ -49,9 +55,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
             "scale-compose upgrade jellyfin --dry-run",
             "scale-compose upgrade my-stack --yes",
         ],
-        parents=[connected],
     )
-    upgrade.add_argument("name", metavar="NAME", help="the app")
     upgrade.add_argument("--to", default="latest", metavar="VERSION", help="catalog version")
     upgrade.add_argument(
         "--dry-run", action="store_true", help="only show the upgrade summary; change nothing"
@@ -59,21 +63,21 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     add_yes_option(upgrade)
     add_wait_options(upgrade)
 
-    history = add_command(
+    history = add_app_command(
         commands,
+        connected,
         "history",
         show_history,
         summary="list the revisions recorded before each change of an app (or diff two)",
         examples=["scale-compose history my-stack", "scale-compose history my-stack --diff 2 -1"],
-        parents=[connected],
     )
-    history.add_argument("name", metavar="NAME", help="the app")
     history.add_argument(
         "--diff", nargs=2, type=int, metavar=("A", "B"), help="print a diff of two revisions"
     )
 
-    rollback = add_command(
+    rollback = add_app_command(
         commands,
+        connected,
         "rollback",
         rollback_app,
         summary="roll an app back: a custom app to a recorded revision, a catalog app a version",
@@ -82,9 +86,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
             "scale-compose rollback my-stack --revision 3 --secrets-file stack.env",
             "scale-compose rollback jellyfin --to 1.2.8",
         ],
-        parents=[connected],
     )
-    rollback.add_argument("name", metavar="NAME", help="the app")
     rollback.add_argument(
         "--revision",
         type=int,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from types import TracebackType
-from typing import TYPE_CHECKING, Self, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from scale_pilot_nb.cli.exits import UsageError
 from scale_pilot_nb.cli.output import Output, is_terminal
 from scale_pilot_nb.errors import ConfigError
+from scale_pilot_nb.rpc.lifetime import ClosedOnExit
 
 if TYPE_CHECKING:
     from scale_pilot_nb.pilot.pilot import Pilot
@@ -47,7 +47,7 @@ def read_secret_file(path: str, what: str) -> str:
     return value
 
 
-class Session:
+class Session(ClosedOnExit):
     """One command run: its arguments, output, stdin and (on first use) a connected Pilot.
 
     Args:
@@ -61,17 +61,6 @@ class Session:
         self.out = out
         self.stdin = stdin
         self._pilot: Pilot | None = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def pilot(self) -> Pilot:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scale_pilot_nb.cli.exits import ExitStatus
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.pilot.pilot import Pilot
     from scale_pilot_nb.manager.shells import ContainerShell
+    from scale_pilot_nb.pilot.pilot import Pilot
 
 __all__ = ["attach"]
 

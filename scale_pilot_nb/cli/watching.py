@@ -28,8 +28,8 @@ from scale_pilot_nb.cli.output import is_terminal
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.cli.session import Session
-    from scale_pilot_nb.records import App
     from scale_pilot_nb.manager.watch import WatchEvent
+    from scale_pilot_nb.records import App
 
 __all__ = ["add_watch_options", "watch_describe", "watch_list", "watching"]
 

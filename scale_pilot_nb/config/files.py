@@ -14,9 +14,9 @@ from typing import Any
 import tomlkit
 
 from scale_pilot_nb.config.address import candidate_urls
+from scale_pilot_nb.config.atomic import replace_file
 from scale_pilot_nb.config.secret import Secret
 from scale_pilot_nb.errors import ConfigError
-from scale_pilot_nb.config.atomic import replace_file
 
 __all__ = [
     "InsecureConfigWarning",

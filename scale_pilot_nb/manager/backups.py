@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.manager.changes import now
 from scale_pilot_nb.errors import TrueNASError, UnsupportedError
+from scale_pilot_nb.manager.changes import now
+from scale_pilot_nb.manager.waiting import Deadline, StagedProgress
 from scale_pilot_nb.records import AppState
 from scale_pilot_nb.records._base import iso_timestamp
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.manager.waiting import Deadline, StagedProgress
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["BACKUPS_SINCE", "backup", "backup_rows", "delete_backup", "restore_backup"]
 
@@ -28,7 +28,7 @@ __all__ = ["BACKUPS_SINCE", "backup", "backup_rows", "delete_backup", "restore_b
 BACKUPS_SINCE = (25, 4)
 
 
-async def _require_backups(manager: TrueNASDockerManager) -> None:
+async def _require_backups(manager: ManagerPort) -> None:
     info = SystemInfo.from_api(await manager.client.call("system.info"))
     parts = [int(p) for p in info.version.split(".")[:2] if p.isdigit()]
     if tuple(parts) < BACKUPS_SINCE:
@@ -40,7 +40,7 @@ async def _require_backups(manager: TrueNASDockerManager) -> None:
 
 
 async def backup(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str | None = None,
     *,
     progress: ProgressCallback | None = None,
@@ -61,7 +61,7 @@ async def backup(
     )
 
 
-async def backup_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
+async def backup_rows(manager: ManagerPort) -> list[dict[str, Any]]:
     """One row per backup: name, creation time, the apps it holds, snapshot and path.
 
     ``created_on`` is ISO 8601 text with its UTC offset: the NAS sends a naive UTC time.
@@ -82,7 +82,7 @@ async def backup_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
 
 
 async def restore_backup(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str,
     *,
     wait: bool,
@@ -124,7 +124,7 @@ async def restore_backup(
     )
 
 
-async def delete_backup(manager: TrueNASDockerManager, name: str) -> None:
+async def delete_backup(manager: ManagerPort, name: str) -> None:
     """Delete backup ``name`` (``docker.delete_backup``)."""
     await _require_backups(manager)
     await manager.client.call("docker.delete_backup", name)

@@ -16,7 +16,6 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.errors import (
     AppNotFoundError,
     CallTimeoutError,
@@ -25,14 +24,15 @@ from scale_pilot_nb.errors import (
     JobFate,
     record_interruption,
 )
+from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.manager.health import explain, service_states
+from scale_pilot_nb.manager.waiting import Deadline, StagedProgress
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.rpc import ProgressCallback, notify
-from scale_pilot_nb.manager.waiting import Deadline, StagedProgress
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["LIFECYCLE", "Change", "follow_state", "now", "run_lifecycle"]
 
@@ -75,7 +75,7 @@ class Change:
 
     def __init__(
         self,
-        manager: TrueNASDockerManager,
+        manager: ManagerPort,
         name: str,
         *,
         timeout: float | None,
@@ -175,7 +175,7 @@ class Change:
 
 
 async def run_lifecycle(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     verb: str,
     name: str,
     *,
@@ -202,7 +202,7 @@ async def run_lifecycle(
 
 
 async def follow_state(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str,
     wanted: AppState,
     timeout: float | None,

@@ -1,10 +1,9 @@
-"""Day-2 operations of :class:`~scale_pilot_nb.manager.manager.TrueNASDockerManager`.
+"""Day-2 operations of :class:`~scale_pilot_nb.manager.TrueNASDockerManager`.
 
 History and rollback, image updates and catalog upgrades, backups, exports, the doctor: each
-method is a thin entry point into its module (:mod:`~scale_pilot_nb.manager.history` via the recorder,
-:mod:`~scale_pilot_nb.manager.updates`, :mod:`~scale_pilot_nb.manager.backups`, :mod:`~scale_pilot_nb.manager.exports`,
-:mod:`~scale_pilot_nb.manager.doctor`),
-kept apart from the manager's core so both stay small. The manager inherits them.
+method is a thin entry point into its module of this package (``history`` via the recorder,
+``updates``, ``backups``, ``exports``, ``doctor``), kept apart from the manager's core so both
+stay small. The manager inherits them.
 """
 
 from __future__ import annotations
@@ -12,26 +11,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from scale_pilot_nb.manager import arguments
-
-from scale_pilot_nb.manager import backups
-
-from scale_pilot_nb.manager import doctor
-
-from scale_pilot_nb.manager import exports
-
-from scale_pilot_nb.manager import updates
+from scale_pilot_nb.manager import arguments, backups, doctor, exports, updates
 from scale_pilot_nb.manager.doctor import CheckCallback
 from scale_pilot_nb.manager.history import Revision, RevisionNotFoundError
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 from scale_pilot_nb.records import DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
     from scale_pilot_nb.manager.recorder import Recorder
 
 __all__ = ["DayTwoOperations"]
@@ -44,11 +35,9 @@ class DayTwoOperations:
     recorder: Recorder | None
 
     @property
-    def _manager(self) -> TrueNASDockerManager:
-        from scale_pilot_nb.manager.manager import TrueNASDockerManager
-
-        assert isinstance(self, TrueNASDockerManager)
-        return self
+    def _manager(self) -> ManagerPort:
+        """This object as the operations see it: the manager this class is mixed into."""
+        return cast("ManagerPort", self)
 
     # -- history ---------------------------------------------------------------------------
 

@@ -21,22 +21,22 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.manager.changes import Change, JobOptions, now
 from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
 from scale_pilot_nb.compose.plan import DeployPlan, plan
 from scale_pilot_nb.compose.questions import check_values
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource, host_bind_sources, prepare, validate
-from scale_pilot_nb.manager.effects import app_created
 from scale_pilot_nb.errors import ComposeError, ComposeInvalidError, RequestOutcomeUnknown
+from scale_pilot_nb.manager.changes import Change, JobOptions, now
+from scale_pilot_nb.manager.effects import app_created
+from scale_pilot_nb.manager.waiting import Deadline
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.manager.waiting import Deadline
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["Deployer"]
 
@@ -46,7 +46,7 @@ _ACTIVE_JOB_STATES = ["WAITING", "RUNNING"]
 class Deployer:
     """The deploy flow of one manager (see the module docstring)."""
 
-    def __init__(self, manager: TrueNASDockerManager) -> None:
+    def __init__(self, manager: ManagerPort) -> None:
         self._manager = manager
 
     async def validate(
@@ -223,7 +223,7 @@ class Deployer:
 
     async def _create_once(self, app: AppPayload, change: Change) -> App:
         """``app.create`` that never creates the app twice, even across a dropped connection;
-        it reports the app only once the NAS lists it (:func:`~scale_pilot_nb.manager.effects.app_created`).
+        it reports the app only once the NAS lists it (:func:`.effects.app_created`).
         """
         async with change.step("app.create") as options:
             try:

@@ -2,8 +2,8 @@
 
 What ``kubectl describe`` is to a pod: the app as ``app.query`` reports it (containers,
 published ports, mounts), the last ``app.*`` jobs that named it, the last revisions recorded
-before its changes, and, when it is CRASHED or DEPLOYING, why (:func:`~scale_pilot_nb.manager.health.
-diagnosis`: the failing service, its last log lines and a hint).
+before its changes, and, when it is CRASHED or DEPLOYING, why (:func:`.health.diagnosis`: the
+failing service, its last log lines and a hint).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from scale_pilot_nb.records._base import Record, entries_of
 from scale_pilot_nb.rpc.jobs import app_name_of
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["RECENT", "AppDescription", "describe_app"]
 
@@ -56,7 +56,7 @@ class AppDescription(Record):
         )
 
 
-async def describe_app(manager: TrueNASDockerManager, name: str) -> AppDescription:
+async def describe_app(manager: ManagerPort, name: str) -> AppDescription:
     """Describe app ``name``.
 
     Raises:
@@ -72,7 +72,7 @@ async def describe_app(manager: TrueNASDockerManager, name: str) -> AppDescripti
     )
 
 
-async def _recent_jobs(manager: TrueNASDockerManager, name: str) -> tuple[Job, ...]:
+async def _recent_jobs(manager: ManagerPort, name: str) -> tuple[Job, ...]:
     """The last :data:`RECENT` ``app.*`` jobs acting on ``name``, oldest first."""
     rows = await manager.client.call(
         "core.get_jobs", [["method", "^", "app."]], {"order_by": ["-id"]}

@@ -36,7 +36,7 @@ from scale_pilot_nb.rpc.endpoints import LEGACY_PATH
 from scale_pilot_nb.rpc.stats import LOGIN_WINDOW, recent_logins
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = [
     "LOGIN_LIMIT",
@@ -98,7 +98,7 @@ class Facts:
 
 
 async def run_doctor(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     *,
     write: bool = False,
     timeout: float | None = 300.0,
@@ -144,7 +144,7 @@ async def run_doctor(
 # -- read-only checks --------------------------------------------------------------------------
 
 
-async def check_connect(manager: TrueNASDockerManager) -> DoctorCheck:
+async def check_connect(manager: ManagerPort) -> DoctorCheck:
     """Connect and log in if not yet done (failures are raised), then one ``core.ping``."""
     started = time.perf_counter()
     already = manager.client.connected
@@ -159,7 +159,7 @@ async def check_connect(manager: TrueNASDockerManager) -> DoctorCheck:
     return DoctorCheck("connect", OK, f"{how}; core.ping {ping_ms:.1f} ms", _since(started))
 
 
-async def check_release(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
+async def check_release(manager: ManagerPort, facts: Facts) -> Outcome:
     """``system.info``: the release, and whether this SDK was tested against its series."""
     facts.info = info = SystemInfo.from_api(await manager.client.call("system.info"))
     shown = info.version_string or info.version
@@ -176,7 +176,7 @@ async def check_release(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
     return WARN, f"{shown}: a release this SDK is not tested on"
 
 
-def check_endpoint(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
+def check_endpoint(manager: ManagerPort, facts: Facts) -> Outcome:
     """The WebSocket endpoint in use: JSON-RPC ``/api/...`` or legacy ``/websocket``."""
     url = public_url(manager.client.url)
     if url is None:
@@ -188,7 +188,7 @@ def check_endpoint(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
     return OK, f"{url} (legacy; the only endpoint of 24.10)"
 
 
-def check_tls(manager: TrueNASDockerManager) -> Outcome:
+def check_tls(manager: ManagerPort) -> Outcome:
     """``wss`` or ``ws``; whether the certificate is verified (and against what)."""
     url = manager.client.url or ""
     parts = urlsplit(url)
@@ -213,7 +213,7 @@ def check_tls(manager: TrueNASDockerManager) -> Outcome:
     return OK, "wss, certificate verified against the system's CAs"
 
 
-def check_auth(manager: TrueNASDockerManager) -> Outcome:
+def check_auth(manager: ManagerPort) -> Outcome:
     """How this client logged in: API key or password, and through which method."""
     settings = manager.settings
     mechanism: str | None = getattr(manager.client, "login_mechanism", None)
@@ -231,7 +231,7 @@ def check_auth(manager: TrueNASDockerManager) -> Outcome:
     return OK, detail
 
 
-async def check_docker(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
+async def check_docker(manager: ManagerPort, facts: Facts) -> Outcome:
     """``docker.status`` (can apps run?) and the apps pool from ``docker.config``."""
     status = DockerStatus.from_api(await manager.client.call("docker.status"))
     facts.docker_running = status.running
@@ -255,7 +255,7 @@ async def check_docker(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
     return FAIL, detail
 
 
-async def check_pools(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
+async def check_pools(manager: ManagerPort, facts: Facts) -> Outcome:
     """``pool.query``: each pool's name and status; a down apps pool fails."""
     pools = [Pool.from_api(entry) for entry in await manager.client.call("pool.query")]
     if not pools:
@@ -270,7 +270,7 @@ async def check_pools(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
     return OK, detail
 
 
-async def check_ip_choices(manager: TrueNASDockerManager, facts: Facts) -> Outcome:
+async def check_ip_choices(manager: ManagerPort, facts: Facts) -> Outcome:
     """``app.ip_choices``: the host addresses an ix-app may bind; unknown if not offered."""
     try:
         choices = await manager.client.call("app.ip_choices")
@@ -306,7 +306,7 @@ def check_rate_limit(window: float = LOGIN_WINDOW, limit: int = LOGIN_LIMIT) -> 
     return (WARN if used > limit // 2 else OK), detail
 
 
-def feature_support(manager: TrueNASDockerManager, facts: Facts) -> dict[str, bool | None]:
+def feature_support(manager: ManagerPort, facts: Facts) -> dict[str, bool | None]:
     """What this SDK can use on this release (None: cannot tell)."""
     new_style: bool | None = getattr(manager.client, "new_style_jobs", None)
     return {
@@ -346,7 +346,7 @@ def selftest_compose(step: str) -> dict[str, Any]:
 
 
 async def selftest(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     facts: Facts,
     emit: CheckCallback,
     *,
@@ -383,7 +383,7 @@ async def selftest(
         emit(await _timed("delete", _delete(manager, failed)))
 
 
-async def _check_owner(manager: TrueNASDockerManager) -> Outcome:
+async def _check_owner(manager: ManagerPort) -> Outcome:
     """OK when no selftest app exists or a leftover of doctor was removed; FAIL when an app
     of that name exists that doctor did not make (it is left alone)."""
     entry = await manager.find_app(SELFTEST_APP)
@@ -398,7 +398,7 @@ async def _check_owner(manager: TrueNASDockerManager) -> Outcome:
     return OK, "removed a leftover selftest app first"
 
 
-async def _made_by_doctor(manager: TrueNASDockerManager, entry: Mapping[str, Any]) -> bool:
+async def _made_by_doctor(manager: ManagerPort, entry: Mapping[str, Any]) -> bool:
     """True when ``entry`` is a custom app whose services carry :data:`SELFTEST_LABEL`."""
     if not entry.get("custom_app"):
         return False
@@ -418,12 +418,12 @@ def _has_label(service: object) -> bool:
     return False
 
 
-async def _create(manager: TrueNASDockerManager, timeout: float | None) -> Outcome:
+async def _create(manager: ManagerPort, timeout: float | None) -> Outcome:
     result = await manager.deploy(selftest_compose("create"), SELFTEST_APP, timeout=timeout)
     return _deployed(result.outcomes[0].action, result.outcomes[0].app, "created")
 
 
-async def _update(manager: TrueNASDockerManager, timeout: float | None) -> Outcome:
+async def _update(manager: ManagerPort, timeout: float | None) -> Outcome:
     result = await manager.deploy(selftest_compose("update"), SELFTEST_APP, timeout=timeout)
     return _deployed(result.outcomes[0].action, result.outcomes[0].app, "updated")
 
@@ -434,13 +434,13 @@ def _deployed(action: str, app: Any, wanted: str) -> Outcome:
     return (OK if action == wanted and state == "RUNNING" else WARN), detail
 
 
-async def _stop(manager: TrueNASDockerManager) -> Outcome:
+async def _stop(manager: ManagerPort) -> Outcome:
     (stopped,) = (await manager.stop_app(SELFTEST_APP)).outcomes
     state = stopped.app.state.value if stopped.app else "?"
     return (OK if state == "STOPPED" else WARN), f"stopped {SELFTEST_APP}, {state}"
 
 
-async def _delete(manager: TrueNASDockerManager, failed: str | None) -> Outcome:
+async def _delete(manager: ManagerPort, failed: str | None) -> Outcome:
     """Delete the selftest app if it exists; check that nothing is left."""
     if await manager.find_app(SELFTEST_APP) is None:
         why = f" ({failed} failed and left no app)" if failed else ""

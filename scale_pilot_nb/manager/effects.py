@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from scale_pilot_nb.errors import RequestOutcomeUnknown
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["app_created", "app_deleted"]
 
 
-async def app_created(manager: TrueNASDockerManager, name: str) -> dict[str, Any]:
+async def app_created(manager: ManagerPort, name: str) -> dict[str, Any]:
     """The NAS's entry of ``name`` after a create reported success.
 
     Raises:
@@ -31,7 +31,7 @@ async def app_created(manager: TrueNASDockerManager, name: str) -> dict[str, Any
     return entry
 
 
-async def app_deleted(manager: TrueNASDockerManager, name: str) -> None:
+async def app_deleted(manager: ManagerPort, name: str) -> None:
     """Return once the NAS no longer lists ``name``, after a delete reported success.
 
     Raises:

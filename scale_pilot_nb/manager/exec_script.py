@@ -11,7 +11,7 @@ command non-interactively the SDK starts ``/bin/sh`` and types one line::
 typed line with the halves apart (``S1 S2``); only what ``printf`` prints has them joined, so
 the echo, the prompt and ``stty``'s complaints (an image without it) never match. Output is
 what lies between the joined start marker and the joined status marker; the status is the
-number after the latter. Pure functions, no I/O: :mod:`scale_pilot_nb.manager.shells` sends and reads.
+number after the latter. Pure functions, no I/O: :mod:`.shells` sends and reads.
 
 Limits that come from the terminal, not from this module: stdout and stderr arrive merged;
 the command sees a TTY (programs may colour or page their output); input goes through the

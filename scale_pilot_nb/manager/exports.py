@@ -21,20 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from scale_pilot_nb.manager.changes import Change, now
 from scale_pilot_nb.compose.load import load
 from scale_pilot_nb.compose.redaction import fill_secrets, redact
 from scale_pilot_nb.compose.rules_truenas import app_name_problem
-from scale_pilot_nb.errors import ComposeLoadError, ConfigError, TrueNASError
 from scale_pilot_nb.config.atomic import replace_file
+from scale_pilot_nb.errors import ComposeLoadError, ConfigError, TrueNASError
+from scale_pilot_nb.manager.changes import Change, now
 from scale_pilot_nb.manager.history import SecretsRequiredError
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.records.system import SystemInfo
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["EXPORT_FORMAT", "export_apps", "import_apps"]
 
@@ -48,7 +48,7 @@ MAX_EXPORT_DEPTH = 64
 
 
 async def export_apps(
-    manager: TrueNASDockerManager, path: str | os.PathLike[str], *, secrets: bool = False
+    manager: ManagerPort, path: str | os.PathLike[str], *, secrets: bool = False
 ) -> list[Path]:
     """Write ``<app>.yaml`` for every app into directory ``path``; returns the files.
 
@@ -113,7 +113,7 @@ def _check_app_name(name: Any) -> None:
 
 
 async def import_apps(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     path: str | os.PathLike[str],
     *,
     dry_run: bool = True,
@@ -156,7 +156,7 @@ async def import_apps(
 class _Step:
     """How one app is imported (the import's settings and what is left of its time)."""
 
-    manager: TrueNASDockerManager
+    manager: ManagerPort
     dry_run: bool
     secrets: Mapping[str, str] | None
     wait: bool

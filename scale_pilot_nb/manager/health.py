@@ -23,7 +23,7 @@ from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records._base import Record
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = [
     "LOG_TAIL",
@@ -190,7 +190,7 @@ def _failing(states: Mapping[str, str]) -> tuple[str | None, bool]:
     return None, False
 
 
-async def _tail(manager: TrueNASDockerManager, name: str, service: str | None) -> list[str]:
+async def _tail(manager: ManagerPort, name: str, service: str | None) -> list[str]:
     if service is None:
         return []
     try:
@@ -216,7 +216,7 @@ class Diagnosis(Record):
     hint: str
 
 
-async def diagnosis(manager: TrueNASDockerManager, app: App) -> Diagnosis:
+async def diagnosis(manager: ManagerPort, app: App) -> Diagnosis:
     """Look at ``app``'s containers: the failing service, its last log lines and a hint."""
     states = service_states(app)
     service, unhealthy = _failing(states)
@@ -225,7 +225,7 @@ async def diagnosis(manager: TrueNASDockerManager, app: App) -> Diagnosis:
 
 
 async def explain(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str,
     error: JobFailedError | CallTimeoutError,
     *,
@@ -289,7 +289,7 @@ def shown_state(state: str) -> str:
 
 
 async def add_up_failure_hint(
-    manager: TrueNASDockerManager, error: JobFailedError, payload: Mapping[str, Any]
+    manager: ManagerPort, error: JobFailedError, payload: Mapping[str, Any]
 ) -> None:
     """Give a failed create/update job a hint (in place) when ``docker compose up`` failed.
 

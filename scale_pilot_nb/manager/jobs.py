@@ -22,7 +22,7 @@ __all__ = ["JobSource", "follow_job", "unfinished_jobs"]
 
 @runtime_checkable
 class _HasClient(Protocol):
-    """A :class:`~scale_pilot_nb.manager.manager.TrueNASDockerManager` (or anything with a client)."""
+    """A :class:`~scale_pilot_nb.manager.TrueNASDockerManager` (or anything with a client)."""
 
     @property
     def client(self) -> TrueNASClient: ...
@@ -48,7 +48,7 @@ async def follow_job(
     Following never aborts the job, and an interrupted follow leaves it going on.
 
     Args:
-        source: a :class:`~scale_pilot_nb.manager.manager.TrueNASDockerManager` or a client.
+        source: a :class:`~scale_pilot_nb.manager.TrueNASDockerManager` or a client.
         job_id: the job, e.g. from ``OperationInterrupted.job_id`` or a result's job ids.
         wait: wait for the job to end; ``False`` returns its current state at once.
         progress: called with ``(percent, description)`` while waiting.

@@ -12,14 +12,14 @@ import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from scale_pilot_nb.errors import ArgumentError, TrueNASError
 from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.manager.changes import LIFECYCLE, now, run_lifecycle
-from scale_pilot_nb.errors import ArgumentError, TrueNASError
-from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.manager.waiting import check_timeout
+from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["BulkRunner"]
 
@@ -27,7 +27,7 @@ __all__ = ["BulkRunner"]
 class BulkRunner:
     """Runs one lifecycle action over many apps with bounded concurrency."""
 
-    def __init__(self, manager: TrueNASDockerManager) -> None:
+    def __init__(self, manager: ManagerPort) -> None:
         self._manager = manager
 
     async def run(

@@ -29,9 +29,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.manager.timefilter import TimeWindow
 from scale_pilot_nb.records._base import iso_timestamp, wire_datetime
 from scale_pilot_nb.rpc.factory import TrueNASClient
-from scale_pilot_nb.manager.timefilter import TimeWindow
 
 __all__ = [
     "QUIET_SECONDS",

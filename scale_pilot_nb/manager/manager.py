@@ -21,22 +21,14 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self, get_args
+from typing import Any, get_args
 
-from scale_pilot_nb.manager import arguments
-
-from scale_pilot_nb.manager import shells
-from scale_pilot_nb.manager.changes import Change, run_lifecycle
 from scale_pilot_nb.compose.convert import convert
 from scale_pilot_nb.compose.plan import Plan
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
 from scale_pilot_nb.config import ConnectionSettings, check_transport_safety, resolve_settings
-from scale_pilot_nb.manager.day2 import DayTwoOperations
-from scale_pilot_nb.manager.deploy import Deployer
-from scale_pilot_nb.manager.effects import app_deleted
 from scale_pilot_nb.errors import (
     ApiError,
     AppExistsError,
@@ -45,21 +37,27 @@ from scale_pilot_nb.errors import (
     JobFailedError,
     UnsupportedError,
 )
+from scale_pilot_nb.manager import arguments, shells
+from scale_pilot_nb.manager.changes import Change, run_lifecycle
+from scale_pilot_nb.manager.day2 import DayTwoOperations
+from scale_pilot_nb.manager.deploy import Deployer
+from scale_pilot_nb.manager.effects import app_deleted
 from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
 from scale_pilot_nb.manager.health import add_up_failure_hint
 from scale_pilot_nb.manager.jobs import follow_job, unfinished_jobs
 from scale_pilot_nb.manager.lifecycle import BulkRunner
 from scale_pilot_nb.manager.logs import LogLine, follow_logs
 from scale_pilot_nb.manager.recorder import HistorySetting, Recorder, open_store
+from scale_pilot_nb.manager.timefilter import TimeWindow
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
+from scale_pilot_nb.manager.watch import WatchEvent, watch_apps
 from scale_pilot_nb.records import App, AppState, Image, Pool, SystemStatus
 from scale_pilot_nb.records._base import entries_of
 from scale_pilot_nb.records.job import Job
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import DEFAULT_RECONNECT, ProgressCallback, ReconnectPolicy
 from scale_pilot_nb.rpc.factory import TransportName, TrueNASClient, make_client
-from scale_pilot_nb.manager.timefilter import TimeWindow
-from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
-from scale_pilot_nb.manager.watch import WatchEvent, watch_apps
+from scale_pilot_nb.rpc.lifetime import AsyncConnected
 
 __all__ = ["TrueNASDockerManager"]
 
@@ -67,7 +65,7 @@ __all__ = ["TrueNASDockerManager"]
 DEFAULT_CONCURRENCY = 20
 
 
-class TrueNASDockerManager(DayTwoOperations):
+class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
     """Async manager of the apps on one TrueNAS box.
 
     Args:
@@ -145,18 +143,6 @@ class TrueNASDockerManager(DayTwoOperations):
 
     def __repr__(self) -> str:
         return f"<TrueNASDockerManager {self.client.url or self.settings!r}>"
-
-    async def __aenter__(self) -> Self:
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def connect(self) -> None:
         """Open the connection and log in (idempotent)."""
@@ -593,7 +579,7 @@ class TrueNASDockerManager(DayTwoOperations):
             tail: lines of history per container (None: all).
             since: only lines from this moment on: a ``datetime``, RFC 3339 text, a date, a
                 Unix timestamp or a duration before now (``"10m"``, ``"1h30m"``); see
-                :mod:`scale_pilot_nb.manager.timefilter`. Applied here: TrueNAS cannot filter by time.
+                :mod:`.timefilter`. Applied here: TrueNAS cannot filter by time.
             until: only lines up to this moment (same forms); a followed container stops at
                 its first line past it.
 

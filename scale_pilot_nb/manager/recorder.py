@@ -25,7 +25,7 @@ from scale_pilot_nb.manager.history import (
 )
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["HistorySetting", "Recorder", "acting_as", "image_digests", "open_store"]
 
@@ -79,7 +79,7 @@ class Recorder:
         tool: ``sdk``, ``cli`` or ``ai`` (who drove the change).
     """
 
-    def __init__(self, manager: TrueNASDockerManager, store: HistoryStore, tool: str) -> None:
+    def __init__(self, manager: ManagerPort, store: HistoryStore, tool: str) -> None:
         self._manager = manager
         self.store = store
         self.tool = tool

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.errors import (
     CallTimeoutError,
     ContainerNotRunningError,
     ExecError,
     ServiceChoiceError,
 )
+from scale_pilot_nb.manager import arguments
 from scale_pilot_nb.manager.exec_script import (
     DEFAULT_EXEC_TIMEOUT,
     DEFAULT_SHELL,

@@ -31,18 +31,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from scale_pilot_nb.manager.changes import now
 from scale_pilot_nb.compose.rules_truenas import app_name_problem
 from scale_pilot_nb.errors import ArgumentError, ComposeError, TrueNASError
-from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
+from scale_pilot_nb.manager.changes import now
 from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT, check_timeout
+from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from scale_pilot_nb.compose.plan import DeployPlan
     from scale_pilot_nb.compose.report import ValidationReport
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
     from scale_pilot_nb.rpc import ProgressCallback
 
 __all__ = [
@@ -251,7 +251,7 @@ class SyncPlan:
         return f"<SyncPlan {self.directory} valid={self.valid} {self.counts()}>"
 
 
-async def plan_sync(manager: TrueNASDockerManager, directory: str | os.PathLike[str]) -> SyncPlan:
+async def plan_sync(manager: ManagerPort, directory: str | os.PathLike[str]) -> SyncPlan:
     """Validate and plan every stack of ``directory`` against the NAS; list the orphans.
 
     Nothing is changed. Each stack goes through the manager's ``validate`` (with the host
@@ -269,7 +269,7 @@ async def plan_sync(manager: TrueNASDockerManager, directory: str | os.PathLike[
     return SyncPlan(Path(directory), ordered)
 
 
-async def _plan_stack(manager: TrueNASDockerManager, stack: Stack) -> SyncEntry:
+async def _plan_stack(manager: ManagerPort, stack: Stack) -> SyncEntry:
     source = stack.files[0]
     if stack.problem:
         return SyncEntry(stack.name, "invalid", source, problem=stack.problem)
@@ -287,7 +287,7 @@ async def _plan_stack(manager: TrueNASDockerManager, stack: Stack) -> SyncEntry:
 
 
 async def apply_sync(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     stacks: SyncPlan | str | os.PathLike[str],
     *,
     prune: bool = False,
@@ -344,7 +344,7 @@ async def apply_sync(
 
 
 async def _apply_stack(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     entry: SyncEntry,
     *,
     wait: bool,
@@ -370,7 +370,7 @@ async def _apply_stack(
 
 
 async def _prune(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str,
     *,
     timeout: float | None,

@@ -14,8 +14,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.manager.changes import Change
 from scale_pilot_nb.errors import ConfigError, TrueNASError
+from scale_pilot_nb.manager.changes import Change
 from scale_pilot_nb.manager.history import (
     REDACTED,
     OtherNasRevisionError,
@@ -30,12 +30,12 @@ from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["rollback", "update_images", "update_rows", "upgrade"]
 
 
-async def update_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
+async def update_rows(manager: ManagerPort) -> list[dict[str, Any]]:
     """One row per (app, image): image update available, catalog upgrade and its target."""
     entries, images = await asyncio.gather(
         manager.query_apps(), manager.client.call("app.image.query")
@@ -66,7 +66,7 @@ async def update_rows(manager: TrueNASDockerManager) -> list[dict[str, Any]]:
 
 
 async def update_images(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str,
     *,
     wait: bool,
@@ -83,7 +83,7 @@ async def update_images(
 
 
 async def upgrade(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str,
     version: str,
     *,
@@ -105,7 +105,7 @@ async def upgrade(
 
 
 async def rollback(
-    manager: TrueNASDockerManager,
+    manager: ManagerPort,
     name: str,
     *,
     revision: int = -1,
@@ -164,7 +164,7 @@ async def rollback(
 
 
 async def _catalog_rollback(
-    manager: TrueNASDockerManager, change: Change, version: str | None, wait: bool
+    manager: ManagerPort, change: Change, version: str | None, wait: bool
 ) -> OperationResult:
     name = change.name
     versions: list[str] = await manager.client.call("app.rollback_versions", name)

@@ -6,8 +6,8 @@ restore) takes ``wait=True`` and ``timeout=DEFAULT_TIMEOUT``, like ``docker comp
 ``app.query`` events until the app is in the wanted state (RUNNING means every container is up
 and healthy: TrueNAS shows an unhealthy container as ``starting``). ``timeout`` bounds both
 together; when it runs out the job goes on on the NAS and the caller gets an
-:class:`~scale_pilot_nb.manager.health.AppNotReadyError` naming the app's state, each service's state
-and the job id.
+:class:`.health.AppNotReadyError` naming the app's state, each service's state and the job
+id.
 
 :class:`StagedProgress` keeps one bar for both phases: the job's percent fills the bar up to
 :data:`JOB_SHARE`, the wait for health continues from there with the elapsed time, and the bar

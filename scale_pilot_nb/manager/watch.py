@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Literal
 
 from scale_pilot_nb.manager import arguments
-from scale_pilot_nb.records import App
 from scale_pilot_nb.manager.waiting import check_timeout
+from scale_pilot_nb.records import App
 
 if TYPE_CHECKING:
-    from scale_pilot_nb.manager.manager import TrueNASDockerManager
+    from scale_pilot_nb.manager.port import ManagerPort
 
 __all__ = ["WatchEvent", "watch_apps"]
 
@@ -28,7 +28,7 @@ WatchEvent = Literal["initial", "added", "changed", "removed"]
 
 
 async def watch_apps(
-    manager: TrueNASDockerManager, name: str | None = None, *, timeout: float | None = None
+    manager: ManagerPort, name: str | None = None, *, timeout: float | None = None
 ) -> AsyncIterator[tuple[WatchEvent, App]]:
     """Yield ``(event, app)`` for the apps now installed, then for every change.
 

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from scale_pilot_nb.compose.display import register_html
 from scale_pilot_nb.compose.plan import DeployPlan, Plan
 from scale_pilot_nb.compose.report import Finding, Severity, ValidationReport
+from scale_pilot_nb.manager.sync import SyncEntry, SyncPlan
 from scale_pilot_nb.notebook._markup import (
     MISSING,
     badge,
@@ -43,7 +44,6 @@ from scale_pilot_nb.records._base import format_bytes
 from scale_pilot_nb.records.app import PortMapping, VolumeMount
 from scale_pilot_nb.records.doctor import FEATURE_NAMES, CheckStatus, DoctorReport
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
-from scale_pilot_nb.manager.sync import SyncEntry, SyncPlan
 
 __all__ = [
     "app_html",

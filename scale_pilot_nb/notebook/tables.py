@@ -46,8 +46,8 @@ from typing import Any, Final, get_args
 import pandas as pd
 
 from scale_pilot_nb.compose.paths import HostPathKind, classify_host_path
-from scale_pilot_nb.records import Image
 from scale_pilot_nb.manager.sync import SyncAction, SyncPlan
+from scale_pilot_nb.records import Image
 
 __all__ = [
     "APP_COLUMNS",

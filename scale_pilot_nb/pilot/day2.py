@@ -1,7 +1,7 @@
-"""Day-2 methods of :class:`~scale_pilot_nb.pilot.pilot.Pilot`: history, rollback, updates, backups.
+"""Day-2 methods of :class:`~scale_pilot_nb.pilot.Pilot`: history, rollback, updates, backups.
 
-The synchronous twins of :class:`~scale_pilot_nb.manager.day2.DayTwoOperations`, one call each through
-the pilot's loop runner, returning DataFrames where the manager returns records. Kept apart
+The synchronous twins of :class:`~scale_pilot_nb.manager.day2.DayTwoOperations`, one call each
+through the pilot's loop runner, returning DataFrames where the manager returns records. Kept apart
 from ``pilot.py`` so both stay small; ``Pilot`` inherits them.
 """
 
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb.manager.doctor import CheckCallback
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 from scale_pilot_nb.records import DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
-from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import pandas as pd

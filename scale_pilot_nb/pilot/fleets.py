@@ -15,14 +15,14 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.config.files import default_config_path, read_toml
 from scale_pilot_nb.errors import ConfigError, TrueNASError
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
-from scale_pilot_nb.rpc.options import ReconnectPolicy
 from scale_pilot_nb.pilot.runner import LoopRunner
+from scale_pilot_nb.rpc.lifetime import ClosedOnExit
+from scale_pilot_nb.rpc.options import ReconnectPolicy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,7 +99,7 @@ def _profiles() -> set[str]:
     return set(profiles) if isinstance(profiles, dict) else set()
 
 
-class Fleet:
+class Fleet(ClosedOnExit):
     """Managers of several NAS boxes behind one loop thread (see the module docstring).
 
     Args:
@@ -129,17 +129,6 @@ class Fleet:
     def __repr__(self) -> str:
         up = len(self._up - self._errors.keys())
         return f"<Fleet {up}/{len(self._order)} hosts up: {', '.join(self._order)}>"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def hosts(self) -> list[str]:

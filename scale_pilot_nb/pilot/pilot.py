@@ -1,4 +1,4 @@
-"""``Pilot``: the synchronous face of :class:`~scale_pilot_nb.manager.manager.TrueNASDockerManager`.
+"""``Pilot``: the synchronous face of :class:`~scale_pilot_nb.manager.TrueNASDockerManager`.
 
 Every method is one call through a :class:`~scale_pilot_nb.pilot.runner.LoopRunner` (one daemon
 thread running the event loop), so ``Pilot`` works the same in a Jupyter cell (which already
@@ -23,8 +23,7 @@ import shutil
 import weakref
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from scale_pilot_nb.compose.plan import Plan
 from scale_pilot_nb.compose.report import ValidationReport
@@ -34,14 +33,15 @@ from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
 from scale_pilot_nb.manager.logs import LogLine
 from scale_pilot_nb.manager.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
-from scale_pilot_nb.pilot.day2 import PilotDayTwo, Progress
-from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
-from scale_pilot_nb.records.job import Job
-from scale_pilot_nb.records.outcome import OperationResult
-from scale_pilot_nb.pilot.runner import LoopRunner
 from scale_pilot_nb.manager.sync import SyncPlan, apply_sync, plan_sync
 from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 from scale_pilot_nb.manager.watch import WatchEvent
+from scale_pilot_nb.pilot.day2 import PilotDayTwo, Progress
+from scale_pilot_nb.pilot.runner import LoopRunner
+from scale_pilot_nb.records import App, AppState, Pool, SystemStatus
+from scale_pilot_nb.records.job import Job
+from scale_pilot_nb.records.outcome import OperationResult
+from scale_pilot_nb.rpc.lifetime import ClosedOnExit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,7 +109,7 @@ def connect(
     return Pilot(manager)
 
 
-class Pilot(PilotDayTwo):
+class Pilot(PilotDayTwo, ClosedOnExit):
     """Synchronous façade over one :class:`TrueNASDockerManager` (one connection, one login).
 
     Args:
@@ -148,17 +148,6 @@ class Pilot(PilotDayTwo):
             status, problem = None, str(exc)
         url = self.manager.client.url or ""
         return connection_html(url, status, sandbox=self.sandbox is not None, problem=problem)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the connection, stop the loop thread and any embedded sandbox (idempotent)."""

@@ -33,7 +33,6 @@ import os
 import threading
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Generator, Iterator
-from types import TracebackType
 from typing import Any, TypeVar
 
 from scale_pilot_nb.errors import (
@@ -43,6 +42,7 @@ from scale_pilot_nb.errors import (
     report_interruptions,
 )
 from scale_pilot_nb.pilot.stream_pump import StreamEnd, StreamPump, deadline_after, next_wait
+from scale_pilot_nb.rpc.lifetime import ClosedOnExit
 
 __all__ = ["DEFAULT_READ_AHEAD", "DEFAULT_THREAD_NAME", "LoopRunner", "RunnerError"]
 
@@ -107,7 +107,7 @@ class _LoopThread:
             self.loop.call_soon_threadsafe(callback)
 
 
-class LoopRunner:
+class LoopRunner(ClosedOnExit):
     """Runs coroutines on a private event loop in a daemon thread, for synchronous callers.
 
     The thread starts lazily on the first call (or explicitly with :meth:`start`) and stops
@@ -158,17 +158,6 @@ class LoopRunner:
         else:
             state = "running"
         return f"<LoopRunner {self._name!r} {state}>"
-
-    def __enter__(self) -> LoopRunner:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def closed(self) -> bool:

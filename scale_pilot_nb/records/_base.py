@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, overload
 
-from scale_pilot_nb.records._types import Entry, JSONDict
 from scale_pilot_nb.errors import FieldError, TrueNASError
+from scale_pilot_nb.records._types import Entry, JSONDict
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import (
     Record,
@@ -25,6 +24,7 @@ from scale_pilot_nb.records._base import (
     strings,
     text,
 )
+from scale_pilot_nb.records._types import Entry
 
 __all__ = [
     "App",

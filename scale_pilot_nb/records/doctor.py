@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from scale_pilot_nb.records._types import JSONDict
 from scale_pilot_nb.records._base import Record, WireEnum
+from scale_pilot_nb.records._types import JSONDict
 
 __all__ = ["FEATURE_NAMES", "CheckStatus", "DoctorCheck", "DoctorReport"]
 

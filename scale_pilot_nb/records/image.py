@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Self
 
-from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import (
     Record,
@@ -18,6 +17,7 @@ from scale_pilot_nb.records._base import (
     text,
     wire_datetime,
 )
+from scale_pilot_nb.records._types import Entry
 
 __all__ = ["Image"]
 

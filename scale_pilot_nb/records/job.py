@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.errors import FieldError, TrueNASError
 from scale_pilot_nb.records._base import (
     Record,
@@ -26,6 +25,7 @@ from scale_pilot_nb.records._base import (
     text,
     wire_datetime,
 )
+from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.rpc import error_map
 
 __all__ = ["Job", "JobProgress", "JobState"]

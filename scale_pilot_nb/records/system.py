@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Self
 
-from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.records._base import (
     Record,
@@ -27,6 +26,7 @@ from scale_pilot_nb.records._base import (
     text,
     wire_datetime,
 )
+from scale_pilot_nb.records._types import Entry
 from scale_pilot_nb.records.app import App, AppState
 
 __all__ = ["DockerState", "DockerStatus", "Pool", "SystemInfo", "SystemStatus"]

@@ -38,8 +38,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from scale_pilot_nb.errors import (
     AuthenticationError,
@@ -55,6 +54,7 @@ from scale_pilot_nb.rpc.endpoints import dialect_of, endpoint_candidates
 from scale_pilot_nb.rpc.error_map import call_error, login_error
 from scale_pilot_nb.rpc.events import CollectionMsg, CollectionUpdate, ErrorInfo, JobUpdate
 from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, ProgressCallback, job_query
+from scale_pilot_nb.rpc.lifetime import AsyncConnected
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import DEFAULT_TIMEOUTS, USE_DEFAULT, TimeoutArg, Timeouts
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect
@@ -89,7 +89,7 @@ def official_release() -> str | None:
     return "25.04" if hasattr(official, "JSONRPCClient") else "24.10"
 
 
-class OfficialClient:
+class OfficialClient(AsyncConnected):
     """The ``RpcClient`` interface, carried out by the official ``truenas_api_client``.
 
     Args: as :class:`~scale_pilot_nb.rpc.client.RpcClient` (``ca_file`` is refused: the
@@ -178,18 +178,6 @@ class OfficialClient:
     def connected(self) -> bool:
         """True while the official client holds an open connection."""
         return self._client is not None
-
-    async def __aenter__(self) -> Self:
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def connect(self) -> None:
         """Connect (discovering the endpoint), log in, subscribe to ``core.get_jobs``."""

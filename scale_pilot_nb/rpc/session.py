@@ -28,8 +28,7 @@ import os
 import random
 from collections.abc import Awaitable, Sequence
 from enum import Enum
-from types import TracebackType
-from typing import Self, TypeVar
+from typing import TypeVar
 
 from scale_pilot_nb.errors import (
     ApiError,
@@ -46,6 +45,7 @@ from scale_pilot_nb.rpc.endpoints import dialect_of, endpoint_candidates
 from scale_pilot_nb.rpc.error_map import call_error, login_error
 from scale_pilot_nb.rpc.events import CollectionUpdate, JobUpdate, Unsubscribed
 from scale_pilot_nb.rpc.jobs import JobWaiter, JobWaiters, job_query
+from scale_pilot_nb.rpc.lifetime import AsyncConnected
 from scale_pilot_nb.rpc.options import (
     DEFAULT_RECONNECT,
     DEFAULT_TIMEOUTS,
@@ -77,7 +77,7 @@ class ClientState(Enum):
     CLOSED = "closed"
 
 
-class Session:
+class Session(AsyncConnected):
     """One logical session with a NAS over a sequence of connections.
 
     Args: see :class:`~scale_pilot_nb.rpc.client.RpcClient`; besides,
@@ -167,18 +167,6 @@ class Session:
     def connected(self) -> bool:
         """True while a connection is established (and logged in, with credentials)."""
         return self._conn is not None and not self._conn.closed
-
-    async def __aenter__(self) -> Self:
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def connect(self) -> None:
         """Connect, negotiate, log in and subscribe to job events.

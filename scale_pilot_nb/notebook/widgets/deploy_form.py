@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scale_pilot_nb import examples as packaged_examples
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.errors import CallTimeoutError, ComposeInvalidError
+from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 from scale_pilot_nb.notebook.widgets._base import (
     Bundle,
     PilotWidget,
@@ -34,7 +35,6 @@ from scale_pilot_nb.notebook.widgets._base import (
 )
 from scale_pilot_nb.notebook.widgets.error_excerpt import excerpt_html, first_located_error
 from scale_pilot_nb.notebook.widgets.progress import ProgressBar
-from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     import ipywidgets  # type: ignore[import-untyped]
