@@ -305,13 +305,13 @@ def validate(
         prepared = prepare(source, variables=variables, use_environ=use_environ, base_dir=base_dir)
     except ComposeLoadError as exc:
         name_finding = app_name_finding(name) if name is not None else None
-        report.source = exc.file
+        report.source = _file_name(exc.file)
         report.extend([_load_finding(exc), *([name_finding] if name_finding else [])])
         return report
     except ComposeError as exc:
         report.extend([Finding(Severity.ERROR, "load.error", "", exc.message, exc.hint or "")])
         return report
-    report.source = prepared.loaded.file
+    report.source = _file_name(prepared.loaded.file)
     report.extend(
         check_normalised(
             prepared,
@@ -326,6 +326,14 @@ def validate(
         )
     )
     return report
+
+
+def _file_name(file: str | None) -> str | None:
+    """The file a report names in its title: None for text or a dict, which the loader calls
+    ``<string>`` / ``<dict>`` in its messages; the title then names the app instead."""
+    if file is None or (file.startswith("<") and file.endswith(">")):
+        return None
+    return file
 
 
 def _load_finding(exc: ComposeLoadError) -> Finding:

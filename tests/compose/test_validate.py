@@ -177,3 +177,11 @@ def test_port_findings_point_at_the_entry_as_written_after_a_range() -> None:
     assert "also at services.web.ports[2]" in collision.message
     random_ports = [f for f in validate(text).findings if f.rule == "truenas.random-host-port"]
     assert [(f.path, f.line) for f in random_ports] == [("services.web.ports[0]", 5)]
+
+
+def test_a_report_of_text_names_the_app_not_the_loaders_placeholder() -> None:
+    report = validate("services:\n  web:\n    image: nginx:1.27\n", name="my-site")
+    assert report.source is None
+    assert str(report).splitlines()[0] == "Compose validation for app 'my-site' (compose mode)"
+    broken = validate("services: [\n", name="my-site")
+    assert broken.source is None and "<string>" not in str(broken).splitlines()[0]
