@@ -3,9 +3,9 @@
 One module per operation (``deploy``, ``lifecycle``, ``health``, ``updates``, ``backups``,
 ``exports``, ``describe``, ``doctor``, ``logs`` with ``timefilter``, ``watch``, ``shells`` with
 ``exec_script``, ``sync``), the revision store (``history``, ``recorder``) and the plumbing every
-change shares (``arguments``, ``changes``, ``waiting``, ``effects``, ``jobs``). The operation modules see the manager only through the small protocol in
-:mod:`~scale_pilot_nb.manager.port`, never the class, so imports run one way: ``manager.py``
-imports the operations, not the reverse.
+change shares (``arguments``, ``changes``, ``waiting``, ``effects``, ``jobs``). The operation
+modules see the manager only through the small protocol in :mod:`~scale_pilot_nb.manager.port`,
+never the class, so imports run one way: ``manager.py`` imports the operations, not the reverse.
 
 May import: ``errors``, ``config``, ``compose``, ``rpc``, ``records``. Never ``pilot``,
 ``notebook``, ``cli`` at module level.

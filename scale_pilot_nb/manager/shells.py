@@ -20,8 +20,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.errors import (
     CallTimeoutError,
@@ -39,6 +38,7 @@ from scale_pilot_nb.manager.exec_script import (
     command_line,
     script_for,
 )
+from scale_pilot_nb.rpc.lifetime import AsyncClosedOnExit
 from scale_pilot_nb.rpc.shell import DEFAULT_TOKEN_TTL, ShellChannel, release_of, token_params
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Target:
     container_id: str
 
 
-class ContainerShell:
+class ContainerShell(AsyncClosedOnExit):
     """An open shell in an app's container: raw terminal bytes in and out.
 
     Use as ``async with``; :meth:`receive` returns None once the process ended (the NAS
@@ -81,17 +81,6 @@ class ContainerShell:
 
     def __repr__(self) -> str:
         return f"<ContainerShell {self.target.app}/{self.target.service}>"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     @property
     def notices(self) -> list[str]:

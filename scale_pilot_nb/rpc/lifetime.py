@@ -1,9 +1,10 @@
 """``with`` and ``async with`` for the objects that hold a connection, written once.
 
 The client, its official-client twin, the manager, the AI helper, the pilot, a fleet, the loop
-runner and the CLI session all open on entry (or are open already) and close on exit, whatever
-ended the block. They inherit one of these two instead of each spelling out the same four
-methods; ``close`` is idempotent everywhere, so a block that closed early still exits cleanly.
+runner, the CLI session and a container shell all open on entry (or are open already) and close
+on exit, whatever ended the block. They inherit one of these three instead of each spelling out
+the same methods; ``close`` is idempotent everywhere, so a block that closed early still exits
+cleanly.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
-__all__ = ["AsyncConnected", "ClosedOnExit"]
+__all__ = ["AsyncClosedOnExit", "AsyncConnected", "ClosedOnExit"]
 
 
 class AsyncConnected:
@@ -52,3 +53,21 @@ class ClosedOnExit:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class AsyncClosedOnExit:
+    """``async with obj:`` returns ``obj`` (already open) and awaits ``obj.close()`` on exit."""
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
