@@ -14,6 +14,7 @@ from scale_pilot_nb.errors import (
     UnsupportedError,
     ValidationError,
 )
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.rpc.client import RpcClient
 from scale_pilot_nb.rpc.factory import make_client
 from scale_pilot_nb.rpc.official import OfficialClient, official_available, official_release
@@ -111,3 +112,27 @@ async def test_subscriptions_end_with_the_source(sandbox: Sandbox) -> None:
 async def test_a_refused_login_is_an_authentication_error(sandbox: Sandbox) -> None:
     with pytest.raises(AuthenticationError):
         await official_for(sandbox, api_key="1-wrong").connect()
+
+
+@pytest.mark.official_client
+@needs_official
+async def test_exec_takes_its_shell_token_from_the_official_clients_session(
+    sandbox: Sandbox,
+) -> None:
+    """``exec`` asks the official client's session for the token and the shell's address.
+
+    A password login, because 24.10 refuses the shell to API-key sessions.
+    """
+    host = f"ws://127.0.0.1:{sandbox.port}" if official_release() == "24.10" else endpoint(sandbox)
+    manager = TrueNASDockerManager(
+        host,
+        username=sandbox.username,
+        password=sandbox.password,
+        transport="official",
+        history=False,
+    )
+    async with manager:
+        assert isinstance(manager.client, OfficialClient)
+        result = await manager.exec("whoami", "echo through-official; exit 3")
+    assert (result.output, result.exit_code, result.service) == ("through-official\n", 3, "whoami")
+    assert sandbox.metrics.requests["auth.generate_token"] == 1
