@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["Token", "TokenStore", "token_methods"]
 
 DEFAULT_TTL = 600
+#: ``attrs`` left out (its default is a new empty object), unlike an explicit null.
+_NOT_GIVEN: Any = object()
 
 
 @dataclass
@@ -86,16 +88,63 @@ class TokenStore:
         return len(self._tokens)
 
 
+def _legacy_refusal(kind: str, value: Any) -> str | None:
+    """24.10's legacy ``@accepts``: ``Int`` also takes text it can parse (``"300"``), ``Dict``
+    and ``Bool`` refuse null before their type check (``schema/attribute.py``)."""
+    if kind == "int":
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return None
+        return None if isinstance(value, str) and _parses_as_int(value) else "Not an integer"
+    if value is None:
+        return "null not allowed"
+    if kind == "dict":
+        return None if isinstance(value, dict) else "A dict was expected"
+    return None if isinstance(value, bool) else "Not a boolean"
+
+
+def _pydantic_refusal(kind: str, value: Any) -> str | None:
+    """25.04+'s ``AuthGenerateTokenArgs`` (checked with pydantic 2.9.2, the pinned version):
+    strict types, ``ttl`` may be null, ``attrs`` may not."""
+    if kind == "int":
+        fine = value is None or (isinstance(value, int) and not isinstance(value, bool))
+        return None if fine else "Input should be a valid integer"
+    if kind == "dict":
+        return None if isinstance(value, dict) else "Input should be a valid dictionary"
+    return None if isinstance(value, bool) else "Input should be a valid boolean"
+
+
+def _parses_as_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+_KINDS = {"ttl": "int", "attrs": "dict", "match_origin": "bool", "single_use": "bool"}
+
+
+def _check_arguments(version: str, **values: Any) -> None:
+    """Refuse what the release's argument schema refuses, in its words."""
+    refusal = _pydantic_refusal if version_at_least(version, "25.04") else _legacy_refusal
+    errors = [
+        (f"auth.generate_token.{name}", message, errno.EINVAL)
+        for name, value in values.items()
+        if (message := refusal(_KINDS[name], value)) is not None
+    ]
+    if errors:
+        raise SandboxValidationErrors(errors)
+
+
 def _issue(call: ServerCall, ttl: Any, attrs: Any, match_origin: Any, single_use: Any) -> str:
     session = call.session
-    if not isinstance(ttl, int | None) or isinstance(ttl, bool):
-        raise SandboxValidationErrors(
-            [("auth.generate_token.ttl", "Input should be a valid integer", errno.EINVAL)]
-        )
-    if not isinstance(attrs, dict):
-        raise SandboxValidationErrors(
-            [("auth.generate_token.attrs", "Input should be a valid dictionary", errno.EINVAL)]
-        )
+    _check_arguments(
+        session.server.version,
+        ttl=ttl,
+        attrs=attrs,
+        match_origin=match_origin,
+        single_use=single_use,
+    )
     if not session.authenticated:
         raise SandboxCallError(errno.EACCES, "Not authenticated")
     return session.server.tokens.create(
@@ -103,7 +152,7 @@ def _issue(call: ServerCall, ttl: Any, attrs: Any, match_origin: Any, single_use
             username=session.username or "",
             credential_type=session.credential_type or "",
             origin=session.peer if match_origin else None,
-            ttl=float(DEFAULT_TTL if ttl is None else ttl),
+            ttl=float(DEFAULT_TTL if ttl is None else int(ttl)),
             attrs=dict(attrs),
             single_use=bool(single_use),
             last_used=time.monotonic(),
@@ -112,21 +161,21 @@ def _issue(call: ServerCall, ttl: Any, attrs: Any, match_origin: Any, single_use
 
 
 def generate_token_2410(
-    call: ServerCall, ttl: Any = DEFAULT_TTL, attrs: Any = None, match_origin: Any = True
+    call: ServerCall, ttl: Any = DEFAULT_TTL, attrs: Any = _NOT_GIVEN, match_origin: Any = True
 ) -> str:
     """``auth.generate_token(ttl=600, attrs={}, match_origin=True)`` (24.10)."""
-    return _issue(call, ttl, {} if attrs is None else attrs, match_origin, False)
+    return _issue(call, ttl, {} if attrs is _NOT_GIVEN else attrs, match_origin, False)
 
 
 def generate_token(
     call: ServerCall,
     ttl: Any = DEFAULT_TTL,
-    attrs: Any = None,
+    attrs: Any = _NOT_GIVEN,
     match_origin: Any = True,
     single_use: Any = False,
 ) -> str:
     """``auth.generate_token(ttl=600, attrs={}, match_origin=True, single_use=False)`` (25.04+)."""
-    return _issue(call, ttl, {} if attrs is None else attrs, match_origin, single_use)
+    return _issue(call, ttl, {} if attrs is _NOT_GIVEN else attrs, match_origin, single_use)
 
 
 def token_methods(version: str) -> dict[str, MethodSpec]:
