@@ -7,7 +7,10 @@ The sandbox's container runs a simulated ``sh`` (never a host command), behind t
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -15,21 +18,27 @@ from scale_pilot_nb.errors import (
     AppNotFoundError,
     ArgumentError,
     CallTimeoutError,
+    ConnectionError,
     ContainerNotRunningError,
     ExecError,
     ServiceChoiceError,
     ShellRefusedError,
 )
+from scale_pilot_nb.manager import shells
 from scale_pilot_nb.manager.exec_script import (
     MAX_LINE_BYTES,
+    ExecResult,
     Markers,
     OutputReader,
     command_line,
     parse_output,
+    program_name,
     script_for,
 )
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.pilot.pilot import Pilot
+from scale_pilot_nb.rpc.factory import make_client
+from scale_pilot_nb.rpc.options import Timeouts
 from scale_pilot_nb.sandbox import Sandbox
 
 
@@ -146,14 +155,99 @@ def test_missing_web_shell_privilege_is_refused(sandbox: Sandbox, pilot: Pilot) 
     assert "web_shell" in (refused.value.hint or "")
 
 
-def test_no_secret_in_results_or_errors(sandbox: Sandbox, pilot: Pilot) -> None:
-    secret = sandbox.api_key.split("-", 1)[1]
+def test_no_secret_in_results_or_errors(
+    sandbox: Sandbox,
+    pilot: Pilot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tokens: list[str] = []
+    call = pilot.manager.client.call
+
+    async def recording(method: str, *params: Any, **options: Any) -> Any:
+        """The real call; shell tokens are kept so the test can look for them."""
+        answer = await call(method, *params, **options)
+        if method == "auth.generate_token":
+            tokens.append(str(answer))
+        return answer
+
+    monkeypatch.setattr(pilot.manager.client, "call", recording)
+    caplog.set_level(logging.DEBUG)
     result = pilot.exec("whoami", "env")
+    shell = pilot.run(pilot.manager.open_shell("whoami"))
+    try:
+        shell_reprs = [repr(shell), repr(vars(shell))]  # vars: its ShellChannel and client
+    finally:
+        pilot.run(shell.close())
+    with pytest.raises(CallTimeoutError) as slow:
+        pilot.exec("whoami", "sleep 30", timeout=0.3)
     sandbox.web_shell = False
     with pytest.raises(ShellRefusedError) as refused:
         pilot.exec("whoami", "true")
-    shown = [repr(result), str(result.to_dict()), str(refused.value), repr(refused.value)]
-    assert not any(secret in text or sandbox.password in text for text in shown)
+    assert len(tokens) == 4 and all(len(token) >= 16 for token in tokens)
+    errors = [str(slow.value), repr(slow.value), str(refused.value), repr(refused.value)]
+    shown = [repr(result), str(result.to_dict()), *shell_reprs, *errors, caplog.text]
+    secrets = [*tokens, sandbox.api_key.split("-", 1)[1], sandbox.password]
+    leaked = [n for n, secret in enumerate(secrets) if any(secret in text for text in shown)]
+    assert leaked == []  # indices into secrets, so a failure does not print them
+
+
+def test_errors_name_the_program_not_the_command_line(pilot: Pilot) -> None:
+    with pytest.raises(CallTimeoutError) as slow:
+        pilot.exec("whoami", "sleep 30 || mysql -pHUNTER2", timeout=0.3)
+    assert "sleep" in str(slow.value) and "HUNTER2" not in str(slow.value)
+    assert program_name(["mysql", "-pS3CRET"]) == "mysql"
+    assert program_name("PGPASSWORD=S3CRET psql -c 'select 1'") == "psql"
+    assert program_name("A=1 B=2") == "the command"
+
+
+def test_a_failed_start_does_not_quote_the_typed_command() -> None:
+    """The terminal echoes the typed line (command included) before the shell runs it."""
+    markers = Markers.new()
+    reader = OutputReader(markers)
+    typed = script_for(command_line(["mysql", "-pHUNTER2"]), markers)
+    reader.feed(b"# " + typed.replace(b"\n", b"\r\n") + b"sh: killed\r\n")
+    with pytest.raises(ExecError) as failed:
+        reader.finish()
+    assert "sh: killed" in str(failed.value) and "HUNTER2" not in str(failed.value)
+
+
+def test_a_results_repr_caps_the_command() -> None:
+    result = ExecResult("a", "s", "c" * 64, "x" * 5000, "", 0, 0.1)
+    assert len(repr(result)) < 200 and result.to_dict()["command"] == "x" * 5000
+
+
+def test_output_past_the_cap_is_a_typed_error(
+    pilot: Pilot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shells, "MAX_OUTPUT_CHARS", 2**20)
+    assert pilot.exec("whoami", ["printf", "x" * 3000]).output == "x" * 3000
+    monkeypatch.setattr(shells, "MAX_OUTPUT_CHARS", 1000)
+    with pytest.raises(ExecError, match="printed more than") as large:
+        pilot.exec("whoami", ["printf", "x" * 3000])
+    assert large.value.hint
+    assert pilot.exec("whoami", "echo after").output == "after\n"  # the session was closed
+
+
+async def test_a_shell_that_never_answers_is_a_connection_error(sandbox: Sandbox) -> None:
+    client = make_client(
+        sandbox.url,
+        api_key=sandbox.api_key,
+        username=sandbox.username,
+        timeouts=Timeouts(connect=0.5),
+    )
+    sandbox.mute_shells()
+    async with TrueNASDockerManager(client=client, history=False) as manager:
+        started = time.monotonic()
+        with pytest.raises(
+            ConnectionError, match=r"did not answer the token within 0\.5 s"
+        ) as hung:
+            async with asyncio.timeout(10):
+                await manager.open_shell("whoami")
+        assert time.monotonic() - started < 5
+        assert "Shell" in (hung.value.hint or "")
+        sandbox.mute_shells(False)
+        assert (await manager.exec("whoami", "echo again")).output == "again\n"
 
 
 async def test_interactive_shell_resizes_and_ends(sandbox: Sandbox) -> None:

@@ -59,9 +59,11 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=_seconds,
-        default=DEFAULT_EXEC_TIMEOUT,
+        default=None,
         metavar="SECONDS",
-        help=f"limit for a command (default {DEFAULT_EXEC_TIMEOUT:g}; 0: none)",
+        help="limit for a command, connecting included; when it runs out the session closes "
+        "and the NAS kills the command (default: no limit, as with docker compose exec; 0: "
+        f"no limit; pilot.exec() defaults to {DEFAULT_EXEC_TIMEOUT:g})",
     )
     parser.add_argument(
         "--shell",

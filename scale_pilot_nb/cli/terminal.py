@@ -5,6 +5,10 @@ terminal, as with ``docker exec -it``) and is restored however the session ends.
 forwarded as binary frames, output is written to stdout as it comes, and a window-size
 change (``SIGWINCH``) becomes ``core.resize_shell``. The session ends when the container's
 shell exits; TrueNAS reports no exit status for it, so the command's status is 0.
+
+When stdin is not a terminal (``printf 'ls\\n' | scale-compose exec -i APP``), its end is
+typed as Ctrl-D, as ``docker exec -i`` closes the shell's input: the shell reads it as
+end of input and exits, so the session ends instead of waiting forever.
 """
 
 from __future__ import annotations
@@ -29,19 +33,28 @@ __all__ = ["attach"]
 
 #: Bytes read from stdin at a time.
 READ_SIZE = 4096
+#: The terminal's end-of-input key: what the end of a piped stdin is typed as.
+EOF_KEY = b"\x04"
 
 
 def attach(pilot: Pilot, app: str, service: str | None, *, command: str, stdin: TextIO) -> int:
     """Run ``command`` in ``app``'s container with this terminal attached; returns 0 at its end.
 
+    Both steps run through :meth:`Pilot.run`, so an interrupt cancels them on the loop rather
+    than leaving them running there, and the shell is closed however the session ends (the
+    NAS then kills what still runs in it).
+
     Raises:
         the errors of ``open_shell`` (before the terminal changes).
     """
-    shell = pilot.submit(pilot.manager.open_shell(app, service, command=command)).result()
-    in_fd, out_fd = stdin.fileno(), sys.stdout.fileno()
-    sys.stdout.flush()
-    with _raw(in_fd), _resizing(pilot, shell, out_fd):
-        pilot.submit(_pump(shell, in_fd, out_fd)).result()
+    shell = pilot.run(pilot.manager.open_shell(app, service, command=command))
+    try:
+        in_fd, out_fd = stdin.fileno(), sys.stdout.fileno()
+        sys.stdout.flush()
+        with _raw(in_fd), _resizing(pilot, shell, out_fd):
+            pilot.run(_pump(shell, in_fd, out_fd))
+    finally:
+        pilot.run(shell.close())
     return ExitStatus.OK
 
 
@@ -55,9 +68,9 @@ async def _pump(shell: ContainerShell, in_fd: int, out_fd: int) -> None:
             data = os.read(in_fd, READ_SIZE)
         except OSError:
             data = b""
-        if not data:  # stdin closed: stop listening, the shell runs on until it exits
+        if not data:  # stdin ended: type Ctrl-D so the shell sees the end of its input
             loop.remove_reader(in_fd)
-            return
+            data = EOF_KEY
         keys.put_nowait(data)
 
     async def forward() -> None:
@@ -67,9 +80,8 @@ async def _pump(shell: ContainerShell, in_fd: int, out_fd: int) -> None:
     loop.add_reader(in_fd, readable)
     sender = loop.create_task(forward())
     try:
-        async with shell:
-            while (chunk := await shell.receive()) is not None:
-                os.write(out_fd, chunk)
+        while (chunk := await shell.receive()) is not None:
+            os.write(out_fd, chunk)
     finally:
         loop.remove_reader(in_fd)
         sender.cancel()

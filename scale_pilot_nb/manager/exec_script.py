@@ -40,6 +40,7 @@ __all__ = [
     "OutputReader",
     "command_line",
     "parse_output",
+    "program_name",
     "script_for",
     "strip_terminal",
 ]
@@ -48,12 +49,16 @@ __all__ = [
 DEFAULT_EXEC_TIMEOUT = 60.0
 #: What the NAS starts in the container: ``/bin/bash`` (its default) is missing in many images.
 DEFAULT_SHELL = "/bin/sh"
+#: Longest command shown in an :class:`ExecResult`'s repr.
+REPR_COMMAND_CHARS = 80
 #: Longest line typed into the shell: the PTY's canonical line buffer holds 4095 bytes, and a
 #: longer line would be cut off without a word.
 MAX_LINE_BYTES = 4000
 
 # CSI (colours, cursor moves), OSC (window titles) and two-character escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# A shell variable assignment before a command (``NAME=value cmd``).
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 # Control characters a typed line must not hold: they would be read as terminal keys.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -109,10 +114,25 @@ class ExecResult:
 
     def __repr__(self) -> str:
         lines = self.output.count("\n") + (1 if self.output and self.output[-1] != "\n" else 0)
+        command = self.command
+        if len(command) > REPR_COMMAND_CHARS:
+            command = command[: REPR_COMMAND_CHARS - 1] + "…"
         return (
-            f"<ExecResult {self.app}/{self.service} {self.command!r}: "
+            f"<ExecResult {self.app}/{self.service} {command!r}: "
             f"exit {self.exit_code}, {lines} line(s)>"
         )
+
+
+def program_name(command: str | Sequence[str]) -> str:
+    """The program ``command`` runs, to name it in an error without its arguments.
+
+    A command line may carry a secret (``mysql -pSECRET``, ``PGPASSWORD=x psql``), and
+    errors end up in logs and tracebacks, so they show the first word that is not a
+    ``NAME=value`` assignment, and nothing else.
+    """
+    words = command.split() if isinstance(command, str) else [str(w) for w in command]
+    program = next((w for w in words if not _ASSIGNMENT.match(w)), "")
+    return program[:REPR_COMMAND_CHARS] or "the command"
 
 
 def command_line(command: str | Sequence[str]) -> str:
@@ -185,6 +205,9 @@ class OutputReader:
     def __init__(self, markers: Markers) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._start = "".join(markers.start) + "\n"
+        # Before the start marker, only the terminal's echo of the typed line holds these
+        # halves: they flank the command (which may hold a secret) in it.
+        self._echo = (markers.start[0], markers.status[0])
         self._status = re.compile(rf"\n{re.escape(''.join(markers.status))}(\d+)\n")
         self._hold = len("".join(markers.status)) + 6
         self._raw = ""  # decoded, not yet cleaned (may end in half an escape sequence)
@@ -211,7 +234,10 @@ class OutputReader:
         self._raw = ""
         text = self._release(final=True)
         if not self.started:
-            said = capped(self._seen.strip()) or "nothing"
+            shown = (
+                line for line in self._seen.splitlines() if not any(m in line for m in self._echo)
+            )
+            said = capped("\n".join(shown).strip()) or "nothing"
             raise ExecError(
                 f"The container's shell did not run the command; the terminal said: {said}",
                 hint="The image may have no /bin/sh (distroless and scratch images cannot run "
@@ -225,11 +251,10 @@ class OutputReader:
         if not self.started:
             begin = self._text.find(self._start)
             if begin < 0:
-                keep = len(self._start)
-                self._seen = (self._seen + self._text[:-keep])[-MESSAGE_LIMIT:]
-                self._text = self._text[-keep:] if not final else ""
-                if final:
-                    self._seen += self._text
+                # all but what may be the beginning of a start marker still arriving
+                cut = len(self._text) if final else max(0, len(self._text) - len(self._start))
+                self._seen = (self._seen + self._text[:cut])[-MESSAGE_LIMIT:]
+                self._text = self._text[cut:]
                 return ""
             self._seen += self._text[:begin]
             self._text = self._text[begin + len(self._start) :]

@@ -36,6 +36,7 @@ from scale_pilot_nb.manager.exec_script import (
     Markers,
     OutputReader,
     command_line,
+    program_name,
     script_for,
 )
 from scale_pilot_nb.rpc.lifetime import AsyncClosedOnExit
@@ -188,7 +189,7 @@ async def run_command(
         if not scope.expired():
             raise
         raise CallTimeoutError(
-            f"{app}: the command did not finish within {timeout} s ({line})",
+            f"{app}: {program_name(command)} did not finish within {timeout} s",
             hint="Raise timeout= (--timeout), or run long jobs detached inside the container.",
         ) from None
     output.add(reader.finish())

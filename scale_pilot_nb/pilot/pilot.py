@@ -607,6 +607,15 @@ class Pilot(PilotDayTwo, ClosedOnExit):
 
     watch_apps.__doc__ = _M.watch_apps.__doc__
 
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coro`` on this pilot's loop thread and wait for its result.
+
+        Unlike ``submit(coro).result()``, an interrupt (Ctrl-C) or ``timeout`` cancels the
+        coroutine on the loop, so its ``finally`` blocks run instead of it going on unseen
+        (see :meth:`LoopRunner.run <scale_pilot_nb.pilot.runner.LoopRunner.run>`).
+        """
+        return self._runner.run(coro, timeout)
+
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Start ``coro`` on this pilot's loop thread and return at once (widgets use this).
 

@@ -141,8 +141,9 @@ class ShellChannel:
         Raises:
             InsecureTransportError: ``ws://`` to a remote host without ``allow_insecure``.
             ShellRefusedError: the NAS refused the token.
-            ConnectionError: unreachable, or the NAS closed the socket before connecting (a
-                container id it does not accept: the container stopped meanwhile).
+            ConnectionError: unreachable, the NAS closed the socket before connecting (a
+                container id it does not accept: the container stopped meanwhile), or it
+                did not answer the token within ``open_timeout``.
             CallTimeoutError is not raised here: the caller bounds the whole exchange.
         """
         url = shell_url(route.api_url)
@@ -161,7 +162,7 @@ class ShellChannel:
                 "options": {"app_name": app_name, "container_id": container_id, "command": command},
             }
             await transport.send(json.dumps(first))
-            session_id = await _await_connected(transport, route, release)
+            session_id = await _await_connected(transport, route, release, open_timeout)
         except BaseException:
             await transport.close()
             raise
@@ -194,8 +195,26 @@ class ShellChannel:
         await self._transport.close()
 
 
-async def _await_connected(transport: WebsocketsTransport, route: ShellRoute, release: str) -> str:
-    """The session id from ``{"msg": "connected"}``; raises on ``failed`` or a close."""
+async def _await_connected(
+    transport: WebsocketsTransport, route: ShellRoute, release: str, limit: float | None
+) -> str:
+    """The session id from ``{"msg": "connected"}``; raises on ``failed``, a close, or no
+    answer within ``limit`` seconds (a shell that never answers must not hang the caller)."""
+    scope = asyncio.timeout(limit)
+    try:
+        async with scope:
+            return await _read_connected(transport, route, release)
+    except TimeoutError:
+        if not scope.expired():
+            raise
+        raise ConnectionError(
+            f"The NAS's web shell did not answer the token within {limit:g} s",
+            hint="The NAS may be overloaded, or a proxy in between does not pass WebSocket "
+            "frames to /websocket/shell: check that the web UI's Shell opens, then try again.",
+        ) from None
+
+
+async def _read_connected(transport: WebsocketsTransport, route: ShellRoute, release: str) -> str:
     while True:
         try:
             frame = await transport.recv_frame()

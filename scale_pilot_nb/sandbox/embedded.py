@@ -182,6 +182,11 @@ class Sandbox:
         self._accounts.web_shell = bool(allowed)
 
     @property
+    def open_shells(self) -> int:
+        """Web-shell sessions running now (a client that leaks one leaves it counted)."""
+        return self.call_in_loop(lambda: len(self._running_server().shells))
+
+    @property
     def metrics(self) -> Metrics:
         """A snapshot of the server's counters."""
         return self._on_loop(lambda: self._running_server().metrics.snapshot())
@@ -441,6 +446,14 @@ class Sandbox:
     def release_jobs(self) -> None:
         """Let held jobs do their work and end; jobs started later are not held."""
         self._on_loop(lambda: self._running_server().faults.release_jobs())
+
+    def mute_shells(self, muted: bool = True) -> None:
+        """Let ``/websocket/shell`` read tokens and never answer (False: answer again)."""
+
+        def arm() -> None:
+            self._running_server().faults.mute_shells = muted
+
+        self._on_loop(arm)
 
     def close_connections(self, code: int = 1011, reason: str = "server going away") -> None:
         """Close every open connection now with ``code`` and ``reason``."""

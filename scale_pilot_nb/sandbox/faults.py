@@ -28,6 +28,8 @@ class Faults:
         held_methods: jobs of these methods stay RUNNING, their work not yet done, until
             :meth:`release_jobs` (a job that takes as long as a test needs, e.g. to be
             interrupted mid-way or to keep its lock while another job queues behind it).
+        mute_shells: the web shell reads tokens but never answers them (a hung NAS or a
+            proxy that swallows frames), so a client's handshake timeout can be tested.
     """
 
     response_delay: float = 0.0
@@ -37,6 +39,7 @@ class Faults:
     next_job_error: SandboxCallError | None = None
     events_paused: bool = False
     held_methods: frozenset[str] = frozenset()
+    mute_shells: bool = False
     _frames_seen: int = field(default=0, repr=False)
     _released: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
@@ -48,6 +51,7 @@ class Faults:
         self.drop_mid_job = False
         self.next_job_error = None
         self.events_paused = False
+        self.mute_shells = False
         self._frames_seen = 0
         self.release_jobs()
 

@@ -113,14 +113,16 @@ def installed(workdir: Path, request: pytest.FixtureRequest) -> Callable[..., Re
         request.getfixturevalue("secrets") if "sandbox" in request.fixturenames else []
     )
 
-    def run(*argv: str, env: dict[str, str] | None = None) -> Result:
+    def run(*argv: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+        """``input`` is piped to stdin (then closed); without it stdin is empty."""
+        stdin = {"stdin": subprocess.DEVNULL} if input is None else {"input": input}
         done = subprocess.run(
             [str(SCRIPT), *argv],
             capture_output=True,
             text=True,
             cwd=workdir,
             env={**os.environ, **(env or {})},
-            stdin=subprocess.DEVNULL,
+            **stdin,
             timeout=SUBPROCESS_TIMEOUT,
             check=False,
         )

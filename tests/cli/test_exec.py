@@ -9,10 +9,17 @@ import select
 import signal
 import struct
 import termios
+import threading
 import time
 from collections.abc import Callable
 
+import pytest
+
 from scale_pilot_nb.cli import ExitStatus
+from scale_pilot_nb.cli.app import build_parser
+from scale_pilot_nb.cli.terminal import attach
+from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
 from tests.cli.conftest import SCRIPT, Result
 
@@ -38,6 +45,55 @@ def test_json_document_and_usage_errors(nas_env: dict[str, str], cli: Run) -> No
     assert cli("exec", "whoami", "web", "extra").code == ExitStatus.USAGE
     stopped = cli("exec", "syncthing", "--", "true")
     assert stopped.code == ExitStatus.ERROR and "no running container" in stopped.stderr
+
+
+def test_piped_stdin_ends_the_interactive_shell(nas_env: dict[str, str], installed: Run) -> None:
+    """The end of a piped stdin is typed as Ctrl-D, so the shell exits, as with docker exec -i."""
+    started = time.monotonic()
+    result = installed("exec", "-i", "whoami", input="echo hi\n")
+    assert time.monotonic() - started < 20
+    assert result.code == 0 and "hi" in result.stdout.splitlines()
+
+
+def test_no_time_limit_by_default_and_help_says_so(installed: Run) -> None:
+    """Like ``docker compose exec``; the Python API keeps its bounded default."""
+    parse = build_parser("exec").parse_args
+    assert parse(["exec", "web", "--", "true"]).timeout is None
+    assert parse(["exec", "--timeout", "0", "web", "--", "true"]).timeout is None
+    assert parse(["exec", "--timeout", "5", "web", "--", "true"]).timeout == 5
+    shown = " ".join(installed("exec", "--help").stdout.split())
+    assert "default: no limit" in shown and "pilot.exec() defaults to 60" in shown
+
+
+def test_an_interrupt_closes_the_attached_shell(
+    sandbox: Sandbox, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C (SIGINT to the main thread) cancels the session on the loop and closes the
+    shell, instead of leaving it open on the NAS behind the caller's back."""
+    keys, typing = os.pipe()  # stdin that stays open: the session would run on forever
+    manager = TrueNASDockerManager(
+        sandbox.url, sandbox.api_key, username=sandbox.username, history=False
+    )
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def interrupt_once_open() -> None:
+        deadline = time.monotonic() + 10
+        while sandbox.open_shells == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    with Pilot(manager) as pilot, os.fdopen(keys) as stdin:
+        threading.Thread(target=interrupt_once_open, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            attach(pilot, "whoami", None, command="/bin/sh", stdin=stdin)
+        deadline = time.monotonic() + 5
+        while sandbox.open_shells and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sandbox.open_shells == 0
+    os.close(typing)
+    assert "# " in capfd.readouterr().out
 
 
 def test_interactive_shell_on_a_pty(nas_env: dict[str, str], sandbox: Sandbox) -> None:

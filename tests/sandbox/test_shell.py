@@ -129,6 +129,21 @@ async def test_24_10_refuses_api_key_tokens(legacy_sandbox: Sandbox) -> None:
         assert (await _next_text(ws))["msg"] == "connected"
 
 
+async def test_muted_shells_read_tokens_and_never_answer(sandbox: Sandbox) -> None:
+    """The fault behind the SDK's handshake timeout: a NAS that takes the token, then hangs."""
+    cid = await _container(sandbox)
+    sandbox.mute_shells()
+    async with connect(_shell_url(sandbox)) as ws:
+        await _hello(ws, await _token(sandbox), cid)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.5):
+                await ws.recv()
+    sandbox.mute_shells(False)
+    async with connect(_shell_url(sandbox)) as ws:
+        await _hello(ws, await _token(sandbox), cid)
+        assert (await _next_text(ws))["msg"] == "connected"
+
+
 async def test_web_shell_privilege_is_required(sandbox: Sandbox) -> None:
     sandbox.web_shell = False
     cid = await _container(sandbox)
