@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from scale_pilot_nb import ApiError
 from scale_pilot_nb.errors import ArgumentError
-from scale_pilot_nb.manager.logs import TAIL_SECONDS, LogLine, follow_logs, in_time_order
+from scale_pilot_nb.manager.logs import (
+    QUIET_SECONDS,
+    TAIL_SECONDS,
+    LogLine,
+    follow_logs,
+    in_time_order,
+)
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.pilot.pilot import Pilot
 from scale_pilot_nb.sandbox import Sandbox
@@ -32,15 +39,50 @@ async def manager(
 async def test_a_refused_source_raises_instead_of_following_nothing(
     manager: TrueNASDockerManager,
 ) -> None:
-    containers = await manager.client.call("app.container_ids", APP, {"alive_only": False})
-    chosen = {cid: info["service_name"] for cid, info in containers.items()}
-    # TrueNAS wants tail_lines >= 1 (manager.logs refuses 0 before asking)
-    follow = follow_logs(manager.client, APP, chosen, tail=0, follow=True)
+    # the NAS refuses a container the app does not have
+    follow = follow_logs(manager.client, APP, {"no-such-container": "web"}, tail=5, follow=True)
     async with asyncio.timeout(10):
-        with pytest.raises(ApiError, match="tail_lines"):
+        with pytest.raises(ApiError, match="no-such-container"):
             await anext(follow)
-    with pytest.raises(ArgumentError, match="tail"):
-        await anext(manager.logs(APP, tail=0))
+
+
+async def test_a_tail_of_0_reads_nothing_and_follows_only_new_lines(
+    manager: TrueNASDockerManager,
+) -> None:
+    # without follow nothing is opened: no wait for a tail or a quiet spell (50 lines a second
+    # would never be quiet, so a source opened here would hold the read for TAIL_SECONDS)
+    async with asyncio.timeout(QUIET_SECONDS):
+        assert [line async for line in manager.logs(APP, tail=0)] == []
+    (last,) = [line async for line in manager.logs(APP, tail=1)]
+    assert last.moment is not None
+    lines: list[LogLine] = []
+    async with asyncio.timeout(10):
+        async for line in manager.logs(APP, tail=0, follow=True):
+            lines.append(line)
+            if len(lines) == 3:
+                break
+    # TrueNAS refuses tail_lines 0: the one history line asked for instead is not handed out
+    assert all(when > last.moment for when in _stamps(lines))
+    assert len(_stamps(lines)) == 3
+    with pytest.raises(ArgumentError, match="tail must be 0 or more, not -1") as caught:
+        await anext(manager.logs(APP, tail=-1))
+    assert "tail=0" in str(caught.value.hint)
+
+
+async def test_a_read_is_not_ended_by_the_close_of_the_one_before_it(
+    manager: TrueNASDockerManager,
+) -> None:
+    # the same source twice in a row: the first read's sources are stopped while they
+    # unsubscribe, and the server's end of that subscription must not end the second one
+    for _ in range(30):
+        assert len([line async for line in manager.logs(APP, tail=1)]) == 1
+        lines: list[LogLine] = []
+        async with asyncio.timeout(5):
+            async for line in manager.logs(APP, tail=1, follow=True):
+                lines.append(line)
+                if len(lines) == 3:
+                    break
+        assert len(lines) == 3
 
 
 async def test_a_tail_of_a_container_that_never_pauses_ends(
@@ -111,14 +153,56 @@ async def test_since_and_until_keep_exactly_the_lines_inside(demo: TrueNASDocker
 
 
 async def test_a_followed_stream_ends_once_every_container_is_past_until(
-    manager: TrueNASDockerManager,
+    make_sandbox: Callable[..., Sandbox],
 ) -> None:
-    history = [line async for line in manager.logs(APP, tail=3)]
-    until = max(_stamps(history)) + dt.timedelta(seconds=30)  # a few new lines later
-    async with asyncio.timeout(15):  # 50 new lines a second: ends long before
-        lines = [line async for line in manager.logs(APP, tail=3, follow=True, until=until)]
-    assert len(lines) > len(history)
-    assert all(when <= until for when in _stamps(lines))
+    # the sandbox's virtual clock starts in 2025: restart the app a day ahead of the wall
+    # clock, so ``until`` below is still to come and only the lines past it end the follow
+    sb = make_sandbox("25.10", 1, test_methods=False)
+    sb.call_in_loop(lambda: sb.model.set_log_rate(50))
+    sb.call_in_loop(lambda: sb.model.tick(time.time() + 86_400 - sb.model.clock))
+    async with TrueNASDockerManager(sb.url, sb.api_key, username=sb.username) as manager:
+        await manager.stop_app(APP)
+        await manager.start_app(APP)
+        history = [line async for line in manager.logs(APP, tail=3)]
+        until = max(_stamps(history)) + dt.timedelta(seconds=30)  # a few new lines later
+        async with asyncio.timeout(15):  # 50 new lines a second: ends long before
+            lines = [line async for line in manager.logs(APP, tail=3, follow=True, until=until)]
+        assert len(lines) > len(history)
+        assert all(when <= until for when in _stamps(lines))
+
+
+@pytest.fixture
+async def quiet(
+    make_sandbox: Callable[..., Sandbox],
+) -> AsyncIterator[TrueNASDockerManager]:
+    """A NAS whose containers log nothing new: no line past any ``until`` ever comes."""
+    sb = make_sandbox("25.10", 1, test_methods=False)
+    sb.call_in_loop(lambda: sb.model.set_log_rate(0))
+    async with TrueNASDockerManager(sb.url, sb.api_key, username=sb.username) as m:
+        yield m
+
+
+async def test_following_a_quiet_container_ends_when_the_clock_passes_until(
+    quiet: TrueNASDockerManager,
+) -> None:
+    history = [line async for line in quiet.logs(APP, tail=3)]
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    started = time.monotonic()
+    async with asyncio.timeout(5):
+        lines = [line async for line in quiet.logs(APP, tail=3, follow=True, until=until)]
+    assert lines == history
+    assert time.monotonic() - started >= 0.9  # it did follow, up to until
+
+
+async def test_following_with_until_already_past_reads_as_without_follow(
+    quiet: TrueNASDockerManager,
+) -> None:
+    async with asyncio.timeout(TAIL_SECONDS):
+        history = [line async for line in quiet.logs(APP, tail=3, until="1s")]
+        followed = [line async for line in quiet.logs(APP, tail=3, follow=True, until="1s")]
+        assert [line async for line in quiet.logs(APP, tail=0, follow=True, until="1s")] == []
+    assert followed == history
+    assert len(history) == 3
 
 
 async def test_bad_times_fail_before_anything_is_asked(demo: TrueNASDockerManager) -> None:
@@ -160,3 +244,7 @@ def test_pilot_logs_takes_since_and_until(sandbox: Sandbox) -> None:
         assert list(frame["line"]) == [ln.data for ln in lines[3:7]]
         with pytest.raises(ArgumentError, match="until: cannot read"):
             p.logs("photos", until="tomorrow")
+        for huge in ("99999999999999", "100000000000h"):
+            with pytest.raises(ArgumentError, match="outside the years 1 to 9999") as caught:
+                p.logs("photos", since=huge)
+            assert "1h30m" in str(caught.value.hint)

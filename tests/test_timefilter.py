@@ -47,6 +47,24 @@ def test_unreadable_times_are_argument_errors_with_a_hint(text: str) -> None:
         moment(5, now=NOW)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "99999999999999",  # a Unix timestamp past year 9999
+        "9" * 400,  # one float() reads as infinity
+        "100000000000h",  # more than timedelta holds
+        "100000000h",  # a timedelta, but before year 1
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
+    ],
+)
+def test_times_datetime_cannot_hold_are_argument_errors_with_a_hint(text: str) -> None:
+    with pytest.raises(ArgumentError, match=r"since: .* is outside the years 1 to 9999") as caught:
+        moment(text, now=NOW)
+    assert "1h30m" in str(caught.value.hint)
+    with pytest.raises(ArgumentError, match=r"until: .* is outside the years"):
+        TimeWindow(until=text, now=NOW)
+
+
 def test_window_keeps_its_bounds_inclusive_and_untimed_lines() -> None:
     window = TimeWindow("2026-12-03T10:00:00Z", "2026-12-03T11:00:00Z")
     assert window.keeps(dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC))

@@ -36,7 +36,9 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
             "Docker timestamps, like `docker compose logs`. TrueNAS cannot filter logs by "
             "time: --since/--until are applied to the lines it sends (the last --tail lines "
             "of each container). While following, a line waits up to 0.2 s for earlier "
-            "lines of other services, so the order can slip only across that window."
+            "lines of other services, so the order can slip only across that window. "
+            "Following with --until ends when the clock passes --until (at once when it "
+            "already has), as `docker logs` does. --tail 0 -f prints only new lines."
         ),
         examples=[
             "scale-compose logs my-nginx --tail 20",
@@ -52,7 +54,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         type=_tail,
         default=100,
         metavar="N",
-        help="lines of history per container, or 'all' (default 100)",
+        help="lines of history per container, 'all', or 0 for none (default 100)",
     )
     logs.add_argument("--follow", "-f", action="store_true", help="keep printing until Ctrl-C")
     logs.add_argument(
@@ -61,7 +63,11 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
         help="only lines from TIME on: 2026-12-03T10:00:00Z, 2026-12-03, or a duration "
         "before now (42s, 10m, 1h30m)",
     )
-    logs.add_argument("--until", metavar="TIME", help="only lines up to TIME (same forms)")
+    logs.add_argument(
+        "--until",
+        metavar="TIME",
+        help="only lines up to TIME (same forms); with -f, following ends when TIME comes",
+    )
     logs.add_argument(
         "--timestamps", "-t", action="store_true", help="show each line's Docker timestamp"
     )
@@ -87,7 +93,10 @@ def app_logs(session: Session) -> int:
 
     args, out = session.args, session.out
     if args.tail is not None and args.tail < 0:
-        raise UsageError("--tail must be 0 or more", hint="Pass --tail 0 for only new lines.")
+        raise UsageError(
+            f"--tail must be 0 or more, not {args.tail}",
+            hint="Pass --tail 0 for only new lines, or --tail all for every line.",
+        )
     if out.json and args.follow:
         raise UsageError(
             "--json prints one document, so it cannot follow logs",

@@ -20,6 +20,7 @@ __all__ = [
     "app_names",
     "integer",
     "job_id",
+    "non_negative_int",
     "optional_text",
     "path",
     "positive_int",
@@ -117,6 +118,18 @@ def positive_int(value: Any, what: str) -> int:
     """
     if integer(value, what) < 1:
         raise ArgumentError(f"{what} must be at least 1, not {value}")
+    return value
+
+
+def non_negative_int(value: Any, what: str, *, hint: str | None = None) -> int:
+    """``value`` if it is an int of 0 or more (a bool is not an int here), for counts where
+    none is a real request (``tail=0``: no history, only new lines).
+
+    Raises:
+        ArgumentError: anything else; ``hint`` says what to pass instead.
+    """
+    if integer(value, what) < 0:
+        raise ArgumentError(f"{what} must be 0 or more, not {value}", hint=hint)
     return value
 
 

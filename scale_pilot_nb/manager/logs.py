@@ -16,7 +16,14 @@ stamped earlier, so a line can only be out of order against one that arrived lat
 A source ends when its container goes away (app stopped or redeployed), when the NAS refuses
 it, or, with ``until``, at its first line past ``until`` (a container's lines come in time
 order). Once every source has ended the iterator ends too, raising the first refusal after
-the lines that came before it, so ``follow`` never waits on nothing.
+the lines that came before it, so ``follow`` never waits on nothing. Following with ``until``
+also ends once the clock passes ``until``, as ``docker logs`` does, because a quiet container
+may never send a line past it; when ``until`` is already past, ``follow`` changes nothing.
+
+A tail of 0 means no history: without ``follow`` nothing is read at all, with it only new
+lines come. TrueNAS refuses ``tail_lines`` 0, so each source is asked for 1 and that first
+line is dropped when it is stamped before the follow began (or carries no stamp): a container
+that has never logged sends a new line first, and that one is kept.
 """
 
 from __future__ import annotations
@@ -115,13 +122,25 @@ class _SourceEnded:
 class _Inbox:
     """The queue every pump writes to, and which containers are still sending what."""
 
-    def __init__(self, container_ids: Iterable[str]) -> None:
+    def __init__(
+        self, container_ids: Iterable[str], *, tail: bool, closes_at: float | None
+    ) -> None:
+        """``tail``: whether any history is asked for (without, it is complete at once);
+        ``closes_at``: the loop time at which following ends (``until`` with ``follow``)."""
         self.queue: asyncio.Queue[LogLine | _TailSent | _SourceEnded] = asyncio.Queue(
             maxsize=10_000
         )
         self.running = set(container_ids)
-        self.tail_pending = set(self.running)
+        self.tail_pending = set(self.running) if tail else set()
+        self.closes_at = closes_at
         self.error: TrueNASError | None = None
+
+    def open(self) -> bool:
+        """Whether new lines may still come: a source runs, none was refused, and the
+        clock has not passed ``until``."""
+        if not self.running or self.error is not None:
+            return False
+        return self.closes_at is None or asyncio.get_running_loop().time() < self.closes_at
 
     async def history(self) -> list[LogLine]:
         """The lines until every tail is in, a quiet spell, a refusal or :data:`TAIL_SECONDS`."""
@@ -136,11 +155,13 @@ class _Inbox:
 
     async def batch(self) -> list[LogLine]:
         """The next line and those arriving within :data:`REORDER_SECONDS` after it
-        ([] once every source has ended or one was refused)."""
-        lines: list[LogLine] = []
-        while self.running and self.error is None and not lines:
-            await self._take(lines, None)
+        ([] once every source has ended, one was refused or the clock passed ``until``)."""
         loop = asyncio.get_running_loop()
+        lines: list[LogLine] = []
+        while not lines and self.open():
+            await self._take(
+                lines, None if self.closes_at is None else self.closes_at - loop.time()
+            )
         ends = loop.time() + REORDER_SECONDS
         while self.running and self.error is None:
             wait = ends - loop.time()
@@ -178,24 +199,37 @@ async def follow_logs(
     """Yield log lines of ``containers`` (id -> service) of ``app_name`` in time order.
 
     Args:
-        tail: lines of history per container (None: all of it), counted before ``window``
-            filters them, as Docker does.
-        follow: keep yielding new lines until the caller stops iterating.
+        tail: lines of history per container (None: all of it, 0: none), counted before
+            ``window`` filters them, as Docker does.
+        follow: keep yielding new lines until the caller stops iterating, every source has
+            ended, or the clock passes ``window.until``.
         window: only lines stamped inside it (lines without a timestamp are kept).
     """
-    if not containers:
-        return
     window = window or TimeWindow()
-    inbox = _Inbox(containers)
+    began = dt.datetime.now(dt.UTC)
+    closes_at = None
+    if follow and window.until is not None:
+        left = (window.until - began).total_seconds()
+        follow = left > 0
+        closes_at = asyncio.get_running_loop().time() + left
+    if not containers or (tail == 0 and not follow):
+        return
+    inbox = _Inbox(containers, tail=tail != 0, closes_at=closes_at)
+    asked = None if tail is None else max(tail, 1)  # TrueNAS wants tail_lines >= 1
 
     async def pump(container_id: str, service: str) -> None:
-        args = {"app_name": app_name, "container_id": container_id, "tail_lines": tail}
+        args = {"app_name": app_name, "container_id": container_id, "tail_lines": asked}
         sent = 0
+        drop_history = tail == 0
         try:
             async with client.subscribe(f"app.container_log_follow:{json.dumps(args)}") as events:
                 async for event in events:
                     fields = event.fields or {}
                     when = wire_datetime(fields.get("timestamp"))
+                    if drop_history:
+                        drop_history = False
+                        if when is None or when < began:
+                            continue  # the one line of history TrueNAS insists on sending
                     if window.passed(when):
                         break  # its later lines are later still
                     if window.keeps(when):
@@ -216,7 +250,7 @@ async def follow_logs(
     try:
         for line in in_time_order(await inbox.history()):
             yield line
-        while follow and inbox.running and inbox.error is None:
+        while follow and inbox.open():
             for line in in_time_order(await inbox.batch()):
                 yield line
         if inbox.error is not None:

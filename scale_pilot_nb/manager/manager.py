@@ -576,12 +576,14 @@ class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
         follow (see :mod:`scale_pilot_nb.manager.logs` for the order they come in).
 
         Args:
-            tail: lines of history per container (None: all).
+            tail: lines of history per container (None: all; 0: none, only new lines with
+                ``follow``).
             since: only lines from this moment on: a ``datetime``, RFC 3339 text, a date, a
                 Unix timestamp or a duration before now (``"10m"``, ``"1h30m"``); see
                 :mod:`.timefilter`. Applied here: TrueNAS cannot filter by time.
             until: only lines up to this moment (same forms); a followed container stops at
-                its first line past it.
+                its first line past it, and following ends once the clock passes it (at once
+                when it already has: a quiet container would otherwise be followed forever).
 
         Raises:
             ArgumentError: a bad argument (nothing is asked).
@@ -591,7 +593,9 @@ class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
         if service is not None:
             arguments.text(service, "service")
         if tail is not None:
-            arguments.positive_int(tail, "tail")
+            arguments.non_negative_int(
+                tail, "tail", hint="Pass tail=0 for only new lines, or tail=None for all of them."
+            )
         window = TimeWindow(since, until)
         try:
             containers = await self.client.call("app.container_ids", name, {"alive_only": False})

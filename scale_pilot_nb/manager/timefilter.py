@@ -44,14 +44,34 @@ def moment(
         now: the moment durations count back from (default: the current time).
 
     Raises:
-        ArgumentError: ``value`` is none of those forms (the hint lists them).
+        ArgumentError: ``value`` is none of those forms, or names a moment outside the years
+            1 to 9999 (the hint lists the forms).
     """
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC)
-    if not isinstance(value, str):
+    if not isinstance(value, str | dt.datetime):
         raise ArgumentError(
             f"{what} must be a datetime or text, not {type(value).__name__}", hint=_HINT
         )
+    try:
+        when = _read(value, now)
+    except (ValueError, OverflowError, OSError):
+        # past what datetime (years 1 to 9999) or the platform's time_t can hold
+        raise ArgumentError(
+            f"{what}: {value!r} is outside the years 1 to 9999", hint=_HINT
+        ) from None
+    if when is None:
+        raise ArgumentError(f"{what}: cannot read {value!r} as a time", hint=_HINT)
+    return when
+
+
+def _read(value: str | dt.datetime, now: dt.datetime | None) -> dt.datetime | None:
+    """``value`` in UTC, or None when it is none of the forms.
+
+    Raises:
+        ValueError, OverflowError, OSError: what ``datetime`` raises for a moment it cannot
+            hold (a huge Unix timestamp or duration, an offset pushing it past year 9999).
+    """
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
     text = value.strip()
     if _DURATION.fullmatch(text):
         base = now or dt.datetime.now(dt.UTC)
@@ -61,7 +81,7 @@ def moment(
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ArgumentError(f"{what}: cannot read {value!r} as a time", hint=_HINT) from None
+        return None
     return parsed.astimezone(dt.UTC)
 
 

@@ -427,12 +427,21 @@ class RpcClient(Session):
         if conn is None or conn.closed or subscription.subscription_id is None:
             return
         self._subscriptions.expect_end(subscription.name)
+        # Shielded: a caller cancelled halfway (a log reader stopping its sources) must not cut
+        # the bookkeeping short, or the server's notify_unsubscribed, arriving after it, would
+        # no longer be expected and would end a newer subscription of the same name.
+        await asyncio.shield(
+            self._unsubscribe(conn, subscription.name, subscription.subscription_id)
+        )
+
+    async def _unsubscribe(self, conn: Connection, name: str, subscription_id: str) -> None:
+        """Unsubscribe and, acknowledged or failed, expect the end of ``name`` no more."""
         try:
-            await self._bounded(conn.unsubscribe(subscription.subscription_id), "core.unsubscribe")
+            await self._bounded(conn.unsubscribe(subscription_id), "core.unsubscribe")
         except TrueNASError as exc:  # the server drops subscriptions with the connection anyway
-            logger.info("unsubscribing %s failed: %s", subscription.name, exc.message)
+            logger.info("unsubscribing %s failed: %s", name, exc.message)
         finally:
-            self._subscriptions.unexpect_end(subscription.name)
+            self._subscriptions.unexpect_end(name)
 
 
 def _cancelled_from_outside() -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import re
+import time
 from collections.abc import Callable
 
 import pytest
@@ -99,6 +101,8 @@ def test_since_and_until_cut_the_window(nas_env: dict[str, str], cli: Run) -> No
         (["--since", "yesterday"], "--since: cannot read 'yesterday' as a time"),
         (["--until", "5 minutes"], "--until: cannot read '5 minutes' as a time"),
         (["--since", "1h", "--until", "2h"], "is before since"),
+        (["--since=99999999999999"], "--since: '99999999999999' is outside the years 1 to 9999"),
+        (["--since=100000000000h"], "--since: '100000000000h' is outside the years 1 to 9999"),
     ],
 )
 def test_bad_times_are_usage_errors_with_a_hint(
@@ -114,8 +118,30 @@ def test_bad_times_are_usage_errors_with_a_hint(
 
 def test_tail_takes_a_count_or_all(nas_env: dict[str, str], cli: Run) -> None:
     assert cli("logs", "whoami", "--tail", "lots").code == ExitStatus.USAGE
-    assert cli("logs", "whoami", "--tail", "-1").code == ExitStatus.USAGE
     assert len(cli("logs", "whoami", "--tail", "ALL").stdout.splitlines()) > 100
+    nothing = cli("logs", "whoami", "--tail", "0")
+    assert (nothing.code, nothing.stdout) == (ExitStatus.OK, "")
+    negative = cli("logs", "whoami", "--tail", "-1")
+    assert negative.code == ExitStatus.USAGE
+    assert "--tail must be 0 or more, not -1" in negative.stderr
+    assert "hint: Pass --tail 0" in negative.stderr  # the CLI's words, not tail=0
+
+
+def test_follow_with_until_ends_when_until_comes(nas_env: dict[str, str], cli: Run) -> None:
+    # the demo NAS's lines are stamped in 2025 and new ones trickle in stamped so: no line
+    # past a future --until ever comes, so only the clock can end the follow
+    history = cli("logs", "whoami", "-n", "2").stdout
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).isoformat()
+    started = time.monotonic()
+    followed = cli("logs", "whoami", "-n", "2", "-f", "--until", soon)
+    assert followed.code == ExitStatus.OK
+    assert followed.stdout.startswith(history)
+    assert 0.9 <= time.monotonic() - started < 10
+    # --until already past: the same as without -f
+    assert cli("logs", "whoami", "-n", "2", "-f", "--until", "1s").stdout == history
+    helped = " ".join(cli("logs", "--help").stdout.split())
+    assert "with -f, following ends when TIME comes" in helped
+    assert "Following with --until ends when the clock passes --until" in helped
 
 
 def test_rejects_json_with_follow_and_unknown_service(nas_env: dict[str, str], cli: Run) -> None:

@@ -171,14 +171,25 @@ def test_dashboard_rows_are_bounded_but_events_keep_every_app(pilot: Pilot) -> N
         board.close()
 
 
-def test_dashboard_text_is_stable(pilot: Pilot) -> None:
-    board = pilot.dashboard()
-    try:
-        assert isinstance(board, Dashboard)
-        assert repr(board) == repr(board)
-        assert repr(board).splitlines()[0] == TITLE
-    finally:
-        board.close()
+def test_dashboard_text_is_stable(pilot: Pilot, make_sandbox: Callable[..., Sandbox]) -> None:
+    # the text of a notebook cell's output: the same seed must print the same dashboard, and
+    # each row must say what pilot.list_apps() says of its app
+    apps = {(app.name, app.state.value) for app in pilot.list_apps()}
+    twin = make_sandbox("25.10", "demo", test_methods=False, timing=Timing(stats_scale=0.01))
+    with pilot_on(twin) as other:
+        board, again = pilot.dashboard(), other.dashboard()
+        try:
+            assert isinstance(board, Dashboard)
+            text = repr(board)
+            assert text == repr(again)
+        finally:
+            board.close()
+            again.close()
+    title, columns, *rows = text.splitlines()
+    assert title == TITLE
+    assert columns.split() == ["app", "state", "version", "ports"]
+    assert {tuple(re.split(r"\s{2,}", row)[:2]) for row in rows} == apps
+    assert len(rows) == len(apps)
 
 
 # -- buttons by state --------------------------------------------------------------------------
