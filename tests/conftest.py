@@ -94,6 +94,13 @@ def register_test_methods(registry: Registry) -> None:
         for n in range((arg or {}).get("count", 2)):
             yield {"n": n, "arg": arg}
 
+    @registry.source("test.ticker")
+    async def ticker(ctx: CallContext, arg: Any) -> AsyncIterator[dict[str, int]]:
+        arg = arg or {}
+        for n in range(arg.get("count", 10_000)):
+            yield {"n": n}
+            await asyncio.sleep(arg.get("every", 0.02))
+
     @registry.source("test.failing")
     async def failing(ctx: CallContext, arg: Any) -> AsyncIterator[dict[str, int]]:
         yield {"n": 0}

@@ -28,7 +28,7 @@ from scale_pilot_nb.sandbox.contract import (
 )
 from scale_pilot_nb.sandbox.core import core_methods
 from scale_pilot_nb.sandbox.dispatch import MethodNotFound
-from scale_pilot_nb.sandbox.events import EventHub
+from scale_pilot_nb.sandbox.events import EventHub, SourceHub
 from scale_pilot_nb.sandbox.faults import Faults
 from scale_pilot_nb.sandbox.jobs import JobManager
 from scale_pilot_nb.sandbox.jsonrpc import JsonRpcDialect
@@ -105,6 +105,7 @@ class SandboxServer:
         self.faults = Faults()
         self.metrics = Metrics()
         self.hub = EventHub()
+        self.sources = SourceHub()
         self.limiter = RateLimiter(enabled=rate_limit)
         self.jobs = JobManager(version, self.hub, self.faults)
         self.core = {

@@ -20,11 +20,9 @@ from scale_pilot_nb.sandbox.contract import (
     CallContext,
     CollectionMsg,
     SandboxCallError,
-    SandboxValidationErrors,
-    SourceSpec,
     version_at_least,
 )
-from scale_pilot_nb.sandbox.wire import UnexpectedError, dumps, loads
+from scale_pilot_nb.sandbox.wire import dumps
 
 if TYPE_CHECKING:
     from scale_pilot_nb.sandbox.server import SandboxServer
@@ -62,10 +60,14 @@ class Dialect(Protocol):
 
 @dataclass
 class Subscription:
-    """A subscription: a plain collection (``task`` None) or a running event source."""
+    """A subscription: a plain collection (``source`` None) or a share of an event source.
+
+    ``source`` is the key of the shared instance in the server's
+    :class:`~scale_pilot_nb.sandbox.events.SourceHub`.
+    """
 
     name: str
-    task: asyncio.Task[None] | None = None
+    source: tuple[str, str | None] | None = None
 
 
 class Session:
@@ -234,56 +236,35 @@ class Session:
         if spec is not None and (
             spec.min_version is None or version_at_least(self.server.version, spec.min_version)
         ):
-            coro = self._run_source(sub_id, name, spec, raw_arg if has_arg else None)
-            task = asyncio.get_running_loop().create_task(coro)
-            self.subscriptions[sub_id] = Subscription(name, task)
+            key = self.server.sources.subscribe(self, sub_id, spec, raw_arg if has_arg else None)
+            self.subscriptions[sub_id] = Subscription(name, key)
         else:
             self.server.hub.subscribe(self, sub_id, name)
             self.subscriptions[sub_id] = Subscription(name)
 
-    async def _run_source(
-        self, sub_id: str, name: str, spec: SourceSpec, raw_arg: str | None
-    ) -> None:
-        error: SandboxCallError | None = None
-        try:
-            await asyncio.sleep(0)  # the subscription id goes out before the first item
-            async for fields in spec.func(self.context(), _source_arg(name, raw_arg)):
-                self.send_event(name, "added", None, fields)
-        except SandboxCallError as exc:
-            error = exc
-        except Exception as exc:
-            error = UnexpectedError(exc)
+    def source_ended(self, sub_id: str, name: str, error: SandboxCallError | None) -> None:
+        """The event source behind ``sub_id`` ended by itself: say ``notify_unsubscribed``."""
         self.subscriptions.pop(sub_id, None)
         self.send_ordered(dumps(self.dialect.unsubscribed_frame(name, error)))
 
     async def unsubscribe(self, sub_id: str) -> None:
         """End subscription ``sub_id``; an event source also says ``notify_unsubscribed``.
 
-        Unknown ids are ignored, as in TrueNAS.
+        Unknown ids are ignored, as in TrueNAS. The notification goes out before the shared
+        instance is cancelled, as the middleware's ``EventSourceManager.unsubscribe`` does.
         """
         sub = self.subscriptions.pop(sub_id, None)
         if sub is None:
             return
-        if sub.task is None:
+        if sub.source is None:
             self.server.hub.unsubscribe(self, sub_id, sub.name)
             return
-        sub.task.cancel()
-        await asyncio.wait([sub.task])
         if not self.legacy:
             self.send_ordered(dumps(self.dialect.unsubscribed_frame(sub.name, None)))
+        await self.server.sources.unsubscribe(self, sub_id, sub.source)
 
     def _end_subscriptions(self) -> None:
-        for sub in self.subscriptions.values():
-            if sub.task is not None:
-                sub.task.cancel()
+        sources = {sub_id: sub.source for sub_id, sub in self.subscriptions.items() if sub.source}
+        self.server.sources.forget(self, sources)
         self.subscriptions.clear()
         self.server.hub.forget(self)
-
-
-def _source_arg(name: str, raw_arg: str | None) -> Any:
-    if raw_arg is None:
-        return None
-    try:
-        return loads(raw_arg)
-    except ValueError:
-        raise SandboxValidationErrors([(name, "Event source arguments must be JSON", 22)]) from None
