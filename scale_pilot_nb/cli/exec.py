@@ -13,7 +13,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
-from scale_pilot_nb.cli.parsing import _seconds, add_command
+from scale_pilot_nb.cli.parsing import add_command, timeout_seconds
 from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, DEFAULT_SHELL
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=_seconds,
+        type=timeout_seconds,
         default=None,
         metavar="SECONDS",
         help="limit for a command, connecting included; when it runs out the session closes "

@@ -165,7 +165,7 @@ def add_wait_options(parser: argparse.ArgumentParser, wanted: str = "RUNNING (he
     )
     group.add_argument(
         "--timeout",
-        type=_seconds,
+        type=timeout_seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"time for the job and the wait together (default {DEFAULT_TIMEOUT:g}; 0: no "
@@ -178,10 +178,15 @@ def add_yes_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 
-def _seconds(text: str) -> float | None:
+def timeout_seconds(text: str) -> float | None:
     """A ``--timeout`` value: seconds (> 0), or 0 / ``none`` for no limit."""
     if text.strip().lower() in ("0", "none"):
         return None
+    return positive_seconds(text)
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds above 0 (``--watch-timeout``, and ``--timeout`` once 0 is ruled out)."""
     try:
         value = float(text)
     except ValueError:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.output import is_terminal
+from scale_pilot_nb.cli.parsing import positive_seconds
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
@@ -49,7 +50,7 @@ def add_watch_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
     group.add_argument(
         "--watch-timeout",
-        type=_seconds,
+        type=positive_seconds,
         metavar="SECONDS",
         help="stop watching after SECONDS, with exit status 0 (implies --watch)",
     )
@@ -58,16 +59,6 @@ def add_watch_options(parser: argparse.ArgumentParser, what: str) -> None:
 def watching(args: argparse.Namespace) -> bool:
     """Whether the command line asks to watch (``--watch`` or ``--watch-timeout``)."""
     return bool(args.watch or args.watch_timeout is not None)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
-    return value
 
 
 def watch_list(session: Session) -> int:
