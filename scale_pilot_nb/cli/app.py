@@ -39,7 +39,6 @@ from scale_pilot_nb.cli.parsing import (
     connected_parent,
     global_options_taking_values,
 )
-from scale_pilot_nb.cli.session import Session
 from scale_pilot_nb.errors import OperationInterrupted, TrueNASError
 
 __all__ = ["build_parser", "main"]
@@ -159,6 +158,8 @@ def _run(args: argparse.Namespace, out: Output, stdin: TextIO) -> int:
         handler = getattr(args, "handler", None)
         if handler is None:  # `sandbox` brings its own runner
             return ExitStatus(args.run(args))
+        from scale_pilot_nb.cli.session import Session  # the wire, only once a command runs
+
         with Session(args, out, stdin) as session:
             return int(handler(session))
     except BrokenPipeError:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
 from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
+from scale_pilot_nb.cli.prompts import confirm_by_name
 from scale_pilot_nb.cli.revisions import read_secrets_file, run
-from scale_pilot_nb.cli.session import confirm_by_name
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session

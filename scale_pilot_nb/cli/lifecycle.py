@@ -18,7 +18,7 @@ from scale_pilot_nb.cli.parsing import (
     add_yes_option,
 )
 from scale_pilot_nb.cli.progress import ProgressPrinter
-from scale_pilot_nb.cli.session import confirm_by_name
+from scale_pilot_nb.cli.prompts import confirm_by_name
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session

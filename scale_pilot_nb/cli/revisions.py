@@ -21,7 +21,7 @@ from scale_pilot_nb.cli.parsing import (
     add_wait_options,
     add_yes_option,
 )
-from scale_pilot_nb.cli.session import confirm_yes
+from scale_pilot_nb.cli.prompts import confirm_yes
 from scale_pilot_nb.errors import ConfigError
 
 if TYPE_CHECKING:

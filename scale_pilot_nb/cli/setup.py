@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.output import is_terminal
 from scale_pilot_nb.cli.parsing import add_address_options, add_command, add_output_options
-from scale_pilot_nb.cli.session import read_secret_file
+from scale_pilot_nb.cli.prompts import read_secret_file
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session

@@ -22,7 +22,7 @@ from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.outcomes import print_outcomes
 from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
 from scale_pilot_nb.cli.progress import ProgressPrinter
-from scale_pilot_nb.cli.session import confirm_by_name
+from scale_pilot_nb.cli.prompts import confirm_by_name
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output

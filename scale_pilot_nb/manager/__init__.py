@@ -13,6 +13,20 @@ May import: ``errors``, ``config``, ``compose``, ``rpc``, ``records``. Never ``p
 
 from __future__ import annotations
 
-from scale_pilot_nb.manager.manager import TrueNASDockerManager
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.manager.manager import TrueNASDockerManager
 
 __all__ = ["TrueNASDockerManager"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``manager.py`` on first use: a light module of this package (``scale-compose
+    --help`` reads ``exec_script``'s defaults) must not load the wire and every operation."""
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("scale_pilot_nb.manager.manager"), name)
+    globals()[name] = value
+    return value

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scale_pilot_nb.cli import ExitStatus
-from scale_pilot_nb.cli.session import MAX_SECRET_FILE_BYTES, read_secret_file
+from scale_pilot_nb.cli.prompts import MAX_SECRET_FILE_BYTES, read_secret_file
 from scale_pilot_nb.errors import ConfigError
 from scale_pilot_nb.sandbox import Sandbox
 from tests.cli.conftest import Result
