@@ -406,33 +406,48 @@ class RpcClient(Session):
     # -- SubscriptionHost ------------------------------------------------------------------
 
     async def _open_subscription(self, subscription: Subscription) -> None:
-        self._subscriptions.add(subscription)
+        """Join the server subscription of ``subscription.name``, opening it if none runs.
+
+        While one member's ``core.subscribe`` is under way the others wait for it; if it
+        fails, the next waiting member tries on its own (and gets its own refusal).
+        """
+        shared = self._subscriptions.join(subscription)
         try:
-            while True:
-                conn = await self._connection()
+            while shared.server_id is None:
+                if shared.opening is not None:
+                    await asyncio.shield(shared.opening)
+                    continue
+                opening = shared.opening = asyncio.get_running_loop().create_future()
                 try:
-                    subscription.subscription_id = await self._bounded(
-                        conn.subscribe(subscription.name), "core.subscribe"
-                    )
-                    return
-                except ConnectionLost:
-                    continue  # subscribing is idempotent: do it on the new connection
+                    shared.opened(await self._subscribe_on_server(subscription.name))
+                finally:
+                    shared.opening = None
+                    opening.set_result(None)
+            subscription.subscription_id = shared.server_id
         except BaseException:
             self._subscriptions.remove(subscription)
             raise
 
+    async def _subscribe_on_server(self, name: str) -> str:
+        while True:
+            conn = await self._connection()
+            try:
+                subscription_id: str = await self._bounded(conn.subscribe(name), "core.subscribe")
+                return subscription_id
+            except ConnectionLost:
+                continue  # subscribing is idempotent: do it on the new connection
+
     async def _close_subscription(self, subscription: Subscription) -> None:
-        self._subscriptions.remove(subscription)
+        """Leave the shared subscription; the last member to leave unsubscribes."""
+        server_id = self._subscriptions.remove(subscription)
         conn = self._conn
-        if conn is None or conn.closed or subscription.subscription_id is None:
+        if conn is None or conn.closed or server_id is None:
             return
         self._subscriptions.expect_end(subscription.name)
         # Shielded: a caller cancelled halfway (a log reader stopping its sources) must not cut
         # the bookkeeping short, or the server's notify_unsubscribed, arriving after it, would
         # no longer be expected and would end a newer subscription of the same name.
-        await asyncio.shield(
-            self._unsubscribe(conn, subscription.name, subscription.subscription_id)
-        )
+        await asyncio.shield(self._unsubscribe(conn, subscription.name, server_id))
 
     async def _unsubscribe(self, conn: Connection, name: str, subscription_id: str) -> None:
         """Unsubscribe and, acknowledged or failed, expect the end of ``name`` no more."""

@@ -394,15 +394,13 @@ class Session(AsyncConnected):
         raise AuthenticationError("The NAS offers none of the login methods this client knows")
 
     async def _renew_subscriptions(self, conn: Connection) -> None:
+        """Subscribe again, once per name however many local subscribers share it."""
         self._subscriptions.new_connection()
-        for subscription in self._subscriptions.established():
+        for shared in self._subscriptions.established():
             try:
-                subscription.subscription_id = await self._bounded(
-                    conn.subscribe(subscription.name), "core.subscribe"
-                )
+                shared.opened(await self._bounded(conn.subscribe(shared.name), "core.subscribe"))
             except (ApiError, AuthenticationError, UnsupportedError) as exc:
-                self._subscriptions.remove(subscription)
-                subscription.end(exc)
+                self._subscriptions.drop(shared, exc)
 
     async def _reattach_jobs(self, conn: Connection) -> None:
         """Ask the NAS how each awaited job is doing; events seen meanwhile take precedence."""

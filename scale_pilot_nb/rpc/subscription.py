@@ -29,7 +29,13 @@ from typing import Protocol
 from scale_pilot_nb.errors import TrueNASError
 from scale_pilot_nb.rpc.events import CollectionUpdate
 
-__all__ = ["DEFAULT_MAX_QUEUE", "Subscription", "SubscriptionHost", "SubscriptionTable"]
+__all__ = [
+    "DEFAULT_MAX_QUEUE",
+    "SharedSubscription",
+    "Subscription",
+    "SubscriptionHost",
+    "SubscriptionTable",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -159,30 +165,71 @@ class Subscription:
         self._queue.put_nowait(last)
 
 
+class SharedSubscription:
+    """One subscription on the server and the local subscriptions it feeds.
+
+    Attributes:
+        name: the subscription string as sent.
+        server_id: the id the server gave it (``None`` until ``core.subscribe`` answers).
+        members: the local subscriptions, in the order they joined.
+        opening: set while one member's ``core.subscribe`` is under way; the others wait on it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.server_id: str | None = None
+        self.members: list[Subscription] = []
+        self.opening: asyncio.Future[None] | None = None
+
+    def opened(self, server_id: str) -> None:
+        """The server named the subscription (first time, or again after a reconnect)."""
+        self.server_id = server_id
+        for member in self.members:
+            member.subscription_id = server_id
+
+
 class SubscriptionTable:
     """The live subscriptions of one client, keyed by subscription name (sans-I/O).
 
+    Local subscriptions to the same name share one server subscription, opened by the first
+    and closed when the last leaves. The middleware keeps one event-source instance per
+    ``name:arg`` and sends each item once per subscriber id
+    (``common/event_source/manager.py``: ``subscribe`` re-uses the instance, ``_send_event``
+    loops over the subscriber ids; lines 112-134 and 165 in TS-24.10.2.4, 97-119 and 150 in
+    TS-25.04.2.6, 97-119 and 152 in TS-25.10.5), and events carry only the name: two server
+    subscriptions would hand every local subscriber each item twice. A member that joins a
+    running subscription gets what comes from then on, as a late subscriber on the NAS does.
+
     Events are routed by ``collection``, which the server sets to the name exactly as
-    subscribed. When two subscriptions share a name and one is closed, the server's
-    ``notify_unsubscribed`` for that name is expected and must not end the other one (nor a new
-    subscription to the same name opened meanwhile).
+    subscribed. When the last member leaves, the server's ``notify_unsubscribed`` for that
+    name is expected and must not end a new subscription to the same name opened meanwhile.
     """
 
     def __init__(self) -> None:
-        self._by_name: dict[str, list[Subscription]] = {}
+        self._by_name: dict[str, SharedSubscription] = {}
         self._expected_ends: dict[str, int] = {}
 
-    def add(self, subscription: Subscription) -> None:
-        """Start routing events of ``subscription.name`` to ``subscription``."""
-        self._by_name.setdefault(subscription.name, []).append(subscription)
+    def join(self, subscription: Subscription) -> SharedSubscription:
+        """Route events of ``subscription.name`` to ``subscription`` too; returns the shared
+        subscription it belongs to (new, being opened, or running)."""
+        shared = self._by_name.get(subscription.name)
+        if shared is None:
+            shared = self._by_name[subscription.name] = SharedSubscription(subscription.name)
+        if subscription not in shared.members:
+            shared.members.append(subscription)
+        return shared
 
-    def remove(self, subscription: Subscription) -> None:
-        """Stop routing to ``subscription``."""
-        peers = self._by_name.get(subscription.name, [])
-        if subscription in peers:
-            peers.remove(subscription)
-        if not peers:
-            self._by_name.pop(subscription.name, None)
+    def remove(self, subscription: Subscription) -> str | None:
+        """Stop routing to ``subscription``; returns the server id to unsubscribe when it was
+        the last member of a running subscription, else ``None``."""
+        shared = self._by_name.get(subscription.name)
+        if shared is None or subscription not in shared.members:
+            return None
+        shared.members.remove(subscription)
+        if shared.members:
+            return None
+        del self._by_name[subscription.name]
+        return shared.server_id
 
     def expect_end(self, name: str) -> None:
         """An unsubscribe of ``name`` is under way: its ``notify_unsubscribed`` ends nothing else.
@@ -198,8 +245,9 @@ class SubscriptionTable:
 
     def deliver(self, update: CollectionUpdate) -> int:
         """Queue ``update`` for its subscriptions; returns how many events were dropped."""
+        shared = self._by_name.get(update.collection)
         dropped = 0
-        for subscription in self._by_name.get(update.collection, ()):
+        for subscription in shared.members if shared is not None else ():
             before = subscription.dropped
             subscription.deliver(update)
             dropped += subscription.dropped - before
@@ -210,17 +258,20 @@ class SubscriptionTable:
         if self._expected_ends.get(name):
             self._expected_ends[name] -= 1
             return
-        for subscription in self._by_name.pop(name, []):
+        shared = self._by_name.pop(name, None)
+        for subscription in shared.members if shared is not None else ():
             subscription.end(error)
 
-    def established(self) -> list[Subscription]:
-        """Subscriptions that hold a server id (to renew after a reconnect)."""
-        return [
-            subscription
-            for peers in self._by_name.values()
-            for subscription in peers
-            if subscription.subscription_id is not None
-        ]
+    def established(self) -> list[SharedSubscription]:
+        """Shared subscriptions that hold a server id (to renew, once each, after a reconnect)."""
+        return [shared for shared in self._by_name.values() if shared.server_id is not None]
+
+    def drop(self, shared: SharedSubscription, error: TrueNASError) -> None:
+        """The server refused to renew ``shared``: end its members with ``error``."""
+        if self._by_name.get(shared.name) is shared:
+            del self._by_name[shared.name]
+        for subscription in shared.members:
+            subscription.end(error)
 
     def new_connection(self) -> None:
         """A new connection has no pending unsubscribes."""
@@ -228,7 +279,7 @@ class SubscriptionTable:
 
     def end_all(self, error: TrueNASError | None = None) -> None:
         """End every subscription (client closed, or reconnecting gave up)."""
-        for peers in list(self._by_name.values()):
-            for subscription in peers:
+        for shared in list(self._by_name.values()):
+            for subscription in shared.members:
                 subscription.end(error)
         self._by_name.clear()
