@@ -85,6 +85,22 @@ async def test_a_read_is_not_ended_by_the_close_of_the_one_before_it(
         assert len(lines) == 3
 
 
+async def test_reads_at_once_each_get_their_tail_and_no_line_twice(
+    manager: TrueNASDockerManager,
+) -> None:
+    # the NAS shares one source per argument text and replays nothing to a late subscriber:
+    # a read started while a follow runs would get no history, or every line twice
+    follower = manager.logs(APP, tail=5, follow=True)
+    followed = [await anext(follower) for _ in range(10)]
+    async with asyncio.timeout(TAIL_SECONDS + 5):
+        read = [line async for line in manager.logs(APP, tail=5)]
+    followed += [await anext(follower) for _ in range(10)]
+    await follower.aclose()
+    assert read == followed[:5]  # the same tail, not lines logged since
+    stamps = _stamps(followed)
+    assert len(stamps) == len(followed) == len(set(stamps))
+
+
 async def test_a_tail_of_a_container_that_never_pauses_ends(
     manager: TrueNASDockerManager,
 ) -> None:

@@ -24,6 +24,18 @@ A tail of 0 means no history: without ``follow`` nothing is read at all, with it
 lines come. TrueNAS refuses ``tail_lines`` 0, so each source is asked for 1 and that first
 line is dropped when it is stamped before the follow began (or carries no stamp): a container
 that has never logged sends a new line first, and that one is kept.
+
+Readers running at once: the NAS runs one ``app.container_log_follow`` instance per argument
+*text* and shares it among every subscriber on every connection; a subscriber joining a running
+instance gets only the lines logged from then on, never the tail (``subscribe`` "Re-using
+existing instance" in ``common/event_source/manager.py``, line 134 in TS-24.10.2.4 and 119 in
+TS-25.04.2.6 and TS-25.10.5; the tail is read once, when ``AppContainerLogsFollowTailEventSource``
+opens the Docker stream, ``plugins/apps/logs.py``). So each source of a reader here is spelt
+with trailing spaces (still the same JSON) until no other reader in this process uses that
+text: the log viewer and ``pilot.logs`` on one container each get their own tail, and no line
+twice. A follower outside this process (the web UI, another script) that happens to send the
+very same text would still take the history away: the read then holds only new lines, and
+ends after :data:`QUIET_SECONDS` of quiet or :data:`TAIL_SECONDS` at most, as any read does.
 """
 
 from __future__ import annotations
@@ -32,6 +44,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import threading
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -60,6 +73,24 @@ TAIL_SECONDS = 5.0
 REORDER_SECONDS = 0.2
 
 _EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+#: Argument texts of the sources open in this process (see "Readers running at once").
+_FOLLOWING: set[str] = set()
+_FOLLOWING_LOCK = threading.Lock()  # readers of the sync façade run on other threads' loops
+
+
+def _claim(arg: str) -> str:
+    """``arg`` with as few trailing spaces as make it a text no open source uses."""
+    with _FOLLOWING_LOCK:
+        while arg in _FOLLOWING:
+            arg += " "
+        _FOLLOWING.add(arg)
+    return arg
+
+
+def _release(arg: str) -> None:
+    with _FOLLOWING_LOCK:
+        _FOLLOWING.discard(arg)
 
 
 @dataclass(frozen=True)
@@ -221,8 +252,9 @@ async def follow_logs(
         args = {"app_name": app_name, "container_id": container_id, "tail_lines": asked}
         sent = 0
         drop_history = tail == 0
+        text = _claim(json.dumps(args))
         try:
-            async with client.subscribe(f"app.container_log_follow:{json.dumps(args)}") as events:
+            async with client.subscribe(f"app.container_log_follow:{text}") as events:
                 async for event in events:
                     fields = event.fields or {}
                     when = wire_datetime(fields.get("timestamp"))
@@ -245,6 +277,8 @@ async def follow_logs(
             await inbox.queue.put(_SourceEnded(container_id, exc))
         else:
             await inbox.queue.put(_SourceEnded(container_id))
+        finally:
+            _release(text)
 
     pumps = [asyncio.create_task(pump(cid, svc)) for cid, svc in containers.items()]
     try:
