@@ -91,7 +91,7 @@ from scale_pilot_nb.rpc.jobs import (
 from scale_pilot_nb.rpc.methods import is_read_method
 from scale_pilot_nb.rpc.options import USE_DEFAULT, TimeoutArg
 from scale_pilot_nb.rpc.session import Session
-from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
+from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, SharedSubscription, Subscription
 
 __all__ = ["INTERRUPT_CHECK_TIMEOUT", "MAX_READ_RESENDS", "RpcClient"]
 
@@ -406,33 +406,15 @@ class RpcClient(Session):
     # -- SubscriptionHost ------------------------------------------------------------------
 
     async def _open_subscription(self, subscription: Subscription) -> None:
-        """Join the server subscription of ``subscription.name``, opening it if none runs.
+        await self._subscriptions.join_or_open(subscription, self._subscribe_on_server)
 
-        While one member's ``core.subscribe`` is under way the others wait for it; if it
-        fails, the next waiting member tries on its own (and gets its own refusal).
-        """
-        shared = self._subscriptions.join(subscription)
-        try:
-            while shared.server_id is None:
-                if shared.opening is not None:
-                    await asyncio.shield(shared.opening)
-                    continue
-                opening = shared.opening = asyncio.get_running_loop().create_future()
-                try:
-                    shared.opened(await self._subscribe_on_server(subscription.name))
-                finally:
-                    shared.opening = None
-                    opening.set_result(None)
-            subscription.subscription_id = shared.server_id
-        except BaseException:
-            self._subscriptions.remove(subscription)
-            raise
-
-    async def _subscribe_on_server(self, name: str) -> str:
+    async def _subscribe_on_server(self, shared: SharedSubscription) -> str:
         while True:
             conn = await self._connection()
             try:
-                subscription_id: str = await self._bounded(conn.subscribe(name), "core.subscribe")
+                subscription_id: str = await self._bounded(
+                    conn.subscribe(shared.name), "core.subscribe"
+                )
                 return subscription_id
             except ConnectionLost:
                 continue  # subscribing is idempotent: do it on the new connection

@@ -60,7 +60,12 @@ from scale_pilot_nb.rpc.options import DEFAULT_TIMEOUTS, USE_DEFAULT, TimeoutArg
 from scale_pilot_nb.rpc.protocol import JOBS_COLLECTION, Dialect
 from scale_pilot_nb.rpc.shell import ShellRoute
 from scale_pilot_nb.rpc.stats import ClientStats, note_login
-from scale_pilot_nb.rpc.subscription import DEFAULT_MAX_QUEUE, Subscription
+from scale_pilot_nb.rpc.subscription import (
+    DEFAULT_MAX_QUEUE,
+    SharedSubscription,
+    Subscription,
+    SubscriptionTable,
+)
 from scale_pilot_nb.rpc.transport import EndpointNotFound
 from scale_pilot_nb.rpc.wire_safety import check_credential_route
 
@@ -145,7 +150,8 @@ class OfficialClient(AsyncConnected):
         self.login_mechanism: str | None = None
         self._max_in_flight = max_in_flight
         self._pool: ThreadPoolExecutor | None = None
-        self._payloads: dict[Subscription, Any] = {}
+        self._payloads: dict[str, Any] = {}
+        self._subscriptions = SubscriptionTable()
         self._client: Any = None
         self._endpoint: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -297,6 +303,11 @@ class OfficialClient(AsyncConnected):
     # -- SubscriptionHost ------------------------------------------------------------------
 
     async def _open_subscription(self, subscription: Subscription) -> None:
+        """Join the one server subscription of the name (see :class:`SubscriptionTable`: the
+        official client, too, hands each event to every callback of the name)."""
+        await self._subscriptions.join_or_open(subscription, self._subscribe_on_server)
+
+    async def _subscribe_on_server(self, shared: SharedSubscription) -> str:
         client = self._require_client()
         loop = asyncio.get_running_loop()
         payload = client.event_payload()
@@ -305,36 +316,39 @@ class OfficialClient(AsyncConnected):
             msg = _collection_msg(mtype)
             if msg is not None:
                 update = CollectionUpdate(
-                    str(params.get("collection", subscription.name)),
+                    str(params.get("collection", shared.name)),
                     msg,
                     params.get("id"),
                     params.get("fields"),
                     params.get("extra") or {},
                 )
-                loop.call_soon_threadsafe(subscription.deliver, update)
+                loop.call_soon_threadsafe(self._subscriptions.deliver, update)
 
         def watch_end() -> None:
             payload["event"].wait()
             reason = payload.get("error")
             info = ErrorInfo(str(reason), reason=str(reason))
-            error = call_error(info, method=subscription.name) if reason else None
-            loop.call_soon_threadsafe(subscription.end, error)
+            error = call_error(info, method=shared.name) if reason else None
+            loop.call_soon_threadsafe(self._subscriptions.drop, shared, error)
 
-        subscription.subscription_id = await self._run(
-            "core.subscribe", True, client.subscribe, subscription.name, on_event, payload, True
+        server_id: str = await self._run(
+            "core.subscribe", True, client.subscribe, shared.name, on_event, payload, True
         )
-        self._payloads[subscription] = payload
+        self._payloads[server_id] = payload
         threading.Thread(target=watch_end, name="truenas-official-sub", daemon=True).start()
+        return server_id
 
     async def _close_subscription(self, subscription: Subscription) -> None:
-        payload = self._payloads.pop(subscription, None)
+        """Leave the shared subscription; the last member to leave unsubscribes."""
+        server_id = self._subscriptions.remove(subscription)
+        if server_id is None:
+            return
+        payload = self._payloads.pop(server_id, None)
         client = self._client
-        if client is not None and subscription.subscription_id is not None:
+        if client is not None:
             # A failure means the connection is gone, and the subscription with it.
             with contextlib.suppress(TrueNASError):
-                await self._run(
-                    "core.unsubscribe", True, client.unsubscribe, subscription.subscription_id
-                )
+                await self._run("core.unsubscribe", True, client.unsubscribe, server_id)
         if payload is not None:
             payload["event"].set()  # release the watcher thread
 

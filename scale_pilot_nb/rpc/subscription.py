@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from enum import Enum
 from types import TracebackType
 from typing import Protocol
@@ -219,6 +219,33 @@ class SubscriptionTable:
             shared.members.append(subscription)
         return shared
 
+    async def join_or_open(
+        self,
+        subscription: Subscription,
+        open_on_server: Callable[[SharedSubscription], Awaitable[str]],
+    ) -> None:
+        """Join the server subscription of ``subscription.name``, opening it if none runs.
+
+        While one member's ``open_on_server`` is under way the others wait for it; if it
+        fails, the next waiting member tries on its own (and gets its own refusal).
+        """
+        shared = self.join(subscription)
+        try:
+            while shared.server_id is None:
+                if shared.opening is not None:
+                    await asyncio.shield(shared.opening)
+                    continue
+                opening = shared.opening = asyncio.get_running_loop().create_future()
+                try:
+                    shared.opened(await open_on_server(shared))
+                finally:
+                    shared.opening = None
+                    opening.set_result(None)
+            subscription.subscription_id = shared.server_id
+        except BaseException:
+            self.remove(subscription)
+            raise
+
     def remove(self, subscription: Subscription) -> str | None:
         """Stop routing to ``subscription``; returns the server id to unsubscribe when it was
         the last member of a running subscription, else ``None``."""
@@ -266,8 +293,9 @@ class SubscriptionTable:
         """Shared subscriptions that hold a server id (to renew, once each, after a reconnect)."""
         return [shared for shared in self._by_name.values() if shared.server_id is not None]
 
-    def drop(self, shared: SharedSubscription, error: TrueNASError) -> None:
-        """The server refused to renew ``shared``: end its members with ``error``."""
+    def drop(self, shared: SharedSubscription, error: TrueNASError | None) -> None:
+        """End ``shared``'s members (the server refused to renew it, or its source ended),
+        and route its name no more unless a newer subscription of that name replaced it."""
         if self._by_name.get(shared.name) is shared:
             del self._by_name[shared.name]
         for subscription in shared.members:

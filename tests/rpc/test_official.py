@@ -136,3 +136,26 @@ async def test_exec_takes_its_shell_token_from_the_official_clients_session(
         result = await manager.exec("whoami", "echo through-official; exit 3")
     assert (result.output, result.exit_code, result.service) == ("through-official\n", 3, "whoami")
     assert sandbox.metrics.requests["auth.generate_token"] == 1
+
+
+@pytest.mark.official_client
+@needs_official
+async def test_subscribers_of_one_name_share_one_server_subscription(sandbox: Sandbox) -> None:
+    """The official client hands each event to every callback of the name, and the NAS sends an
+    event source's items once per subscription: two server subscriptions would double them."""
+    async with official_for(sandbox) as client:
+        before = sandbox.metrics.requests["core.subscribe"]
+        first, second = client.subscribe("test.forever"), client.subscribe("test.forever")
+        first_events = aiter(first)
+        seen_first = [(await anext(first_events)).fields["n"] for _ in range(5)]
+        second_events = aiter(second)
+        await second.start()
+        seen_first += [(await anext(first_events)).fields["n"] for _ in range(20)]
+        seen_second = [(await anext(second_events)).fields["n"] for _ in range(10)]
+        assert sandbox.metrics.requests["core.subscribe"] - before == 1
+        await second.aclose()
+        after = (await anext(first_events)).fields["n"]  # the first lives on
+        await first.aclose()
+    assert seen_first == list(range(seen_first[0], seen_first[0] + 25))  # each item once
+    assert seen_second == list(range(seen_second[0], seen_second[0] + 10))
+    assert after > seen_first[-1]
