@@ -23,6 +23,7 @@ from scale_pilot_nb.errors import (
     ComposeInvalidError,
     ComposeLoadError,
     ConfigError,
+    ConfirmationRequired,
     ConnectionError,
     ContainerNotRunningError,
     ExecError,
@@ -46,7 +47,6 @@ _LAZY = {
     "AIHelper": "scale_pilot_nb.ai",
     "AppCrashedError": "scale_pilot_nb.manager.health",
     "AppNotReadyError": "scale_pilot_nb.manager.health",
-    "ConfirmationRequired": "scale_pilot_nb.pilot.pilot",
     "ExecResult": "scale_pilot_nb.manager.exec_script",
     "OtherNasRevisionError": "scale_pilot_nb.manager.history",
     "RevisionNotFoundError": "scale_pilot_nb.manager.history",
@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from scale_pilot_nb.manager.manager import TrueNASDockerManager
     from scale_pilot_nb.notebook import style
     from scale_pilot_nb.pilot.fleets import fleet
-    from scale_pilot_nb.pilot.pilot import ConfirmationRequired, Pilot, connect
+    from scale_pilot_nb.pilot.pilot import Pilot, connect
     from scale_pilot_nb.pilot.runner import RunnerError
     from scale_pilot_nb.pilot.targets import connect_target, default_target
     from scale_pilot_nb.sandbox import Sandbox

@@ -30,7 +30,8 @@ Hierarchy::
     ├── ConfigError                missing or contradictory connection settings
     ├── ArgumentError              a call's argument is wrong (type, app-name rule …); nothing
     │                              was sent (also a ValueError)
-    ├── ConfirmationRequired*      a destructive call lacked its explicit confirmation
+    ├── ConfirmationRequired       a destructive call lacked its explicit confirmation, or its
+    │                              confirm hook declined
     ├── SecretsRequiredError*      a rollback needs secret values history did not keep
     ├── RevisionNotFoundError*     no such revision in the local history
     ├── RunnerError*               the sync façade's loop thread cannot run the call
@@ -76,6 +77,7 @@ __all__ = [
     "ComposeInvalidError",
     "ComposeLoadError",
     "ConfigError",
+    "ConfirmationRequired",
     "ConnectionError",
     "ContainerNotRunningError",
     "ExecError",
@@ -334,6 +336,15 @@ class ShellRefusedError(ExecError):
 
 class ConfigError(TrueNASError):
     """Connection settings are missing, malformed or contradictory."""
+
+
+class ConfirmationRequired(TrueNASError):
+    """A destructive operation was called without its explicit confirmation, or the
+    ``confirm`` hook it was given declined: nothing was changed.
+
+    Defined here rather than beside the pilot because the manager raises it too (a declined
+    ``deploy(confirm=...)``), and the manager may not import the pilot.
+    """
 
 
 class ComposeError(TrueNASError):

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 import scale_pilot_nb.pilot.pilot as pilot_module
-from scale_pilot_nb.errors import JobFailedError
+from scale_pilot_nb.compose.plan import Plan
+from scale_pilot_nb.errors import ArgumentError, JobFailedError
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.notebook.tables import APP_COLUMNS, CONTAINER_COLUMNS
 from scale_pilot_nb.pilot.pilot import ConfirmationRequired, Pilot, connect
@@ -152,3 +153,75 @@ def test_app_config_redacts_secret_values_unless_asked(pilot: Pilot) -> None:
     assert "hunter2" not in str(shown) and shown["services"]["db"]["environment"]["TZ"] == "UTC"
     raw = pilot.app_config("db", secrets=True)
     assert raw["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "hunter2"
+
+
+def _image(pilot: Pilot, name: str) -> str:
+    return str(pilot.app_config(name)["services"]["web"]["image"])
+
+
+def test_a_confirmed_deploy_plans_once(pilot: Pilot, sandbox: Sandbox) -> None:
+    """The hook costs no query: a confirmed deploy asks the NAS what an unasked one does."""
+    pilot.deploy(NGINX, "web", progress=False)
+    counted = ("app.query", "app.config")
+
+    def deploy(tag: str, **options: object) -> dict[str, int]:
+        before = {method: sandbox.metrics.requests[method] for method in counted}
+        pilot.deploy(NGINX.replace("1.27.3", tag), "web", progress=False, **options)  # type: ignore[arg-type]
+        return {method: sandbox.metrics.requests[method] - before[method] for method in counted}
+
+    seen: list[Plan] = []
+    confirmed = deploy("1.28.0", confirm=lambda plan: seen.append(plan) or True)
+    assert len(seen) == 1 and seen[0].recreated_apps == ["web"]
+    assert confirmed == deploy("1.29.0")  # the same queries as a deploy that does not ask
+    assert _image(pilot, "web") == "nginx:1.29.0"
+
+
+def test_the_hook_sees_the_plan_that_is_applied(pilot: Pilot, sandbox: Sandbox) -> None:
+    """A change another client makes while the user reads the plan is not hidden: the deploy
+    applies the confirmed plan (reported as such), and the history keeps what it replaced."""
+    pilot.deploy(NGINX, "web", progress=False)
+    seen: list[Plan] = []
+    threads: list[str] = []
+
+    def confirm(plan: Plan) -> bool:
+        seen.append(plan)
+        threads.append(threading.current_thread().name)
+        other = TrueNASDockerManager(sandbox.url, sandbox.api_key, history=False)
+        with Pilot(other) as meanwhile:
+            meanwhile.deploy(NGINX.replace("1.27.3", "1.26.0"), "web", progress=False)
+        return True
+
+    result = pilot.deploy(NGINX.replace("1.27.3", "1.28.0"), "web", confirm=confirm, progress=False)
+    assert threads == ["scale-pilot confirm"]  # off the loop thread: the keepalive goes on
+    assert result.plans["web"] is seen[0]["web"]
+    assert seen[0]["web"].images_changed == {"web": ("nginx:1.27.3", "nginx:1.28.0")}
+    assert _image(pilot, "web") == "nginx:1.28.0"
+    assert pilot.history("web").iloc[-1]["action"] == "update"
+    assert "nginx:1.26.0" in pilot.diff("web", -2, -1)  # what the update replaced, recorded
+
+
+def test_a_declined_deploy_changes_nothing(pilot: Pilot, sandbox: Sandbox) -> None:
+    asked: list[Plan] = []
+    pilot.deploy(NGINX, "web", progress=False, confirm=asked.append)  # a create: not asked
+    pilot.deploy(NGINX, "web", progress=False, confirm=asked.append)  # a no-op: not asked
+    assert asked == []
+    updates = sandbox.metrics.requests["app.update"]
+    with pytest.raises(ConfirmationRequired, match="was not confirmed") as caught:
+        pilot.deploy(NGINX.replace("1.27.3", "1.28.0"), "web", progress=False, confirm=asked.append)
+    assert caught.value.hint and "confirm" in caught.value.hint
+    assert len(asked) == 1 and sandbox.metrics.requests["app.update"] == updates
+    assert _image(pilot, "web") == "nginx:1.27.3"
+
+
+async def test_the_manager_awaits_an_async_hook(sandbox: Sandbox) -> None:
+    async with TrueNASDockerManager(sandbox.url, sandbox.api_key, history=False) as manager:
+        await manager.deploy(NGINX, "web")
+
+        async def decline(plan: Plan) -> bool:
+            await asyncio.sleep(0)
+            return False
+
+        with pytest.raises(ConfirmationRequired):
+            await manager.deploy(NGINX.replace("1.27.3", "1.28.0"), "web", confirm=decline)
+        with pytest.raises(ArgumentError):
+            await manager.deploy(NGINX, "web", confirm="yes")  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from scale_pilot_nb.cli.prompts import confirm_yes
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.output import Output
     from scale_pilot_nb.cli.session import Session
-    from scale_pilot_nb.compose.plan import DeployPlan
+    from scale_pilot_nb.compose.plan import DeployPlan, Plan
     from scale_pilot_nb.compose.report import ValidationReport
 
 __all__ = ["PLAN_CHANGES", "add_conversion_options", "print_file_config", "print_plan", "register"]
@@ -290,8 +290,6 @@ def print_plan(out: Output, parts: Iterable[DeployPlan]) -> None:
 def deploy_file(session: Session) -> int:
     """``deploy FILE NAME``: exit 0 when every app was deployed, 1 when one failed."""
     args, out = session.args, session.out
-    if not (args.dry_run or args.yes):
-        _confirm_recreations(session)
     progress = ProgressPrinter(out.stderr)
     try:
         result = session.pilot.deploy(
@@ -304,6 +302,7 @@ def deploy_file(session: Session) -> int:
             variables=_variables(args),
             progress=progress,
             timeout=args.timeout,
+            confirm=None if args.yes else lambda plan: _confirm_recreations(session, plan),
         )
     finally:
         progress.finish()
@@ -315,28 +314,21 @@ def deploy_file(session: Session) -> int:
     return print_outcomes(out, result)
 
 
-def _confirm_recreations(session: Session) -> None:
-    """Show the plan and ask when deploying would recreate the containers of a running app.
+def _confirm_recreations(session: Session, plan: Plan) -> bool:
+    """The deploy's confirm hook: show the plan it is about to apply, and ask.
+
+    The library calls it only when ``plan`` recreates the containers of a running app, with
+    the plan it then applies: the user confirms exactly what happens, planned once.
 
     Raises:
         UsageError: not confirmed, or no terminal to ask on.
     """
-    args, out = session.args, session.out
-    plan = session.pilot.plan(
-        _compose_file(args), args.name, mode=args.mode, split=args.split, variables=_variables(args)
-    )
-    recreated = [
-        part.app_name
-        for part in plan
-        if part.action in ("update", "replace") and part.recreates_containers
-    ]
-    if not recreated:
-        return
-    if not out.json:
-        print_plan(out, plan)
+    if not session.out.json:
+        print_plan(session.out, plan)
     confirm_yes(
         session,
-        args.name,
+        session.args.name,
         doing="deploy",
-        question=f"Recreate the running containers of {', '.join(map(repr, recreated))}?",
+        question=f"Recreate the running containers of {', '.join(map(repr, plan.recreated_apps))}?",
     )
+    return True

@@ -158,6 +158,16 @@ class Plan:
         return any(part.changed for part in self.parts)
 
     @property
+    def recreated_apps(self) -> list[str]:
+        """The apps whose running containers deploying would recreate (an update of a running
+        app, or a replace): what a deploy asks about before it goes on."""
+        return [
+            part.app_name
+            for part in self.parts
+            if part.action in ("update", "replace") and part.recreates_containers
+        ]
+
+    @property
     def app_names(self) -> list[str]:
         """The apps the deploy would touch, in order."""
         return [part.app_name for part in self.parts]

@@ -18,16 +18,22 @@ deploy's (:mod:`scale_pilot_nb.manager.effects`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.compose.convert import AppPayload, Conversion, convert
-from scale_pilot_nb.compose.plan import DeployPlan, plan
+from scale_pilot_nb.compose.plan import DeployPlan, Plan, plan
 from scale_pilot_nb.compose.questions import check_values
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource, host_bind_sources, prepare, validate
-from scale_pilot_nb.errors import ComposeError, ComposeInvalidError, RequestOutcomeUnknown
+from scale_pilot_nb.errors import (
+    ComposeError,
+    ComposeInvalidError,
+    ConfirmationRequired,
+    RequestOutcomeUnknown,
+)
 from scale_pilot_nb.manager.changes import Change, JobOptions, now
 from scale_pilot_nb.manager.effects import app_created
 from scale_pilot_nb.manager.waiting import Deadline
@@ -38,7 +44,11 @@ from scale_pilot_nb.rpc import ProgressCallback
 if TYPE_CHECKING:
     from scale_pilot_nb.manager.port import ManagerPort
 
-__all__ = ["Deployer"]
+__all__ = ["ConfirmHook", "Deployer"]
+
+ConfirmHook = Callable[[Plan], bool | Awaitable[bool]]
+"""What ``deploy(confirm=...)`` takes: called with the plan about to be applied when it would
+recreate running containers; ``True`` (or an awaitable of it) goes on, anything else stops."""
 
 _ACTIVE_JOB_STATES = ["WAITING", "RUNNING"]
 
@@ -171,6 +181,7 @@ class Deployer:
         variables: Mapping[str, str] | None,
         progress: ProgressCallback | None,
         timeout: float | None,
+        confirm: ConfirmHook | None = None,
     ) -> OperationResult:
         """Validate, plan and apply; see :meth:`TrueNASDockerManager.deploy`."""
         deadline = Deadline(timeout)  # a bad timeout is refused before anything is sent
@@ -187,6 +198,8 @@ class Deployer:
             return OperationResult(
                 "deploy", dry, plans, findings, started_at=started_at, finished_at=now()
             )
+        if confirm is not None:
+            await _confirmed(confirm, Plan(tuple(plans.values())), name)
         outcomes: list[AppOutcome] = []
         for deploy_plan, app in planned:
             change = Change(
@@ -281,6 +294,30 @@ class Deployer:
         for entry in await self._manager.query_apps(own):
             used -= set(App.from_api(entry).published_ports)
         return sorted(used)
+
+
+async def _confirmed(confirm: ConfirmHook, deploy_plan: Plan, name: str) -> None:
+    """Ask ``confirm`` about ``deploy_plan`` when it recreates running containers.
+
+    It is asked with the very plan the deploy then applies, after planning and before the
+    first change: what is confirmed is what happens, and nothing is planned twice.
+
+    Raises:
+        ConfirmationRequired: the hook answered anything but ``True`` (nothing was changed).
+    """
+    recreated = deploy_plan.recreated_apps
+    if not recreated:
+        return
+    answer = confirm(deploy_plan)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    if answer is not True:
+        raise ConfirmationRequired(
+            f"Deploying {name!r} was not confirmed: it would recreate the running containers "
+            f"of {', '.join(map(repr, recreated))}; nothing was changed",
+            hint="Have the confirm hook return True to apply this plan, or deploy without "
+            "confirm= to apply without asking.",
+        )
 
 
 def _update_changes(app: AppPayload) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from scale_pilot_nb.errors import (
 from scale_pilot_nb.manager import arguments, shells
 from scale_pilot_nb.manager.changes import Change, run_lifecycle
 from scale_pilot_nb.manager.day2 import DayTwoOperations
-from scale_pilot_nb.manager.deploy import Deployer
+from scale_pilot_nb.manager.deploy import ConfirmHook, Deployer
 from scale_pilot_nb.manager.effects import app_deleted
 from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
 from scale_pilot_nb.manager.health import add_up_failure_hint
@@ -325,6 +325,7 @@ class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
         variables: Mapping[str, str] | None = None,
         progress: ProgressCallback | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
+        confirm: ConfirmHook | None = None,
     ) -> OperationResult:
         """Validate, plan and create or update the app(s); skip exact no-ops.
 
@@ -332,15 +333,26 @@ class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
         ``wait`` each app is followed until RUNNING (healthy); ``timeout`` bounds the jobs and
         the waits together.
 
+        ``confirm`` is asked before running containers are recreated: when some part of the
+        plan updates a running app, it is called once with that :class:`Plan` (the parts
+        this deploy then applies, so what is confirmed is what happens) after planning and
+        before the first change, and awaited if it returns an awaitable. Only ``True`` goes
+        on; an exception it raises ends the deploy just as well, with nothing changed.
+        Creates, no-ops, stopped apps and ``dry_run`` never call it.
+
         Raises:
             ComposeError: the file has validation errors (``report`` attached).
             JobFailedError / ValidationError: the NAS refused (field errors kept).
             AppNotReadyError: ``timeout`` passed first (state, services, job id named).
             AppCrashedError: the app crashed while starting.
             AppExistsError: another client created an app of that name meanwhile.
-            ArgumentError: ``name``, ``mode`` or ``timeout`` is wrong (nothing is sent).
+            ArgumentError: ``name``, ``mode``, ``timeout`` or ``confirm`` is wrong (nothing
+                is sent).
+            ConfirmationRequired: ``confirm`` declined the plan (nothing was changed).
         """
         _check_target(name, mode, variables)
+        if confirm is not None and not callable(confirm):
+            raise ArgumentError(f"confirm must be a callable taking the plan, not {confirm!r:.60}")
         return await self._deployer.deploy(
             source,
             name,
@@ -351,6 +363,7 @@ class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
             variables=variables,
             progress=progress,
             timeout=timeout,
+            confirm=confirm,
         )
 
     async def create_app(

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import os
 import shutil
+import threading
 import weakref
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -29,7 +31,7 @@ from scale_pilot_nb.compose.plan import Plan
 from scale_pilot_nb.compose.report import ValidationReport
 from scale_pilot_nb.compose.rules_base import Mode
 from scale_pilot_nb.compose.validate import ComposeSource
-from scale_pilot_nb.errors import TrueNASError
+from scale_pilot_nb.errors import ConfirmationRequired, TrueNASError
 from scale_pilot_nb.manager.exec_script import DEFAULT_EXEC_TIMEOUT, ExecResult
 from scale_pilot_nb.manager.logs import LogLine
 from scale_pilot_nb.manager.manager import DEFAULT_CONCURRENCY, TrueNASDockerManager
@@ -56,8 +58,40 @@ T = TypeVar("T")
 _M = TrueNASDockerManager
 
 
-class ConfirmationRequired(TrueNASError):
-    """A destructive operation was called without its explicit confirmation."""
+def _off_loop(confirm: Callable[[Plan], bool]) -> Callable[[Plan], Awaitable[bool]]:
+    """``confirm`` as the manager's async hook, run on a daemon thread of its own.
+
+    Not on the loop thread: while a user types, the connection's keepalive must go on. Not
+    through ``asyncio.to_thread`` either: after Ctrl-C cancels the deploy, a worker still
+    blocked in ``input()`` cannot be stopped, and the loop's shutdown (and the interpreter's
+    exit) would wait for that pool thread; a daemon thread is simply left behind.
+    """
+
+    async def hook(plan: Plan) -> bool:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bool] = loop.create_future()
+
+        def ask() -> None:
+            try:
+                result, error = confirm(plan), None
+            except BaseException as exc:  # raised by the awaiting deploy instead
+                result, error = False, exc
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                loop.call_soon_threadsafe(_settle, answer, result, error)
+
+        threading.Thread(target=ask, name="scale-pilot confirm", daemon=True).start()
+        return await answer
+
+    return hook
+
+
+def _settle(answer: asyncio.Future[bool], result: bool, error: BaseException | None) -> None:
+    if answer.done():  # cancelled (Ctrl-C) while the hook ran
+        return
+    if error is None:
+        answer.set_result(result)
+    else:
+        answer.set_exception(error)
 
 
 def sandbox_pilot(seed: str | int = "demo") -> Pilot:
@@ -295,7 +329,16 @@ class Pilot(PilotDayTwo, ClosedOnExit):
         variables: Mapping[str, str] | None = None,
         progress: Progress = None,
         timeout: float | None = DEFAULT_TIMEOUT,
+        confirm: Callable[[Plan], bool] | None = None,
     ) -> OperationResult:
+        """Validate, plan and create or update the app(s); see the manager's ``deploy``.
+
+        ``confirm`` is a blocking function (an ``input()`` prompt, a dialog): it runs on a
+        thread of its own, never on the event loop, so the connection stays alive while the
+        user thinks. It is called with the plan this deploy applies when that plan would
+        recreate running containers; only ``True`` goes on, otherwise
+        :class:`~scale_pilot_nb.errors.ConfirmationRequired` is raised and nothing changes.
+        """
         return self._with_progress(
             progress,
             f"deploy {name}",
@@ -309,10 +352,11 @@ class Pilot(PilotDayTwo, ClosedOnExit):
                 variables=variables,
                 progress=callback,
                 timeout=timeout,
+                confirm=_off_loop(confirm)
+                if callable(confirm)
+                else confirm,  # others refused there
             ),
         )
-
-    deploy.__doc__ = _M.deploy.__doc__
 
     # -- lifecycle -------------------------------------------------------------------------
 

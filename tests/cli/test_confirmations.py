@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from scale_pilot_nb.cli import ExitStatus
+from scale_pilot_nb.sandbox import Sandbox
 from tests.cli.conftest import Result, TerminalInput
 
 Run = Callable[..., Result]
@@ -52,6 +54,24 @@ def test_deploy_asks_before_recreating_running_containers(
     _set_image(workdir, "1.29.0-alpine")
     assert cli("deploy", "nginx.yml", "web", "--yes").code == ExitStatus.OK
     assert _image(cli) == "nginx:1.29.0-alpine"
+
+
+def test_a_confirmed_deploy_plans_once(
+    nas_env: dict[str, str], sandbox: Sandbox, workdir: Path, cli: Run
+) -> None:
+    """Asking costs no second plan: the library asks with the plan it then applies."""
+    assert cli("deploy", "nginx.yml", "web").code == ExitStatus.OK
+
+    def configs_read(*argv: str, **options: Any) -> int:
+        before = sandbox.metrics.requests["app.config"]
+        done = cli("deploy", "nginx.yml", "web", *argv, **options)
+        assert done.code == ExitStatus.OK, done.stderr
+        return sandbox.metrics.requests["app.config"] - before
+
+    _set_image(workdir, "1.28.0-alpine")
+    asked = configs_read(stdin=TerminalInput("y\n"))
+    _set_image(workdir, "1.29.0-alpine")
+    assert asked == configs_read("--yes") == 2  # one plan, one revision recorded
 
 
 def test_deploy_to_a_stopped_app_does_not_ask(
