@@ -23,6 +23,7 @@ Hierarchy::
     │   └── JobFailedError         a job ended FAILED or ABORTED
     │       └── AppCrashedError*   the deployed app CRASHED (service, last log lines, hint)
     ├── UnsupportedError           the NAS version lacks the feature (e.g. docker.backup on 24.10)
+    ├── NotCatalogAppError         a catalog-only call (upgrade summary, upgrade) on a custom app
     ├── ExecError                  a command could not be run in an app's container
     │   ├── ContainerNotRunningError  the app (or the chosen service) has no running container
     │   ├── ServiceChoiceError     no such service, or several and none chosen
@@ -87,6 +88,7 @@ __all__ = [
     "InterruptionReport",
     "JobFailedError",
     "JobFate",
+    "NotCatalogAppError",
     "OperationInterrupted",
     "RateLimitedError",
     "RequestOutcomeUnknown",
@@ -309,6 +311,16 @@ class JobFailedError(ApiError):
 
 class UnsupportedError(TrueNASError):
     """The connected TrueNAS version does not offer this feature."""
+
+
+class NotCatalogAppError(TrueNASError):
+    """A call that only catalog apps have (an upgrade to a catalog version, its summary) was
+    made on a custom compose app, whose "upgrade" is a pull of newer images for its tags."""
+
+    default_hint = (
+        "Pull its newer images instead: pilot.update_images(name) or `scale-compose upgrade "
+        "NAME`; `scale-compose updates` lists them."
+    )
 
 
 class ExecError(TrueNASError):

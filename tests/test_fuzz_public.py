@@ -73,6 +73,8 @@ CALLS: dict[str, dict[str, Any]] = {
     "history": {"name": "whoami"},
     "diff": {"name": "whoami", "a": 1, "b": 2},
     "rollback": {"name": "no-such-app", "revision": -1, "secrets": None, "timeout": 30.0},
+    "rollback_plan": {"name": "no-such-app", "revision": -1, "version": None},
+    "upgrade_summary": {"name": "jellyfin", "version": "latest"},
     "update_images": {"name": "whoami", "wait": False, "timeout": 30.0},
     "upgrade": {"name": "jellyfin", "version": "latest", "wait": False, "timeout": 30.0},
     "backup": {"name": "fuzz"},

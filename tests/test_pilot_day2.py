@@ -55,6 +55,10 @@ def test_history_diff_and_rollback(pilot: Pilot) -> None:
     assert list(history.columns) == list(HISTORY_COLUMNS)
     assert list(history["action"]) == ["create", "update"]
     assert list(history["existed"]) == [False, True]
+    plan = pilot.rollback_plan("shop")
+    assert (
+        plan.revision == 2 and "-    image: redis:7.4.5\n+    image: redis:7.4@sha256:" in plan.diff
+    )
     result = pilot.rollback("shop")
     assert result.ok
     assert pilot.app_config("shop")["services"]["cache"]["image"].startswith("redis:7.4@sha256:")
@@ -66,6 +70,7 @@ def test_updates_and_backups_frames(pilot: Pilot) -> None:
     assert list(updates.columns) == list(UPDATE_COLUMNS)
     assert updates.loc[updates["app"] == "jellyfin", "target_version"].iloc[0] == "1.3.12"
     assert pilot.update_images("whoami")["whoami"].app.state == "RUNNING"  # type: ignore[union-attr]
+    assert pilot.upgrade_summary("jellyfin")["upgrade_version"] == "1.3.12"
     assert pilot.upgrade("jellyfin").details["summary"]["upgrade_version"] == "1.3.12"
 
     assert list(pilot.backups().columns) == list(BACKUP_COLUMNS)

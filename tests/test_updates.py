@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from scale_pilot_nb import AppNotFoundError, ValidationError
+from scale_pilot_nb import (
+    AppNotFoundError,
+    NotCatalogAppError,
+    RevisionNotFoundError,
+    ValidationError,
+)
+from scale_pilot_nb.manager.history import REDACTED
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
 from scale_pilot_nb.sandbox import Sandbox
 
@@ -70,3 +76,45 @@ async def test_updates_of_a_missing_app(manager: TrueNASDockerManager) -> None:
         await manager.update_images("nope")
     with pytest.raises(AppNotFoundError):
         await manager.upgrade("nope")
+
+
+async def test_upgrade_summary_of_a_catalog_app_changes_nothing(
+    manager: TrueNASDockerManager,
+) -> None:
+    summary = await manager.upgrade_summary("jellyfin")
+    assert summary["upgrade_version"] == "1.3.12" and summary["changelog"]
+    assert (await manager.get_app("jellyfin")).version != "1.3.12"
+    assert await manager.history("jellyfin") == []
+    with pytest.raises(NotCatalogAppError) as caught:
+        await manager.upgrade_summary("whoami")  # a custom app: image updates only
+    assert caught.value.hint and "update_images" in caught.value.hint
+    with pytest.raises(NotCatalogAppError):
+        await manager.upgrade("whoami")
+    with pytest.raises(AppNotFoundError):
+        await manager.upgrade_summary("nope")
+
+
+async def test_rollback_plan_picks_what_the_rollback_restores(
+    manager: TrueNASDockerManager,
+) -> None:
+    catalog = await manager.rollback_plan("jellyfin", version="1.2.8")
+    assert (catalog.custom_app, catalog.version, catalog.diff) == (False, "1.2.8", "")
+    assert str(catalog) == f"roll back 'jellyfin': version {catalog.current_version} -> 1.2.8"
+
+    compose = (
+        "services:\n  web:\n    image: nginx:{tag}\n    environment:\n      DB_PASSWORD: {pw}\n"
+    )
+    await manager.deploy(compose.format(tag="1.27.3", pw="hunter2"), "web")
+    await manager.deploy(compose.format(tag="1.28.0", pw="hunter3"), "web")
+    plan = await manager.rollback_plan("web")
+    assert plan.custom_app and plan.revision == 2
+    assert "-    image: nginx:1.28.0\n+    image: nginx:1.27.3@sha256:" in plan.diff
+    assert "hunter" not in plan.diff and f"DB_PASSWORD: {REDACTED}" in plan.diff
+    unpinned = await manager.rollback_plan("web", pin_digests=False)
+    assert "+    image: nginx:1.27.3\n" in unpinned.diff
+    with pytest.raises(RevisionNotFoundError):
+        await manager.rollback_plan("web", 1)  # before the create: no app to restore
+    await manager.rollback("web", secrets={"DB_PASSWORD": "hunter2"})
+    assert (await manager.app_config("web"))["services"]["web"]["image"].startswith(
+        "nginx:1.27.3@sha256:"
+    )

@@ -13,7 +13,7 @@ from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
 from scale_pilot_nb.cli.parsing import add_command, add_wait_options, add_yes_option
 from scale_pilot_nb.cli.prompts import confirm_by_name
-from scale_pilot_nb.cli.revisions import read_secrets_file, run
+from scale_pilot_nb.cli.revisions import read_secrets_file
 
 if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
@@ -88,7 +88,7 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
 
 def make_backup(session: Session) -> int:
     """``backup [NAME]``: run the backup job and print its name."""
-    result = run(session, session.pilot.manager.backup(session.args.name))
+    result = session.pilot.run(session.pilot.manager.backup(session.args.name))
     name = result.details["backup"]
     if session.out.json:
         session.out.document("backup", name=name, result=result.to_dict())
@@ -99,7 +99,7 @@ def make_backup(session: Session) -> int:
 
 def list_backups(session: Session) -> int:
     """``backups``: one row per backup."""
-    rows = run(session, session.pilot.manager.backups())
+    rows = session.pilot.run(session.pilot.manager.backups())
     out = session.out
     if out.json:
         out.document("backups", backups=rows)
@@ -124,8 +124,7 @@ def restore_backup(session: Session) -> int:
             doing="restore",
             prompt="This replaces every app. Type the backup name ({name})",
         )
-    result = run(
-        session,
+    result = session.pilot.run(
         session.pilot.manager.restore_backup(args.name, wait=args.wait, timeout=args.timeout),
     )
     if not session.out.json:
@@ -136,7 +135,9 @@ def restore_backup(session: Session) -> int:
 def export_apps(session: Session) -> int:
     """``export DIR``: one YAML file per app."""
     args = session.args
-    files = run(session, session.pilot.manager.export(args.directory, secrets=args.with_secrets))
+    files = session.pilot.run(
+        session.pilot.manager.export(args.directory, secrets=args.with_secrets)
+    )
     if session.out.json:
         session.out.document("export", files=[str(f) for f in files])
     else:
@@ -148,8 +149,7 @@ def export_apps(session: Session) -> int:
 def import_apps(session: Session) -> int:
     """``import DIR``: plan every app, or deploy them with ``--apply``."""
     args = session.args
-    result = run(
-        session,
+    result = session.pilot.run(
         session.pilot.manager.import_(
             args.directory,
             dry_run=not args.apply,

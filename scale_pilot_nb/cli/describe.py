@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.output import cli_phrasing
 from scale_pilot_nb.cli.parsing import add_app_command
-from scale_pilot_nb.cli.revisions import run
 from scale_pilot_nb.cli.watching import add_watch_options, watching
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def describe_once(session: Session, name: str) -> AppDescription:
     """The description of app ``name`` as it is now."""
     from scale_pilot_nb.manager.describe import describe_app as describe
 
-    return run(session, describe(session.pilot.manager, name))
+    return session.pilot.run(describe(session.pilot.manager, name))
 
 
 def print_description(out: Output, description: AppDescription) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.output import state_style
@@ -14,15 +14,16 @@ if TYPE_CHECKING:
 __all__ = ["print_outcomes"]
 
 
-def print_outcomes(out: Output, result: OperationResult) -> int:
-    """Print one line per app (failures with their hint on stderr, also with ``--json``).
+def print_outcomes(out: Output, result: OperationResult, **fields: Any) -> int:
+    """Print one line per app (failures with their hint on stderr, also with ``--json``);
+    ``fields`` join the ``--json`` document (what the command showed before it acted).
 
     Returns:
         OK when every app's operation succeeded, else ERROR: a partly failed bulk run fails,
         and so does one that left an app CRASHED (the job succeeded, the app did not).
     """
     if out.json:
-        out.document(result.operation, result=result.to_dict())
+        out.document(result.operation, result=result.to_dict(), **fields)
     for outcome in result.outcomes:
         if not outcome.ok:
             _failure(out, outcome)

@@ -10,8 +10,7 @@ dotenv-style file (``--secrets-file``), never from arguments that would land in 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.cli.exits import ExitStatus
 from scale_pilot_nb.cli.outcomes import print_outcomes
@@ -28,9 +27,7 @@ if TYPE_CHECKING:
     from scale_pilot_nb.cli.session import Session
     from scale_pilot_nb.records import App
 
-__all__ = ["read_secrets_file", "register", "run"]
-
-T = TypeVar("T")
+__all__ = ["read_secrets_file", "register"]
 
 
 def register(commands: Any, connected: argparse.ArgumentParser) -> None:
@@ -110,11 +107,6 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     add_wait_options(rollback)
 
 
-def run(session: Session, coro: Coroutine[Any, Any, T]) -> T:
-    """Run one manager coroutine on the pilot's loop thread."""
-    return session.pilot.submit(coro).result()
-
-
 def read_secrets_file(path: str | None) -> dict[str, str]:
     """``KEY=VALUE`` lines (dotenv syntax) from ``path``; empty without one.
 
@@ -135,7 +127,7 @@ def read_secrets_file(path: str | None) -> dict[str, str]:
 
 def updates(session: Session) -> int:
     """``updates``: one row per app image with an update (``--all``: every image)."""
-    rows = run(session, session.pilot.manager.updates())
+    rows = session.pilot.run(session.pilot.manager.updates())
     if not session.args.all:
         rows = [r for r in rows if r["image_update"] or r["catalog_upgrade"]]
     out = session.out
@@ -163,7 +155,7 @@ def updates(session: Session) -> int:
 def upgrade_app(session: Session) -> int:
     """``upgrade NAME``: catalog apps through ``app.upgrade``; custom apps pull their images."""
     args, manager = session.args, session.pilot.manager
-    app = run(session, manager.get_app(args.name))
+    app = session.pilot.run(manager.get_app(args.name))
     if args.dry_run:
         return _show_upgrade_summary(session, app)
     if not args.yes:
@@ -171,9 +163,9 @@ def upgrade_app(session: Session) -> int:
     waiting = {"wait": args.wait, "timeout": args.timeout}
     if app.custom_app:
         return print_outcomes(
-            session.out, run(session, manager.update_images(args.name, **waiting))
+            session.out, session.pilot.run(manager.update_images(args.name, **waiting))
         )
-    result = run(session, manager.upgrade(args.name, args.to, **waiting))
+    result = session.pilot.run(manager.upgrade(args.name, args.to, **waiting))
     if not session.out.json:
         session.out.note(f"{args.name}: upgraded to {_target(result.details['summary'])}")
     return print_outcomes(session.out, result)
@@ -185,14 +177,9 @@ def _target(summary: dict[str, Any]) -> str:
 
 
 def _show_upgrade_summary(session: Session, app: App) -> int:
-    """``upgrade --dry-run``: what ``app.upgrade_summary`` says; nothing is changed."""
+    """``upgrade --dry-run``: the library's ``upgrade_summary``; nothing is changed."""
     args, out = session.args, session.out
-    summary = run(
-        session,
-        session.pilot.manager.client.call(
-            "app.upgrade_summary", args.name, {"app_version": args.to}
-        ),
-    )
+    summary = session.pilot.run(session.pilot.manager.upgrade_summary(args.name, args.to))
     if out.json:
         out.document("upgrade", app_name=args.name, dry_run=True, summary=summary)
         return ExitStatus.OK
@@ -224,13 +211,13 @@ def show_history(session: Session) -> int:
     """``history NAME``: one row per revision; ``--diff A B``: their unified diff."""
     args, out, manager = session.args, session.out, session.pilot.manager
     if args.diff:
-        text = run(session, manager.diff(args.name, *args.diff))
+        text = session.pilot.run(manager.diff(args.name, *args.diff))
         if out.json:
             out.document("history", app_name=args.name, diff=text)
         else:
             out.stdout.write(text or "(no difference)\n")
         return ExitStatus.OK
-    revisions = run(session, manager.history(args.name))
+    revisions = session.pilot.run(manager.history(args.name))
     if out.json:
         out.document("history", app_name=args.name, revisions=[r.to_dict() for r in revisions])
         return ExitStatus.OK
@@ -258,35 +245,40 @@ def show_history(session: Session) -> int:
 
 
 def rollback_app(session: Session) -> int:
-    """``rollback NAME``: back to a revision (custom) or a version (catalog)."""
-    args, manager = session.args, session.pilot.manager
+    """``rollback NAME``: back to a revision (custom) or a version (catalog).
+
+    What it will change is shown first (a custom app's diff; a catalog app's versions), from
+    the library's ``rollback_plan``, which picks the target as the rollback does; with
+    ``--json`` it is the document's ``plan``. A running app's containers are recreated only
+    once the user said yes (or ``--yes``).
+    """
+    args, out, manager = session.args, session.out, session.pilot.manager
+    choice = {"version": args.to, "pin_digests": not args.no_pin, "other_nas": args.other_nas}
+    plan = session.pilot.run(manager.rollback_plan(args.name, args.revision, **choice))
+    if not out.json:
+        out.stdout.write(f"{plan}\n")
     if not args.yes:
-        entry = run(session, manager.find_app(args.name))
+        entry = session.pilot.run(manager.find_app(args.name))
         if entry is not None:  # a deleted custom app is created again: nothing to ask
             from scale_pilot_nb.records import App
 
             app = App.from_api(entry)
             target = (
-                f"revision {args.revision} of the history"
+                f"revision {plan.revision} of the history"
                 if app.custom_app
-                else f"version {args.to}"
-                if args.to
-                else "its previous version"
+                else f"version {plan.version}"
             )
             _confirm_if_running(
                 session, app, doing="roll back", what=f"Roll {args.name!r} back to {target}"
             )
-    result = run(
-        session,
+    result = session.pilot.run(
         manager.rollback(
             args.name,
             args.revision,
-            version=args.to,
-            pin_digests=not args.no_pin,
             secrets=read_secrets_file(args.secrets_file),
-            other_nas=args.other_nas,
             wait=args.wait,
             timeout=args.timeout,
+            **choice,
         ),
     )
-    return print_outcomes(session.out, result)
+    return print_outcomes(out, result, plan=plan.to_dict())

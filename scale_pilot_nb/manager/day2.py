@@ -107,6 +107,36 @@ class DayTwoOperations:
             progress=progress,
         )
 
+    async def rollback_plan(
+        self,
+        name: str,
+        revision: int = -1,
+        *,
+        version: str | None = None,
+        pin_digests: bool = True,
+        other_nas: bool = False,
+    ) -> updates.RollbackPlan:
+        """What :meth:`rollback` with these arguments would change, changing nothing.
+
+        Custom apps: the unified diff (YAML, secret values redacted) from the stored config
+        now to the one the rollback stores, the revision chosen as the rollback chooses it.
+        Catalog apps: the version now and the one rolled back to. Show it before asking.
+
+        Raises:
+            As :meth:`rollback`, except ``SecretsRequiredError`` (no secret is needed).
+        """
+        arguments.app_name(name)
+        arguments.integer(revision, "revision")
+        arguments.optional_text(version, "version")
+        return await updates.rollback_plan(
+            self._manager,
+            name,
+            revision=revision,
+            version=version,
+            pin_digests=pin_digests,
+            other_nas=other_nas,
+        )
+
     # -- updates ---------------------------------------------------------------------------
 
     async def updates(self) -> list[dict[str, Any]]:
@@ -126,6 +156,20 @@ class DayTwoOperations:
             self._manager, name, wait=wait, timeout=timeout, progress=progress
         )
 
+    async def upgrade_summary(self, name: str, version: str = "latest") -> dict[str, Any]:
+        """What upgrading the catalog app ``name`` to ``version`` would do, changing nothing:
+        TrueNAS's ``app.upgrade_summary`` (``upgrade_version``, ``upgrade_human_version``,
+        ``latest_version``, ``available_versions_for_upgrade``, ``changelog`` …).
+
+        Raises:
+            AppNotFoundError: no such app.
+            NotCatalogAppError: a custom app (its upgrade is :meth:`update_images`).
+            ApiError: the NAS offers no upgrade for it, or no such version.
+        """
+        arguments.app_name(name)
+        arguments.text(version, "version")
+        return await updates.upgrade_summary(self._manager, name, version)
+
     async def upgrade(
         self,
         name: str,
@@ -135,7 +179,11 @@ class DayTwoOperations:
         timeout: float | None = DEFAULT_TIMEOUT,
         progress: ProgressCallback | None = None,
     ) -> OperationResult:
-        """Upgrade a catalog app; ``details["summary"]`` holds the ``app.upgrade_summary``."""
+        """Upgrade a catalog app; ``details["summary"]`` holds its :meth:`upgrade_summary`.
+
+        Raises:
+            NotCatalogAppError: a custom app (its upgrade is :meth:`update_images`).
+        """
         return await updates.upgrade(
             self._manager, name, version, wait=wait, timeout=timeout, progress=progress
         )

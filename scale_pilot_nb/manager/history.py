@@ -50,10 +50,13 @@ __all__ = [
     "RevisionNotFoundError",
     "SecretsRequiredError",
     "compose_images",
+    "config_yaml",
     "default_history_path",
     "fill_secrets",
     "pin_images",
     "redact",
+    "shown_config",
+    "yaml_diff",
 ]
 
 #: Environment variable naming the history file (``off`` disables recording).
@@ -211,7 +214,7 @@ class Revision:
             secrets: keep secret values the store holds (export files with ``secrets=True``);
                 by default they are redacted, as in every other output.
         """
-        config = self._shown_config()
+        config = shown_config(self.config)
         if secrets and self.config is not None:
             config = copy.deepcopy(dict(self.config))
         return {
@@ -235,15 +238,37 @@ class Revision:
 
         Secret values are redacted even when the store kept them: a diff is output.
         """
-        body = {"config": self._shown_config(), "digests": dict(sorted(self.digests.items()))}
-        return yaml.safe_dump(json.loads(json.dumps(body)), sort_keys=True)
+        body = {"config": shown_config(self.config), "digests": dict(sorted(self.digests.items()))}
+        return _yaml(body)
 
-    def _shown_config(self) -> dict[str, Any] | None:
-        """A copy of the config fit for output: secret values redacted even if stored."""
-        if self.config is None:
-            return None
-        shown: dict[str, Any] = redact(dict(self.config))[0]
-        return shown
+
+def shown_config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of ``config`` fit for output: secret values redacted even if stored."""
+    if config is None:
+        return None
+    shown: dict[str, Any] = redact(dict(config))[0]
+    return shown
+
+
+def config_yaml(config: Mapping[str, Any] | None) -> str:
+    """``config`` as sorted YAML with its secret values redacted; empty for no app."""
+    return "" if config is None else _yaml(shown_config(config))
+
+
+def yaml_diff(old: str, new: str, fromfile: str, tofile: str) -> str:
+    """Unified diff of two YAML texts: what ``history --diff`` and rollback plans show."""
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=fromfile,
+            tofile=tofile,
+        )
+    )
+
+
+def _yaml(body: Any) -> str:
+    return yaml.safe_dump(json.loads(json.dumps(body)), sort_keys=True)
 
 
 def default_history_path() -> Path | None:
@@ -446,13 +471,11 @@ class HistoryStore:
     def diff(self, app: str, nas: NasSelector, a: int, b: int) -> str:
         """Unified diff of revisions ``a`` and ``b`` (config and digests, as YAML)."""
         first, second = self.get(app, nas, a), self.get(app, nas, b)
-        return "".join(
-            difflib.unified_diff(
-                first.as_yaml().splitlines(keepends=True),
-                second.as_yaml().splitlines(keepends=True),
-                fromfile=f"{app}@{first.revision}",
-                tofile=f"{app}@{second.revision}",
-            )
+        return yaml_diff(
+            first.as_yaml(),
+            second.as_yaml(),
+            fromfile=f"{app}@{first.revision}",
+            tofile=f"{app}@{second.revision}",
         )
 
 

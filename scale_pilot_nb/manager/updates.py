@@ -12,17 +12,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-from scale_pilot_nb.errors import ConfigError, TrueNASError
+from scale_pilot_nb.errors import ConfigError, NotCatalogAppError, TrueNASError
 from scale_pilot_nb.manager.changes import Change
 from scale_pilot_nb.manager.history import (
     REDACTED,
     OtherNasRevisionError,
+    Revision,
     RevisionNotFoundError,
     SecretsRequiredError,
+    config_yaml,
     fill_secrets,
     pin_images,
+    yaml_diff,
 )
 from scale_pilot_nb.manager.recorder import acting_as, image_digests
 from scale_pilot_nb.records import App, AppState
@@ -32,7 +35,49 @@ from scale_pilot_nb.rpc import ProgressCallback
 if TYPE_CHECKING:
     from scale_pilot_nb.manager.port import ManagerPort
 
-__all__ = ["rollback", "update_images", "update_rows", "upgrade"]
+__all__ = [
+    "RollbackPlan",
+    "rollback",
+    "rollback_plan",
+    "update_images",
+    "update_rows",
+    "upgrade",
+    "upgrade_summary",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class RollbackPlan:
+    """What :func:`rollback` would change, computed by the same selection, changing nothing.
+
+    Attributes:
+        app_name: the app.
+        custom_app: a custom app (rolled back to a history revision) or a catalog app (to a
+            version).
+        revision: custom apps: the history revision restored.
+        current_version: catalog apps: the version installed now.
+        version: catalog apps: the version rolled back to.
+        diff: custom apps: unified diff (YAML) from the app's stored config now to the config
+            the rollback stores, images pinned as the rollback pins them; secret values
+            redacted. Empty for catalog apps, whose charts TrueNAS keeps itself.
+    """
+
+    app_name: str
+    custom_app: bool
+    revision: int | None = None
+    current_version: str | None = None
+    version: str | None = None
+    diff: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json`` (no secret values: the diff is redacted)."""
+        return dataclasses.asdict(self)
+
+    def __str__(self) -> str:
+        if not self.custom_app:
+            return f"roll back {self.app_name!r}: version {self.current_version} -> {self.version}"
+        head = f"roll back {self.app_name!r} to revision {self.revision}"
+        return f"{head}\n{self.diff}" if self.diff else f"{head}: no difference"
 
 
 async def update_rows(manager: ManagerPort) -> list[dict[str, Any]]:
@@ -96,12 +141,29 @@ async def upgrade(
     The summary (versions, changelog) is in the result's ``details["summary"]``.
     """
     change = Change(manager, name, timeout=timeout, progress=progress)
-    await manager.get_app(name)  # a clear AppNotFoundError first
-    summary = await manager.client.call("app.upgrade_summary", name, {"app_version": version})
+    summary = await upgrade_summary(manager, name, version)
     await manager.record("upgrade", name)
     await change.job("app.upgrade", name, {"app_version": version})
     app = await change.settle(wait=wait)
     return change.result("upgrade", change.outcome("upgraded", app), details={"summary": summary})
+
+
+async def upgrade_summary(manager: ManagerPort, name: str, version: str) -> dict[str, Any]:
+    """``app.upgrade_summary`` of a catalog app: the versions and changelog of ``version``.
+
+    Raises:
+        AppNotFoundError: no such app (asked first, for a clear error).
+        NotCatalogAppError: a custom app: it has no catalog versions, only image updates.
+        ApiError: the NAS has no upgrade for it, or no such version.
+    """
+    if (await manager.get_app(name)).custom_app:
+        raise NotCatalogAppError(
+            f"App {name!r} is a custom app: it has no catalog version to upgrade to",
+        )
+    summary: dict[str, Any] = await manager.client.call(
+        "app.upgrade_summary", name, {"app_version": version}
+    )
+    return summary
 
 
 async def rollback(
@@ -128,9 +190,86 @@ async def rollback(
         ValidationError: the NAS refused a catalog rollback (same version, not available …).
     """
     entry = await manager.find_app(name)
-    if entry is not None and not entry.get("custom_app"):
+    if _is_catalog_app(entry):
         change = Change(manager, name, timeout=timeout, progress=progress)
-        return await _catalog_rollback(manager, change, version, wait)
+        target = await _catalog_target(manager, name, version)
+        await manager.record("rollback", name)
+        await change.job("app.rollback", name, {"app_version": target})
+        app = await change.settle(wait=wait)
+        return change.result("rollback", change.outcome("rolled back", app))
+    chosen = await _revision_to_restore(manager, name, revision, other_nas)
+    config, missing = fill_secrets(chosen.config, secrets)
+    if missing:
+        raise SecretsRequiredError(
+            f"Revision {chosen.revision} of {name!r} was stored without its secrets "
+            f"({REDACTED}): {', '.join(missing)}",
+            missing=missing,
+        )
+    with acting_as("rollback"):
+        result = await manager.deploy(
+            _restored(chosen, config, pin_digests),
+            name,
+            wait=wait,
+            timeout=timeout,
+            progress=progress,
+        )
+    return dataclasses.replace(result, operation="rollback")
+
+
+async def rollback_plan(
+    manager: ManagerPort,
+    name: str,
+    *,
+    revision: int = -1,
+    version: str | None = None,
+    pin_digests: bool = True,
+    other_nas: bool = False,
+) -> RollbackPlan:
+    """What :func:`rollback` with these arguments would change; nothing is changed.
+
+    The target is chosen exactly as the rollback chooses it (and refused for the same
+    reasons); secrets need not be given: the diff shows them redacted either way.
+
+    Raises:
+        As :func:`rollback`, except ``SecretsRequiredError``.
+    """
+    entry = await manager.find_app(name)
+    if _is_catalog_app(entry):
+        target = await _catalog_target(manager, name, version)
+        return RollbackPlan(name, False, current_version=entry.get("version"), version=target)
+    chosen = await _revision_to_restore(manager, name, revision, other_nas)
+    current = await manager.app_config(name) if entry is not None else None
+    restored = _restored(chosen, chosen.config, pin_digests)
+    diff = yaml_diff(
+        config_yaml(current),
+        config_yaml(restored),
+        fromfile=f"{name} (now)" if current is not None else f"{name} (no app)",
+        tofile=f"{name}@{chosen.revision}",
+    )
+    return RollbackPlan(name, True, revision=chosen.revision, diff=diff)
+
+
+def _is_catalog_app(entry: Mapping[str, Any] | None) -> TypeGuard[Mapping[str, Any]]:
+    """Whether a rollback of this ``app.query`` entry is TrueNAS's own (a catalog app); a
+    custom app, or one that no longer exists, comes back from the local history."""
+    return entry is not None and not entry.get("custom_app")
+
+
+async def _catalog_target(manager: ManagerPort, name: str, version: str | None) -> str:
+    """The version a catalog app rolls back to: ``version``, else the newest older one."""
+    versions: list[str] = await manager.client.call("app.rollback_versions", name)
+    if not versions:
+        raise TrueNASError(
+            f"App {name!r} has no older version to roll back to",
+            hint="TrueNAS keeps the versions an app was upgraded from; there are none.",
+        )
+    return version or versions[-1]
+
+
+async def _revision_to_restore(
+    manager: ManagerPort, name: str, revision: int, other_nas: bool
+) -> Revision:
+    """The history revision a custom app's rollback restores, refused when it cannot be."""
     if manager.recorder is None:
         raise ConfigError(
             "Rolling back a custom app needs the local history, and recording is off",
@@ -149,32 +288,10 @@ async def rollback(
         raise RevisionNotFoundError(
             f"App {name!r} {what} at revision {chosen.revision}; nothing to roll back to",
         )
-    config, missing = fill_secrets(chosen.config, secrets)
-    if missing:
-        raise SecretsRequiredError(
-            f"Revision {chosen.revision} of {name!r} was stored without its secrets "
-            f"({REDACTED}): {', '.join(missing)}",
-            missing=missing,
-        )
-    if pin_digests:
-        config = pin_images(config, chosen.digests)
-    with acting_as("rollback"):
-        result = await manager.deploy(config, name, wait=wait, timeout=timeout, progress=progress)
-    return dataclasses.replace(result, operation="rollback")
+    return chosen
 
 
-async def _catalog_rollback(
-    manager: ManagerPort, change: Change, version: str | None, wait: bool
-) -> OperationResult:
-    name = change.name
-    versions: list[str] = await manager.client.call("app.rollback_versions", name)
-    if not versions:
-        raise TrueNASError(
-            f"App {name!r} has no older version to roll back to",
-            hint="TrueNAS keeps the versions an app was upgraded from; there are none.",
-        )
-    target = version or versions[-1]
-    await manager.record("rollback", name)
-    await change.job("app.rollback", name, {"app_version": target})
-    app = await change.settle(wait=wait)
-    return change.result("rollback", change.outcome("rolled back", app))
+def _restored(chosen: Revision, config: Any, pin_digests: bool) -> Any:
+    """``config`` (of ``chosen``) as the rollback deploys it: images pinned to the digests
+    recorded then, unless ``pin_digests`` is off."""
+    return pin_images(config, chosen.digests) if pin_digests else config

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scale_pilot_nb.manager.doctor import CheckCallback
 from scale_pilot_nb.manager.manager import TrueNASDockerManager
+from scale_pilot_nb.manager.updates import RollbackPlan
 from scale_pilot_nb.manager.waiting import DEFAULT_TIMEOUT
 from scale_pilot_nb.records import DoctorReport
 from scale_pilot_nb.records.outcome import OperationResult
@@ -122,6 +123,23 @@ class PilotDayTwo:
 
     rollback.__doc__ = _M.rollback.__doc__
 
+    def rollback_plan(
+        self,
+        name: str,
+        revision: int = -1,
+        *,
+        version: str | None = None,
+        pin_digests: bool = True,
+        other_nas: bool = False,
+    ) -> RollbackPlan:
+        return self._runner.run(
+            self.manager.rollback_plan(
+                name, revision, version=version, pin_digests=pin_digests, other_nas=other_nas
+            )
+        )
+
+    rollback_plan.__doc__ = _M.rollback_plan.__doc__
+
     # -- updates ---------------------------------------------------------------------------
 
     def updates(self) -> pd.DataFrame:
@@ -145,6 +163,11 @@ class PilotDayTwo:
         )
 
     update_images.__doc__ = _M.update_images.__doc__
+
+    def upgrade_summary(self, name: str, version: str = "latest") -> dict[str, Any]:
+        return self._runner.run(self.manager.upgrade_summary(name, version))
+
+    upgrade_summary.__doc__ = _M.upgrade_summary.__doc__
 
     def upgrade(
         self,

@@ -127,5 +127,34 @@ def test_rollback_asks_for_catalog_and_custom_apps(
     assert _image(cli) == "nginx:1.28.0-alpine"
     asked = cli("rollback", "web", stdin=TerminalInput("y\n"))
     assert asked.code == ExitStatus.OK, asked.stderr
-    assert "Roll 'web' back to revision -1 of the history?" in asked.stderr
+    assert "Roll 'web' back to revision 2 of the history?" in asked.stderr  # -1, resolved
+    assert asked.stdout.startswith("roll back 'web' to revision 2\n--- web (now)\n+++ web@2\n")
+    assert "-    image: nginx:1.28.0-alpine\n+    image: nginx:1.27" in asked.stdout
     assert _image(cli).startswith("nginx:1.27")
+
+
+def test_rollback_shows_the_diff_secrets_redacted_and_json_has_it(
+    nas_env: dict[str, str], workdir: Path, cli: Run
+) -> None:
+    compose = workdir / "nginx.yml"
+    compose.write_text(
+        compose.read_text().replace(
+            "    image:", "    environment:\n      API_TOKEN: s3cr3t\n    image:", 1
+        )
+    )
+    assert cli("deploy", "nginx.yml", "web").code == ExitStatus.OK
+    _set_image(workdir, "1.28.0-alpine")
+    compose.write_text(compose.read_text().replace("s3cr3t", "n3w-s3cr3t"))
+    assert cli("deploy", "nginx.yml", "web", "--yes").code == ExitStatus.OK
+    done = cli("rollback", "web", "--yes", "--json", "--secrets-file", _secrets(workdir))
+    assert done.code == ExitStatus.OK, done.stderr
+    plan = done.json()["plan"]
+    assert plan["custom_app"] is True and plan["revision"] == 2
+    assert "+    image: nginx:1.27" in plan["diff"] and "s3cr3t" not in done.stdout
+    assert _image(cli).startswith("nginx:1.27")
+
+
+def _secrets(workdir: Path) -> str:
+    path = workdir / "secrets.env"
+    path.write_text("API_TOKEN=s3cr3t\n")
+    return str(path)

@@ -70,7 +70,9 @@ def test_history_diff_and_rollback_with_a_secrets_file(
     (workdir / "stack.env").write_text("APP_SECRET=s3cret-value\n")
     done = cli("rollback", "stack", "--secrets-file", "stack.env", "--yes")
     assert done.code == ExitStatus.OK, done.stderr
-    assert done.stdout == "stack: updated (RUNNING)\n"
+    assert done.stdout.startswith("roll back 'stack' to revision 2\n--- stack (now)\n")
+    assert done.stdout.endswith("stack: updated (RUNNING)\n")  # the diff first, then the outcome
+    assert "s3cret-value" not in done.stdout
     config = cli("config", "stack", "--json").json()["config"]
     assert config["services"]["web"]["environment"]["COLOR"] == "blue"
     assert "@sha256:" in config["services"]["web"]["image"]
@@ -80,5 +82,8 @@ def test_catalog_rollback_to_a_version(nas_env: dict[str, str], cli: Run) -> Non
     refused = cli("rollback", "jellyfin", "--to", "9.9.9", "--yes")
     assert refused.code == ExitStatus.USAGE and "not available for rollback" in refused.stderr
     done = cli("rollback", "jellyfin", "--to", "1.2.8", "--yes")
-    assert done.code == ExitStatus.OK and done.stdout.startswith("jellyfin: rolled back (")
+    assert done.code == ExitStatus.OK
+    assert done.stdout.startswith(
+        "roll back 'jellyfin': version 1.2.9 -> 1.2.8\njellyfin: rolled back ("
+    )
     assert "no older version" in cli("rollback", "jellyfin", "--yes").stderr
