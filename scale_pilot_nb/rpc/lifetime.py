@@ -15,17 +15,13 @@ from typing import Any, Self
 __all__ = ["AsyncClosedOnExit", "AsyncConnected", "ClosedOnExit"]
 
 
-class AsyncConnected:
-    """``async with obj:`` awaits ``obj.connect()`` on entry and ``obj.close()`` on exit."""
-
-    async def connect(self) -> Any:
-        raise NotImplementedError
+class AsyncClosedOnExit:
+    """``async with obj:`` returns ``obj`` (already open) and awaits ``obj.close()`` on exit."""
 
     async def close(self) -> None:
         raise NotImplementedError
 
     async def __aenter__(self) -> Self:
-        await self.connect()
         return self
 
     async def __aexit__(
@@ -35,6 +31,17 @@ class AsyncConnected:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+class AsyncConnected(AsyncClosedOnExit):
+    """``async with obj:`` awaits ``obj.connect()`` on entry and ``obj.close()`` on exit."""
+
+    async def connect(self) -> Any:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
 
 
 class ClosedOnExit:
@@ -53,21 +60,3 @@ class ClosedOnExit:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-class AsyncClosedOnExit:
-    """``async with obj:`` returns ``obj`` (already open) and awaits ``obj.close()`` on exit."""
-
-    async def close(self) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
