@@ -31,7 +31,6 @@ from scale_pilot_nb.manager.exec_script import (
     Markers,
     OutputReader,
     command_line,
-    parse_output,
     program_name,
     script_for,
 )
@@ -118,6 +117,8 @@ def test_stopped_or_missing_apps_are_typed_errors(pilot: Pilot) -> None:
         pilot.exec("ghost", "true")
     with pytest.raises(ArgumentError):
         pilot.exec("Bad_Name", "true")
+    with pytest.raises(ArgumentError):  # both public entry points check the name
+        pilot.run(pilot.manager.open_shell("Bad_Name"))
 
 
 def test_a_stopped_service_is_not_an_unknown_one(pilot: Pilot, sandbox: Sandbox) -> None:
@@ -212,9 +213,14 @@ def test_a_failed_start_does_not_quote_the_typed_command() -> None:
     assert "sh: killed" in str(failed.value) and "HUNTER2" not in str(failed.value)
 
 
-def test_a_results_repr_caps_the_command() -> None:
-    result = ExecResult("a", "s", "c" * 64, "x" * 5000, "", 0, 0.1)
-    assert len(repr(result)) < 200 and result.to_dict()["command"] == "x" * 5000
+def test_a_results_repr_names_only_the_program() -> None:
+    typed = command_line(["mysql", "-pHUNTER2", "-e", "x" * 5000])
+    result = ExecResult("a", "s", "c" * 64, typed, "one\ntwo", 0, 0.1)
+    assert repr(result) == "<ExecResult a/s mysql(...): exit 0, 2 line(s)>"
+    assert result.to_dict()["command"] == typed  # the caller's own result keeps it whole
+    via_sh = ExecResult("a", "s", "c", command_line("PGPASSWORD=x psql -c 1"), "", None, 0)
+    assert "psql(...)" in repr(via_sh) and "PGPASSWORD" not in repr(via_sh)
+    assert "x" * 100 not in repr(ExecResult("a", "s", "c", "x" * 5000, "", 0, 0))
 
 
 def test_output_past_the_cap_is_a_typed_error(
@@ -287,6 +293,13 @@ async def test_a_missing_program_ends_the_session_with_dockers_message(sandbox: 
 
 def _m() -> Markers:
     return Markers(("S1", "S2"), ("R1", "R2"))
+
+
+def parse_output(raw: bytes, markers: Markers) -> tuple[str, int | None]:
+    """The output and status :class:`OutputReader` reads from everything a terminal sent."""
+    reader = OutputReader(markers)
+    output = reader.feed(raw) + reader.finish()
+    return output, reader.exit_code
 
 
 def _terminal(output: bytes) -> bytes:

@@ -138,6 +138,26 @@ def test_sandbox_imports_nothing_of_the_sdk() -> None:
     assert offenders == []
 
 
+def test_no_relative_imports() -> None:
+    """House style: absolute imports only. The layer checks above read absolute names, so a
+    relative import (``from ..notebook import x``) would slip past them; none may exist."""
+    offenders = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            relative = isinstance(node, ast.ImportFrom) and node.level > 0
+            # importlib.import_module(".x", package) is the same thing by another road
+            dynamic = (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+                and bool(node.args)
+                and isinstance(node.args[0], ast.Constant)
+                and str(node.args[0].value).startswith(".")
+            )
+            if relative or dynamic:
+                offenders.append(f"{path.relative_to(PACKAGE)}:{getattr(node, 'lineno', '?')}")
+    assert offenders == []
+
+
 OPERATIONS = sorted(
     p.stem for p in (PACKAGE / "manager").glob("*.py") if p.stem not in ("__init__", "manager")
 )

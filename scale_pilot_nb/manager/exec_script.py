@@ -39,18 +39,16 @@ __all__ = [
     "Markers",
     "OutputReader",
     "command_line",
-    "parse_output",
     "program_name",
     "script_for",
-    "strip_terminal",
 ]
 
 #: Seconds a non-interactive command may take, connecting included.
 DEFAULT_EXEC_TIMEOUT = 60.0
 #: What the NAS starts in the container: ``/bin/bash`` (its default) is missing in many images.
 DEFAULT_SHELL = "/bin/sh"
-#: Longest command shown in an :class:`ExecResult`'s repr.
-REPR_COMMAND_CHARS = 80
+#: Longest program name shown in an error or an :class:`ExecResult`'s repr.
+PROGRAM_NAME_CHARS = 80
 #: Longest line typed into the shell: the PTY's canonical line buffer holds 4095 bytes, and a
 #: longer line would be cut off without a word.
 MAX_LINE_BYTES = 4000
@@ -93,6 +91,9 @@ class ExecResult:
         exit_code: the command's exit status; None when the shell ended without reporting
             one (the command ended the shell itself, or the session was cut).
         seconds: how long the run took, connecting included.
+
+    The repr names the program only (``mysql(...)``), as errors do: a command line may carry
+    a secret. :meth:`to_dict` keeps the whole command.
     """
 
     app: str
@@ -114,11 +115,8 @@ class ExecResult:
 
     def __repr__(self) -> str:
         lines = self.output.count("\n") + (1 if self.output and self.output[-1] != "\n" else 0)
-        command = self.command
-        if len(command) > REPR_COMMAND_CHARS:
-            command = command[: REPR_COMMAND_CHARS - 1] + "…"
         return (
-            f"<ExecResult {self.app}/{self.service} {command!r}: "
+            f"<ExecResult {self.app}/{self.service} {_typed_program(self.command)}(...): "
             f"exit {self.exit_code}, {lines} line(s)>"
         )
 
@@ -132,7 +130,18 @@ def program_name(command: str | Sequence[str]) -> str:
     """
     words = command.split() if isinstance(command, str) else [str(w) for w in command]
     program = next((w for w in words if not _ASSIGNMENT.match(w)), "")
-    return program[:REPR_COMMAND_CHARS] or "the command"
+    return program[:PROGRAM_NAME_CHARS] or "the command"
+
+
+def _typed_program(line: str) -> str:
+    """:func:`program_name` of a line made by :func:`command_line` (``sh -c`` unwrapped)."""
+    try:
+        words = shlex.split(line)
+    except ValueError:  # not made by command_line
+        return program_name(line)
+    if len(words) == 3 and words[:2] == ["sh", "-c"]:
+        return program_name(words[2])
+    return program_name(words)
 
 
 def command_line(command: str | Sequence[str]) -> str:
@@ -183,12 +192,6 @@ def script_for(line: str, markers: Markers) -> bytes:
             hint="Put long scripts in a file inside the container (a mounted volume) and run it.",
         )
     return data
-
-
-def strip_terminal(raw: bytes) -> str:
-    """Terminal bytes as plain text: UTF-8 (invalid bytes replaced), LF line ends, no ANSI."""
-    text = _ANSI.sub("", raw.decode("utf-8", "replace"))
-    return text.replace("\r\n", "\n")
 
 
 class OutputReader:
@@ -284,15 +287,3 @@ def _complete_prefix(text: str) -> int:
     if end and text[end - 1] == "\r":
         end -= 1
     return end
-
-
-def parse_output(raw: bytes, markers: Markers) -> tuple[str, int | None]:
-    """The command's output and exit status from everything the terminal sent.
-
-    Raises:
-        ExecError: the start marker never came: the shell did not run the line (the image
-            has no ``/bin/sh``, or ``docker exec`` failed); the message quotes what came.
-    """
-    reader = OutputReader(markers)
-    output = reader.feed(raw) + reader.finish()
-    return output, reader.exit_code

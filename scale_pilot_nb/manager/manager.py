@@ -698,6 +698,7 @@ class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
         ``shell.send(b"ls\\n")``, read with ``shell.receive()`` (None at the end), resize with
         ``shell.resize(cols, rows)``. There is no exit status. Errors as for :meth:`exec`.
         """
+        arguments.app_name(name)
         try:
             return await shells.open_shell(self.client, name, service, command=command)
         except ApiError as exc:

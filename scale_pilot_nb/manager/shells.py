@@ -118,7 +118,8 @@ async def open_shell(
 
     Args:
         client: a connected API client.
-        app: the app.
+        app: the app, a valid name: the manager's ``exec`` and ``open_shell`` (the public
+            entry points) check it, not this function.
         service: the compose service; may be left out when the app runs one container.
         command: one executable path (TrueNAS passes it as a single argv element, so
             ``"ls -l"`` would look for a program of that name).
@@ -131,7 +132,6 @@ async def open_shell(
             ``web_shell`` privilege).
         ConnectionError, InsecureTransportError: the shell cannot be reached safely.
     """
-    arguments.app_name(app)
     if service is not None:
         arguments.text(service, "service")
     arguments.text(command, "command")

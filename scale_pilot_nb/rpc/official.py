@@ -173,11 +173,11 @@ class OfficialClient(AsyncConnected):
         """
         if self._endpoint is None:
             raise self._not_connected()
-        return ShellRoute(
+        return ShellRoute.of_session(
             self._endpoint,
             verify_ssl=self._verify_ssl,
             allow_insecure=self._allow_insecure,
-            api_key_login=self._credentials is not None and self._credentials.api_key is not None,
+            credentials=self._credentials,
         )
 
     @property

@@ -150,12 +150,12 @@ class Session(AsyncConnected):
         """
         if self._endpoint is None:
             raise ConnectionError("The client is not connected", hint="Await connect() first.")
-        return ShellRoute(
+        return ShellRoute.of_session(
             self._endpoint,
             verify_ssl=self._verify_ssl,
             ca_file=self._ca_file,
             allow_insecure=self._allow_insecure,
-            api_key_login=self._credentials is not None and self._credentials.api_key is not None,
+            credentials=self._credentials,
         )
 
     @property

@@ -25,12 +25,16 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from scale_pilot_nb.errors import ConnectionError, ShellRefusedError
 from scale_pilot_nb.rpc.options import ssl_context
 from scale_pilot_nb.rpc.transport import TransportClosed, WebsocketsTransport, open_websocket
 from scale_pilot_nb.rpc.wire_safety import check_credential_route
+
+if TYPE_CHECKING:
+    from scale_pilot_nb.rpc.auth import Credentials
 
 __all__ = [
     "DEFAULT_TOKEN_TTL",
@@ -68,6 +72,25 @@ class ShellRoute:
     ca_file: str | os.PathLike[str] | None = None
     allow_insecure: bool = False
     api_key_login: bool = False
+
+    @classmethod
+    def of_session(
+        cls,
+        endpoint: str,
+        *,
+        verify_ssl: bool,
+        ca_file: str | os.PathLike[str] | None = None,
+        allow_insecure: bool,
+        credentials: Credentials | None,
+    ) -> ShellRoute:
+        """The route of a client connected to ``endpoint`` with these settings and login."""
+        return cls(
+            endpoint,
+            verify_ssl=verify_ssl,
+            ca_file=ca_file,
+            allow_insecure=allow_insecure,
+            api_key_login=credentials is not None and credentials.api_key is not None,
+        )
 
 
 def shell_url(api_url: str) -> str:

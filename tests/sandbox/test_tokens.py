@@ -1,11 +1,15 @@
 """``auth.generate_token``'s arguments: refused exactly where the release's schema refuses them.
 
-The 25.04 and 25.10 verdicts were taken from the middleware's own ``AuthGenerateTokenArgs``
-(``api/v25_04_2/auth.py``, ``api/v25_10_5/auth.py``) run with pydantic 2.9.2, the version those
-releases pin: strict types, ``attrs`` an object (not null), a bool for ``match_origin`` and
-``single_use``. 24.10's legacy ``@accepts`` (``Int('ttl', null=True)``, ``Dict('attrs')``,
-``Bool('match_origin')``) refuses the same values, in its own words, except that its ``Int``
-also takes text it can parse as a number.
+:data:`ACCEPTED` and :data:`REFUSED` are a recorded verdict, not computed here: the table was
+produced once, outside this suite, by building the middleware's own ``AuthGenerateTokenArgs``
+models from its source at TS-25.04.2.6 and TS-25.10.5 (``api/v25_04_2/auth.py``,
+``api/v25_10_5/auth.py``) with pydantic 2.9.2, the version those releases pin, and feeding
+them these values. That run found strict types, ``attrs`` an object (not null), a bool for
+``match_origin`` and ``single_use``. The suite neither imports the middleware nor repeats
+that run; the tests check the sandbox against the recorded lists. 24.10's legacy
+``@accepts`` (``Int('ttl', null=True)``, ``Dict('attrs')``, ``Bool('match_origin')``) refuses
+the same values, in its own words, except that its ``Int`` also takes text it can parse as a
+number.
 """
 
 from __future__ import annotations
