@@ -7,11 +7,13 @@ import datetime as dt
 import itertools
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
 from scale_pilot_nb import ApiError
 from scale_pilot_nb.errors import ArgumentError
+from scale_pilot_nb.manager import logs as logs_module
 from scale_pilot_nb.manager.logs import (
     QUIET_SECONDS,
     TAIL_SECONDS,
@@ -83,6 +85,33 @@ async def test_a_read_is_not_ended_by_the_close_of_the_one_before_it(
                 if len(lines) == 3:
                     break
         assert len(lines) == 3
+
+
+async def test_a_read_releases_its_source_name_for_the_next_reader(
+    manager: TrueNASDockerManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each read claims a source name no open read uses, and must give back that very name:
+    # otherwise every later reader of the container gets one more trailing space
+    names: list[str] = []
+    subscribe = manager.client.subscribe
+
+    def recording(name: str, **kwargs: Any) -> Any:
+        names.append(name)
+        return subscribe(name, **kwargs)
+
+    monkeypatch.setattr(manager.client, "subscribe", recording)
+    for _ in range(3):
+        assert len([line async for line in manager.logs(APP, tail=2)]) == 2
+        assert not logs_module._FOLLOWING
+    assert len(names) == 3
+    assert len(set(names)) == 1
+    follower = manager.logs(APP, tail=2, follow=True)
+    async with asyncio.timeout(10):
+        for _ in range(3):
+            await anext(follower)
+    await follower.aclose()
+    assert not logs_module._FOLLOWING
+    assert names[-1] == names[0]
 
 
 async def test_reads_at_once_each_get_their_tail_and_no_line_twice(

@@ -45,7 +45,7 @@ import contextlib
 import datetime as dt
 import json
 import threading
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from dataclasses import dataclass
 
 from scale_pilot_nb.errors import TrueNASError
@@ -226,7 +226,7 @@ async def follow_logs(
     tail: int | None,
     follow: bool,
     window: TimeWindow | None = None,
-) -> AsyncIterator[LogLine]:
+) -> AsyncGenerator[LogLine, None]:
     """Yield log lines of ``containers`` (id -> service) of ``app_name`` in time order.
 
     Args:
@@ -252,9 +252,9 @@ async def follow_logs(
         args = {"app_name": app_name, "container_id": container_id, "tail_lines": asked}
         sent = 0
         drop_history = tail == 0
-        text = _claim(json.dumps(args))
+        claimed = _claim(json.dumps(args))
         try:
-            async with client.subscribe(f"app.container_log_follow:{text}") as events:
+            async with client.subscribe(f"app.container_log_follow:{claimed}") as events:
                 async for event in events:
                     fields = event.fields or {}
                     when = wire_datetime(fields.get("timestamp"))
@@ -278,7 +278,7 @@ async def follow_logs(
         else:
             await inbox.queue.put(_SourceEnded(container_id))
         finally:
-            _release(text)
+            _release(claimed)
 
     pumps = [asyncio.create_task(pump(cid, svc)) for cid, svc in containers.items()]
     try:

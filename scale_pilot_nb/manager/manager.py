@@ -17,6 +17,7 @@ Every mutating ``app.*`` call is a TrueNAS job: the manager waits on it through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -624,10 +625,13 @@ class TrueNASDockerManager(DayTwoOperations, AsyncConnected):
                 f"App {name!r} has no container for service {service!r}",
                 hint=f"Services: {sorted({i['service_name'] for i in containers.values()})}",
             )
-        async for line in follow_logs(
-            self.client, name, chosen, tail=tail, follow=follow, window=window
-        ):
-            yield line
+        # closed here, not whenever the loop finalizes it: a reader that stops early ends
+        # its sources (and gives back their names) before its own aclose() returns
+        async with contextlib.aclosing(
+            follow_logs(self.client, name, chosen, tail=tail, follow=follow, window=window)
+        ) as lines:
+            async for line in lines:
+                yield line
 
     def watch_apps(
         self, name: str | None = None, *, timeout: float | None = None
