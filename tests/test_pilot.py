@@ -6,6 +6,7 @@ import _thread
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pandas as pd
@@ -198,6 +199,29 @@ def test_the_hook_sees_the_plan_that_is_applied(pilot: Pilot, sandbox: Sandbox) 
     assert _image(pilot, "web") == "nginx:1.28.0"
     assert pilot.history("web").iloc[-1]["action"] == "update"
     assert "nginx:1.26.0" in pilot.diff("web", -2, -1)  # what the update replaced, recorded
+
+
+def test_the_time_the_hook_takes_is_not_the_deploy_s(pilot: Pilot, sandbox: Sandbox) -> None:
+    """The timeout bounds the job, not the user reading the plan; a bad one is still refused
+    before anything is asked or sent."""
+    pilot.deploy(NGINX, "web", progress=False)
+    asked: list[Plan] = []
+
+    def slow(plan: Plan) -> bool:
+        asked.append(plan)
+        time.sleep(3)
+        return True
+
+    updates = sandbox.metrics.requests["app.update"]
+    with pytest.raises(ArgumentError, match="timeout must be more than 0"):
+        pilot.deploy(NGINX.replace("1.27.3", "1.28.0"), "web", timeout=0, confirm=slow)
+    assert asked == [] and sandbox.metrics.requests["app.update"] == updates
+    result = pilot.deploy(
+        NGINX.replace("1.27.3", "1.28.0"), "web", timeout=2, confirm=slow, progress=False
+    )
+    assert len(asked) == 1
+    assert result.ok and [o.action for o in result.outcomes] == ["updated"]
+    assert _image(pilot, "web") == "nginx:1.28.0"
 
 
 def test_a_declined_deploy_changes_nothing(pilot: Pilot, sandbox: Sandbox) -> None:

@@ -36,7 +36,7 @@ from scale_pilot_nb.errors import (
 )
 from scale_pilot_nb.manager.changes import Change, JobOptions, now
 from scale_pilot_nb.manager.effects import app_created
-from scale_pilot_nb.manager.waiting import Deadline
+from scale_pilot_nb.manager.waiting import Deadline, check_timeout
 from scale_pilot_nb.records import App, AppState
 from scale_pilot_nb.records.outcome import AppOutcome, OperationResult
 from scale_pilot_nb.rpc import ProgressCallback
@@ -184,7 +184,7 @@ class Deployer:
         confirm: ConfirmHook | None = None,
     ) -> OperationResult:
         """Validate, plan and apply; see :meth:`TrueNASDockerManager.deploy`."""
-        deadline = Deadline(timeout)  # a bad timeout is refused before anything is sent
+        check_timeout(timeout)  # a bad timeout is refused before anything is sent
         started_at = now()
         report = await self.require_valid(source, name, mode=mode, split=split, variables=variables)
         conversion = convert(source, name, mode=mode, split=split, variables=variables)
@@ -200,6 +200,7 @@ class Deployer:
             )
         if confirm is not None:
             await _confirmed(confirm, Plan(tuple(plans.values())), name)
+        deadline = Deadline(timeout)  # the time the confirm hook takes is not the job's
         outcomes: list[AppOutcome] = []
         for deploy_plan, app in planned:
             change = Change(
