@@ -4,7 +4,8 @@ They call the manager's record-returning methods (through the pilot's loop), nev
 DataFrame views, so pandas is not imported by the CLI. Secrets for a rollback come from a
 dotenv-style file (``--secrets-file``), never from arguments that would land in shell history.
 ``upgrade`` and ``rollback`` ask before they recreate the containers of a running app, unless
-``--yes``; ``upgrade --dry-run`` shows the NAS's upgrade summary and changes nothing.
+``--yes``; ``upgrade --dry-run`` shows what it would do (a catalog app's upgrade summary, a
+custom app's images with a newer digest) and changes nothing.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
     )
     upgrade.add_argument("--to", default="latest", metavar="VERSION", help="catalog version")
     upgrade.add_argument(
-        "--dry-run", action="store_true", help="only show the upgrade summary; change nothing"
+        "--dry-run",
+        action="store_true",
+        help="only show the upgrade summary (custom apps: the newer images); change nothing",
     )
     add_yes_option(upgrade)
     add_wait_options(upgrade)
@@ -177,15 +180,40 @@ def _target(summary: dict[str, Any]) -> str:
 
 
 def _show_upgrade_summary(session: Session, app: App) -> int:
-    """``upgrade --dry-run``: the library's ``upgrade_summary``; nothing is changed."""
+    """``upgrade --dry-run``: what ``upgrade`` would do; nothing is changed.
+
+    A catalog app: the library's ``upgrade_summary`` (versions, changelog). A custom app,
+    whose upgrade pulls newer images for its tags: its images that have one, from the
+    library's ``updates`` rows.
+    """
+    if app.custom_app:
+        return _show_newer_images(session, app)
     args, out = session.args, session.out
     summary = session.pilot.run(session.pilot.manager.upgrade_summary(args.name, args.to))
     if out.json:
-        out.document("upgrade", app_name=args.name, dry_run=True, summary=summary)
+        out.document("upgrade", app_name=args.name, dry_run=True, custom_app=False, summary=summary)
         return ExitStatus.OK
     out.line(f"{args.name}: {app.human_version or app.version} -> {_target(summary)}")
     if summary.get("changelog"):
         out.line(str(summary["changelog"]).strip())
+    out.note("dry run: nothing was changed")
+    return ExitStatus.OK
+
+
+def _show_newer_images(session: Session, app: App) -> int:
+    """``upgrade --dry-run`` of a custom app: the images ``upgrade`` would pull anew."""
+    out = session.out
+    rows = session.pilot.run(session.pilot.manager.updates())
+    newer = [r for r in rows if r["app"] == app.name and r["image_update"]]
+    if out.json:
+        out.document("upgrade", app_name=app.name, dry_run=True, custom_app=True, updates=newer)
+        return ExitStatus.OK
+    if newer:
+        out.line(f"{app.name}: newer images to pull:")
+        for row in newer:
+            out.line(f"  {row['image']}")
+    else:
+        out.line(f"{app.name}: no newer images")
     out.note("dry run: nothing was changed")
     return ExitStatus.OK
 

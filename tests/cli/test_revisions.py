@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scale_pilot_nb.cli import ExitStatus
+from scale_pilot_nb.cli.output import cli_phrasing
+from scale_pilot_nb.errors import NotCatalogAppError
 from tests.cli.conftest import Result
 
 Run = Callable[..., Result]
@@ -46,6 +48,37 @@ def test_upgrade_catalog_and_custom_apps(nas_env: dict[str, str], cli: Run) -> N
     custom = cli("upgrade", "whoami", "--json", "--yes").json()
     assert custom["result"]["outcomes"][0]["action"] == "images updated"
     assert "whoami" not in cli("updates").stdout
+
+
+def test_upgrade_dry_run_of_a_custom_app_shows_its_newer_images(
+    nas_env: dict[str, str], installed: Run
+) -> None:
+    # a custom app's upgrade pulls newer images: its dry run lists them, as a catalog app's
+    # shows its upgrade summary, instead of failing with a hint back to the same command
+    dry = installed("upgrade", "whoami", "--dry-run")
+    assert dry.code == ExitStatus.OK, dry.stderr
+    assert dry.stdout.splitlines() == ["whoami: newer images to pull:", "  traefik/whoami:v1.10"]
+    assert "dry run: nothing was changed" in dry.stderr
+    document = installed("upgrade", "whoami", "--dry-run", "--json").json()
+    assert document["dry_run"] is True and document["custom_app"] is True
+    assert [(r["app"], r["image"]) for r in document["updates"]] == [
+        ("whoami", "traefik/whoami:v1.10")
+    ]
+    assert all(r["image_update"] for r in document["updates"])
+    done = installed("upgrade", "whoami", "--yes", "--json").json()
+    assert done["result"]["outcomes"][0]["action"] == "images updated"  # the dry run left them
+    again = installed("upgrade", "whoami", "--dry-run")
+    assert again.code == ExitStatus.OK, again.stderr
+    assert again.stdout == "whoami: no newer images\n"
+    assert installed("upgrade", "whoami", "--dry-run", "--json").json()["updates"] == []
+
+
+def test_the_not_catalog_hint_names_commands_that_work() -> None:
+    hint = cli_phrasing(NotCatalogAppError("App 'x' is a custom app").hint or "")
+    assert hint == (
+        "Pull its newer images instead: `scale-compose upgrade NAME`; `scale-compose updates` "
+        "lists them."
+    )
 
 
 def test_history_diff_and_rollback_with_a_secrets_file(
