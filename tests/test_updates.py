@@ -99,6 +99,7 @@ async def test_rollback_plan_picks_what_the_rollback_restores(
 ) -> None:
     catalog = await manager.rollback_plan("jellyfin", version="1.2.8")
     assert (catalog.custom_app, catalog.version, catalog.diff) == (False, "1.2.8", "")
+    assert catalog.state == "RUNNING"
     assert str(catalog) == f"roll back 'jellyfin': version {catalog.current_version} -> 1.2.8"
 
     compose = (
@@ -107,7 +108,7 @@ async def test_rollback_plan_picks_what_the_rollback_restores(
     await manager.deploy(compose.format(tag="1.27.3", pw="hunter2"), "web")
     await manager.deploy(compose.format(tag="1.28.0", pw="hunter3"), "web")
     plan = await manager.rollback_plan("web")
-    assert plan.custom_app and plan.revision == 2
+    assert plan.custom_app and plan.revision == 2 and plan.state == "RUNNING"
     assert "-    image: nginx:1.28.0\n+    image: nginx:1.27.3@sha256:" in plan.diff
     assert "hunter" not in plan.diff and f"DB_PASSWORD: {REDACTED}" in plan.diff
     unpinned = await manager.rollback_plan("web", pin_digests=False)
@@ -118,3 +119,6 @@ async def test_rollback_plan_picks_what_the_rollback_restores(
     assert (await manager.app_config("web"))["services"]["web"]["image"].startswith(
         "nginx:1.27.3@sha256:"
     )
+    await manager.delete_app("web")
+    gone = await manager.rollback_plan("web")  # the rollback creates it again: nothing to stop
+    assert gone.state is None and gone.diff.startswith("--- web (no app)")

@@ -162,7 +162,9 @@ def upgrade_app(session: Session) -> int:
     if args.dry_run:
         return _show_upgrade_summary(session, app)
     if not args.yes:
-        _confirm_if_running(session, app, doing="upgrade", what=f"Upgrade {args.name!r}")
+        _confirm_if_running(
+            session, app.name, app.state, doing="upgrade", what=f"Upgrade {args.name!r}"
+        )
     waiting = {"wait": args.wait, "timeout": args.timeout}
     if app.custom_app:
         return print_outcomes(
@@ -218,20 +220,18 @@ def _show_newer_images(session: Session, app: App) -> int:
     return ExitStatus.OK
 
 
-def _confirm_if_running(session: Session, app: App, *, doing: str, what: str) -> None:
-    """Ask before ``what`` recreates the containers of ``app`` (only when it is RUNNING).
+def _confirm_if_running(
+    session: Session, name: str, state: str | None, *, doing: str, what: str
+) -> None:
+    """Ask before ``what`` recreates the containers of app ``name`` (only when its ``state``
+    is RUNNING; None: the app does not exist and is created again).
 
     Raises:
         UsageError: not confirmed, or no terminal to ask on.
     """
-    from scale_pilot_nb.records import AppState
-
-    if app.state == AppState.RUNNING:
+    if state == "RUNNING":
         confirm_yes(
-            session,
-            app.name,
-            doing=doing,
-            question=f"{what}? Its running containers will be recreated",
+            session, name, doing=doing, question=f"{what}? Its running containers will be recreated"
         )
 
 
@@ -286,19 +286,13 @@ def rollback_app(session: Session) -> int:
     if not out.json:
         out.stdout.write(f"{plan}\n")
     if not args.yes:
-        entry = session.pilot.run(manager.find_app(args.name))
-        if entry is not None:  # a deleted custom app is created again: nothing to ask
-            from scale_pilot_nb.records import App
-
-            app = App.from_api(entry)
-            target = (
-                f"revision {plan.revision} of the history"
-                if app.custom_app
-                else f"version {plan.version}"
-            )
-            _confirm_if_running(
-                session, app, doing="roll back", what=f"Roll {args.name!r} back to {target}"
-            )
+        target = (
+            f"revision {plan.revision} of the history"
+            if plan.custom_app
+            else f"version {plan.version}"
+        )
+        what = f"Roll {args.name!r} back to {target}"
+        _confirm_if_running(session, args.name, plan.state, doing="roll back", what=what)
     result = session.pilot.run(
         manager.rollback(
             args.name,

@@ -60,6 +60,8 @@ class RollbackPlan:
         diff: custom apps: unified diff (YAML) from the app's stored config now to the config
             the rollback stores, images pinned as the rollback pins them; secret values
             redacted. Empty for catalog apps, whose charts TrueNAS keeps itself.
+        state: the app's state now (``RUNNING`` …), None when the app does not exist (a
+            deleted custom app is created again): whether its containers would be recreated.
     """
 
     app_name: str
@@ -68,6 +70,7 @@ class RollbackPlan:
     current_version: str | None = None
     version: str | None = None
     diff: str = ""
+    state: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json`` (no secret values: the diff is redacted)."""
@@ -236,7 +239,13 @@ async def rollback_plan(
     entry = await manager.find_app(name)
     if _is_catalog_app(entry):
         target = await _catalog_target(manager, name, version)
-        return RollbackPlan(name, False, current_version=entry.get("version"), version=target)
+        return RollbackPlan(
+            name,
+            False,
+            current_version=entry.get("version"),
+            version=target,
+            state=entry.get("state"),
+        )
     chosen = await _revision_to_restore(manager, name, revision, other_nas)
     current = await manager.app_config(name) if entry is not None else None
     restored = _restored(chosen, chosen.config, pin_digests)
@@ -246,7 +255,8 @@ async def rollback_plan(
         fromfile=f"{name} (now)" if current is not None else f"{name} (no app)",
         tofile=f"{name}@{chosen.revision}",
     )
-    return RollbackPlan(name, True, revision=chosen.revision, diff=diff)
+    state = entry.get("state") if entry is not None else None
+    return RollbackPlan(name, True, revision=chosen.revision, diff=diff, state=state)
 
 
 def _is_catalog_app(entry: Mapping[str, Any] | None) -> TypeGuard[Mapping[str, Any]]:
