@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from scale_pilot_nb.cli.exits import ExitStatus
+from scale_pilot_nb.cli.exits import ExitStatus, UsageError
 from scale_pilot_nb.cli.outcomes import print_outcomes
 from scale_pilot_nb.cli.parsing import (
     add_app_command,
@@ -54,7 +54,12 @@ def register(commands: Any, connected: argparse.ArgumentParser) -> None:
             "scale-compose upgrade my-stack --yes",
         ],
     )
-    upgrade.add_argument("--to", default="latest", metavar="VERSION", help="catalog version")
+    upgrade.add_argument(
+        "--to",
+        default="latest",
+        metavar="VERSION",
+        help="catalog apps: the version (default latest)",
+    )
     upgrade.add_argument(
         "--dry-run",
         action="store_true",
@@ -159,6 +164,12 @@ def upgrade_app(session: Session) -> int:
     """``upgrade NAME``: catalog apps through ``app.upgrade``; custom apps pull their images."""
     args, manager = session.args, session.pilot.manager
     app = session.pilot.run(manager.get_app(args.name))
+    if app.custom_app and args.to != "latest":
+        raise UsageError(
+            f"{args.name!r} is a custom app: it has no catalog versions to upgrade --to",
+            hint="Without --to, upgrade pulls its newer images; to change its version, deploy "
+            "a compose file with the image tag you want.",
+        )
     if args.dry_run:
         return _show_upgrade_summary(session, app)
     if not args.yes:

@@ -73,6 +73,15 @@ def test_upgrade_dry_run_of_a_custom_app_shows_its_newer_images(
     assert installed("upgrade", "whoami", "--dry-run", "--json").json()["updates"] == []
 
 
+def test_upgrade_to_a_version_is_refused_for_a_custom_app(
+    nas_env: dict[str, str], installed: Run
+) -> None:
+    refused = installed("upgrade", "whoami", "--to", "2.0.0", "--yes")
+    assert refused.code == ExitStatus.USAGE
+    assert "custom app" in refused.stderr and "deploy a compose file" in refused.stderr
+    assert installed("upgrade", "whoami", "--to", "2.0.0", "--dry-run").code == ExitStatus.USAGE
+
+
 def test_the_not_catalog_hint_names_commands_that_work() -> None:
     hint = cli_phrasing(NotCatalogAppError("App 'x' is a custom app").hint or "")
     assert hint == (
