@@ -36,12 +36,13 @@ import importlib.util
 import json
 import re
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from scale_pilot_nb.sandbox.workloads import interpolate
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 #: Characters of a ``tempfile.NamedTemporaryFile`` name (TrueNAS writes the YAML to one).
 _TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
@@ -64,6 +65,11 @@ def schema_path() -> Path:
 
 @functools.cache
 def _validator() -> Draft7Validator:
+    """The schema validator, built on the first compose check: importing ``jsonschema`` costs
+    about 1.5 s where JupyterLab is installed (its ``rfc3987-syntax`` builds a grammar on
+    import), and a sandbox that only lists apps should not pay it."""
+    from jsonschema import Draft7Validator
+
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     return Draft7Validator(schema)
 
